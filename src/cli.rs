@@ -1,0 +1,84 @@
+//! The command line (SPEC §1): flags, not subcommands.
+
+use clap::{Parser, ValueEnum};
+use std::path::PathBuf;
+
+/// netmon's command-line flags.
+#[derive(Parser, Debug, Default, Clone)]
+#[command(
+    name = "netmon",
+    version,
+    about = "Samples network interface counters into SQLite and reports on the history.",
+    long_about = "Samples every network interface's byte, packet, error and drop counters at a \
+fixed interval, computes transfer rates and keeps the history in an SQLite database.\n\n\
+With no flags netmon monitors until Ctrl-C or SIGTERM.\n\n\
+Exit codes: 0 success; 2 bad usage or configuration (nothing written); 1 runtime failure."
+)]
+pub struct Cli {
+    /// Take one sample of every selected interface, store it, print it, and exit.
+    #[arg(long, conflicts_with_all = ["count", "summary"])]
+    pub once: bool,
+
+    /// Seconds between samples (> 0; fractions allowed, e.g. 0.5). Overrides monitoring_interval.
+    #[arg(long, value_name = "SECS", allow_negative_numbers = true)]
+    pub interval: Option<f64>,
+
+    /// Monitor (or, with --summary, report) only these interfaces (exact names).
+    #[arg(long, num_args = 1.., value_name = "NAME")]
+    pub interfaces: Option<Vec<String>>,
+
+    /// Print the history report from the database and exit; never writes.
+    #[arg(long)]
+    pub summary: bool,
+
+    /// Use this configuration file (must exist).
+    #[arg(short = 'c', long = "config", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Take N samples, then exit (a bounded run for scripts and tests).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), conflicts_with = "summary")]
+    pub count: Option<u64>,
+
+    /// Do not print each cycle's rates on stdout (logging is unaffected).
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// With --summary: only samples at or after this time (24h, 7d, 90m, 2026-11-01, RFC 3339).
+    #[arg(long, value_name = "WHEN", requires = "summary")]
+    pub since: Option<String>,
+
+    /// With --summary: only samples before this time (same forms as --since).
+    #[arg(long, value_name = "WHEN", requires = "summary")]
+    pub until: Option<String>,
+
+    /// With --summary: output format.
+    #[arg(long, value_enum, default_value_t = Format::Table, requires = "summary")]
+    pub format: Format,
+
+    /// With --summary: also break the totals down by hour, day or month (local time).
+    #[arg(long, value_enum, value_name = "PERIOD", requires = "summary")]
+    pub by: Option<Period>,
+}
+
+/// How `--summary` prints.
+#[derive(ValueEnum, Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Aligned, human-readable table.
+    #[default]
+    Table,
+    /// One JSON object (SPEC §6).
+    Json,
+    /// Comma-separated values with a header row.
+    Csv,
+}
+
+/// Period length for `--summary --by`.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    /// Local clock hours.
+    Hour,
+    /// Local calendar days.
+    Day,
+    /// Local calendar months.
+    Month,
+}

@@ -1,0 +1,267 @@
+//! The YAML configuration file: its shape, defaults and lookup order.
+
+use super::Env;
+use crate::error::{Error, Result};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The configuration file as written (SPEC §2). Every key has a default;
+/// unknown keys are rejected by name.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct FileConfig {
+    /// Seconds between samples.
+    pub monitoring_interval: f64,
+    /// Exact interface names to monitor; empty means all.
+    pub interfaces: Vec<String>,
+    /// Regular expressions; matching interfaces are not monitored unless named.
+    pub exclude_interfaces: Vec<String>,
+    /// SQLite database path.
+    pub database_file: String,
+    /// `auto`, `procfs` or `sysinfo`.
+    pub collector: String,
+    /// The `/proc/net/dev`-format file the procfs collector reads.
+    pub proc_net_dev: String,
+    /// Spike guard: deltas implying more than this many Mbit/s are resets.
+    /// Unset: the link speed from sysfs where known, else off.
+    pub max_bandwidth_mbit: Option<f64>,
+    /// The `database:` section.
+    pub database: DatabaseSection,
+    /// The `options:` section.
+    pub options: OptionsSection,
+    /// The `logging:` section.
+    pub logging: LoggingSection,
+}
+
+/// The `database:` section.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseSection {
+    /// Raw samples older than this many days are deleted; 0 keeps them forever.
+    pub retention_days: u32,
+    /// Hourly rollups older than this many days are deleted; 0 keeps them forever.
+    pub rollup_retention_days: u32,
+    /// Run retention at start as well as hourly.
+    pub cleanup_on_startup: bool,
+    /// Cycles kept in memory while the database cannot be written.
+    pub max_pending_cycles: usize,
+}
+
+/// The `options:` section.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct OptionsSection {
+    /// One row per interface.
+    pub track_per_interface: bool,
+    /// A `_total` row per cycle.
+    pub track_total: bool,
+    /// Fill the rate columns.
+    pub calculate_rates: bool,
+    /// Store the cumulative kernel counters.
+    pub store_raw_counts: bool,
+}
+
+/// The `logging:` section.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LoggingSection {
+    /// TRACE, DEBUG, INFO, WARNING/WARN, ERROR or CRITICAL.
+    pub level: String,
+    /// Log file path; empty for none.
+    pub file: String,
+    /// Rotate the log file at this size in bytes.
+    pub max_bytes: u64,
+    /// Rotated files kept.
+    pub backup_count: u32,
+}
+
+impl Default for FileConfig {
+    fn default() -> Self {
+        FileConfig {
+            monitoring_interval: 60.0,
+            interfaces: Vec::new(),
+            exclude_interfaces: vec!["^lo$".into(), "^docker".into()],
+            database_file: "data/network_activity.db".into(),
+            collector: "auto".into(),
+            proc_net_dev: "/proc/net/dev".into(),
+            max_bandwidth_mbit: None,
+            database: DatabaseSection::default(),
+            options: OptionsSection::default(),
+            logging: LoggingSection::default(),
+        }
+    }
+}
+
+impl Default for DatabaseSection {
+    fn default() -> Self {
+        DatabaseSection {
+            retention_days: 30,
+            rollup_retention_days: 0,
+            cleanup_on_startup: true,
+            max_pending_cycles: 10_000,
+        }
+    }
+}
+
+impl Default for OptionsSection {
+    fn default() -> Self {
+        OptionsSection {
+            track_per_interface: true,
+            track_total: true,
+            calculate_rates: true,
+            store_raw_counts: true,
+        }
+    }
+}
+
+impl Default for LoggingSection {
+    fn default() -> Self {
+        LoggingSection {
+            level: "INFO".into(),
+            file: "logs/network_monitor.log".into(),
+            max_bytes: 10_485_760,
+            backup_count: 5,
+        }
+    }
+}
+
+/// The system-wide configuration file, last in the lookup order.
+pub const SYSTEM_CONFIG: &str = "/etc/netmon/config.yaml";
+
+/// Parses configuration text; `origin` names the file in error messages.
+/// An empty (or comment-only) document means all defaults.
+pub fn parse(text: &str, origin: &Path) -> Result<FileConfig> {
+    let fail = |e: serde_yaml::Error| {
+        Error::config(format!(
+            "{}: {e} (fix the file or see the commented config.yaml shipped with netmon)",
+            origin.display()
+        ))
+    };
+    let document: serde_yaml::Value = serde_yaml::from_str(text).map_err(fail)?;
+    if document.is_null() {
+        return Ok(FileConfig::default());
+    }
+    serde_yaml::from_str(text).map_err(fail)
+}
+
+/// Finds the configuration file (SPEC §2): `-c PATH` (must exist), else
+/// `./config.yaml`, else `$XDG_CONFIG_HOME/netmon/config.yaml` (or
+/// `$HOME/.config/...` when XDG_CONFIG_HOME is unset), else
+/// `system_config` (normally [`SYSTEM_CONFIG`]); `None` means defaults only.
+pub fn locate(
+    explicit: Option<&Path>,
+    cwd: &Path,
+    env: &Env,
+    system_config: &Path,
+) -> Result<Option<PathBuf>> {
+    if let Some(path) = explicit {
+        let path = cwd.join(path);
+        return if path.is_file() {
+            Ok(Some(path))
+        } else if path.exists() {
+            Err(Error::config(format!(
+                "--config {}: not a regular file; name a YAML configuration file",
+                path.display()
+            )))
+        } else {
+            Err(Error::config(format!(
+                "--config {}: no such file; check the path or omit -c to use the defaults",
+                path.display()
+            )))
+        };
+    }
+    let xdg = env
+        .get("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| env.get("HOME").map(|home| Path::new(home).join(".config")));
+    let candidates = std::iter::once(cwd.join("config.yaml"))
+        .chain(xdg.map(|dir| dir.join("netmon/config.yaml")))
+        .chain(std::iter::once(system_config.to_path_buf()));
+    for candidate in candidates {
+        if candidate.is_file() {
+            return Ok(Some(candidate));
+        }
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_and_comment_only_files_mean_defaults() {
+        let origin = Path::new("c.yaml");
+        assert_eq!(parse("", origin).unwrap(), FileConfig::default());
+        assert_eq!(
+            parse("# nothing\n\n", origin).unwrap(),
+            FileConfig::default()
+        );
+    }
+
+    #[test]
+    fn shipped_config_equals_the_defaults() {
+        let shipped = include_str!("../../config.yaml");
+        assert_eq!(
+            parse(shipped, Path::new("config.yaml")).unwrap(),
+            FileConfig::default()
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let err = parse("monitorin_interval: 5\n", Path::new("c.yaml")).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("unknown field `monitorin_interval`"),
+            "{err}"
+        );
+        let err = parse("options:\n  track_totals: true\n", Path::new("c.yaml")).unwrap_err();
+        assert!(err.to_string().contains("track_totals"), "{err}");
+    }
+
+    #[test]
+    fn wrong_types_name_the_key() {
+        let err = parse("database:\n  retention_days: -1\n", Path::new("c.yaml")).unwrap_err();
+        assert!(err.to_string().contains("retention_days"), "{err}");
+        let err = parse("interfaces: eth0\n", Path::new("c.yaml")).unwrap_err();
+        assert!(err.to_string().contains("interfaces"), "{err}");
+    }
+
+    #[test]
+    fn partial_sections_keep_other_defaults() {
+        let parsed = parse("logging:\n  level: debug\n", Path::new("c.yaml")).unwrap();
+        assert_eq!(parsed.logging.level, "debug");
+        assert_eq!(parsed.logging.backup_count, 5);
+        assert_eq!(parsed.database, DatabaseSection::default());
+    }
+
+    #[test]
+    fn lookup_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let cwd = dir.path().join("cwd");
+        let xdg = dir.path().join("xdg");
+        std::fs::create_dir_all(&cwd).unwrap();
+        std::fs::create_dir_all(xdg.join("netmon")).unwrap();
+        let env = Env::from([("XDG_CONFIG_HOME".into(), xdg.to_string_lossy().into_owned())]);
+        let system = dir.path().join("etc.yaml");
+        assert_eq!(locate(None, &cwd, &env, &system).unwrap(), None);
+        std::fs::write(&system, "").unwrap();
+        assert_eq!(
+            locate(None, &cwd, &env, &system).unwrap(),
+            Some(system.clone())
+        );
+        std::fs::write(xdg.join("netmon/config.yaml"), "").unwrap();
+        let found = locate(None, &cwd, &env, &system).unwrap();
+        assert_eq!(found, Some(xdg.join("netmon/config.yaml")));
+        std::fs::write(cwd.join("config.yaml"), "").unwrap();
+        let found = locate(None, &cwd, &env, &system).unwrap();
+        assert_eq!(found, Some(cwd.join("config.yaml")));
+        let err = locate(Some(Path::new("missing.yaml")), &cwd, &env, &system).unwrap_err();
+        assert!(
+            err.to_string().contains("missing.yaml: no such file"),
+            "{err}"
+        );
+    }
+}

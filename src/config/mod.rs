@@ -1,0 +1,450 @@
+//! Effective configuration: the YAML file, `.env`/environment overrides and
+//! flags merged (SPEC §2) and validated before anything touches the disk.
+
+pub mod file;
+
+use crate::cli::Cli;
+use crate::error::{Error, Result};
+use crate::sampler::SampleOptions;
+use file::FileConfig;
+use regex::Regex;
+use std::collections::BTreeMap;
+use std::fmt::Display;
+use std::path::{Path, PathBuf};
+
+/// A snapshot of the process environment (name → value).
+pub type Env = BTreeMap<String, String>;
+
+/// Longest accepted sampling interval, in seconds (one day).
+const MAX_INTERVAL_SECONDS: f64 = 86_400.0;
+/// Shortest accepted sampling interval, in seconds.
+const MIN_INTERVAL_SECONDS: f64 = 0.01;
+
+/// Environment variables netmon reads besides `LOG_LEVEL`; any other
+/// `NETMON_*` variable is reported as a probable typo.
+const ENV_KEYS: [&str; 7] = [
+    "NETMON_MONITORING_INTERVAL",
+    "NETMON_INTERFACES",
+    "NETMON_EXCLUDE_INTERFACES",
+    "NETMON_DATABASE_FILE",
+    "NETMON_COLLECTOR",
+    "NETMON_PROC_NET_DEV",
+    "NETMON_MAX_BANDWIDTH_MBIT",
+];
+
+/// Which counter source to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CollectorKind {
+    /// Parse a `/proc/net/dev`-format file (Linux).
+    Procfs,
+    /// The portable sysinfo crate (no drop counters).
+    Sysinfo,
+}
+
+/// Logging settings after validation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogSettings {
+    /// Most verbose level written.
+    pub level: tracing::Level,
+    /// Log file, if any (resolved path).
+    pub file: Option<PathBuf>,
+    /// Rotate the file at this size in bytes.
+    pub max_bytes: u64,
+    /// Rotated files kept.
+    pub backup_count: u32,
+}
+
+/// The validated, effective configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The configuration file used, if any.
+    pub config_file: Option<PathBuf>,
+    /// Seconds between samples.
+    pub interval: f64,
+    /// Exact interface names to monitor; empty means all not excluded.
+    pub interfaces: Vec<String>,
+    /// Interfaces matching any of these are skipped unless named.
+    pub exclude: Vec<Regex>,
+    /// SQLite database path.
+    pub database_file: PathBuf,
+    /// Counter source.
+    pub collector: CollectorKind,
+    /// File the procfs collector reads.
+    pub proc_net_dev: PathBuf,
+    /// Spike guard override in Mbit/s (`None`: link speed where known).
+    pub max_bandwidth_mbit: Option<f64>,
+    /// Days of raw samples kept (0 = forever).
+    pub retention_days: u32,
+    /// Days of hourly rollups kept (0 = forever).
+    pub rollup_retention_days: u32,
+    /// Run retention at start.
+    pub cleanup_on_startup: bool,
+    /// Cycles queued in memory while the database cannot be written.
+    pub max_pending_cycles: usize,
+    /// What each cycle stores.
+    pub sample: SampleOptions,
+    /// Logging settings.
+    pub logging: LogSettings,
+}
+
+/// What configuration loading may look at besides the flags.
+pub struct Context<'a> {
+    /// Working directory (for `./config.yaml`, `.env` and relative paths).
+    pub cwd: &'a Path,
+    /// Environment variables, `.env` already merged in.
+    pub env: &'a Env,
+    /// The system-wide configuration file, normally `/etc/netmon/config.yaml`.
+    pub system_config: &'a Path,
+}
+
+/// A value together with where it came from, for error messages.
+struct Sourced<T> {
+    value: T,
+    origin: String,
+}
+
+impl<T> Sourced<T> {
+    fn fail(&self, what: impl Display) -> Error {
+        Error::config(format!("{}: {what}", self.origin))
+    }
+}
+
+/// Every setting that an override can replace, tagged with its origin.
+struct Layers {
+    interval: Sourced<f64>,
+    interfaces: Sourced<Vec<String>>,
+    exclude: Sourced<Vec<String>>,
+    database_file: Sourced<PathBuf>,
+    collector: Sourced<String>,
+    proc_net_dev: Sourced<PathBuf>,
+    max_bandwidth_mbit: Sourced<Option<f64>>,
+    log_level: Sourced<String>,
+}
+
+/// Loads and validates the configuration for `cli` (SPEC §2 precedence:
+/// flags > environment > file > defaults). Reads files, writes nothing.
+pub fn load(cli: &Cli, context: &Context) -> Result<Config> {
+    let config_file = file::locate(
+        cli.config.as_deref(),
+        context.cwd,
+        context.env,
+        context.system_config,
+    )?;
+    let (parsed, base) = match &config_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| Error::config(format!("{}: cannot read: {e}", path.display())))?;
+            let base = path.parent().unwrap_or(context.cwd).to_path_buf();
+            (file::parse(&text, path)?, base)
+        }
+        None => (FileConfig::default(), context.cwd.to_path_buf()),
+    };
+    let file_origin = |key: &str| match &config_file {
+        Some(path) => format!("{}: {key}", path.display()),
+        None => format!("default {key}"),
+    };
+    let mut layers = Layers {
+        interval: sourced(
+            parsed.monitoring_interval,
+            file_origin("monitoring_interval"),
+        ),
+        interfaces: sourced(parsed.interfaces.clone(), file_origin("interfaces")),
+        exclude: sourced(
+            parsed.exclude_interfaces.clone(),
+            file_origin("exclude_interfaces"),
+        ),
+        database_file: sourced(
+            base.join(&parsed.database_file),
+            file_origin("database_file"),
+        ),
+        collector: sourced(parsed.collector.clone(), file_origin("collector")),
+        proc_net_dev: sourced(base.join(&parsed.proc_net_dev), file_origin("proc_net_dev")),
+        max_bandwidth_mbit: sourced(parsed.max_bandwidth_mbit, file_origin("max_bandwidth_mbit")),
+        log_level: sourced(parsed.logging.level.clone(), file_origin("logging.level")),
+    };
+    if parsed.database_file.is_empty() {
+        return Err(layers.database_file.fail("must name a database file"));
+    }
+    apply_env(&mut layers, context)?;
+    apply_flags(&mut layers, cli);
+    build(layers, &parsed, &base, config_file)
+}
+
+fn sourced<T>(value: T, origin: String) -> Sourced<T> {
+    Sourced { value, origin }
+}
+
+fn apply_env(layers: &mut Layers, context: &Context) -> Result<()> {
+    let env = context.env;
+    if let Some(unknown) = env
+        .keys()
+        .find(|k| k.starts_with("NETMON_") && !ENV_KEYS.contains(&k.as_str()))
+    {
+        return Err(Error::config(format!(
+            "environment variable {unknown} is not one netmon knows; unset it or use one of {}",
+            ENV_KEYS.join(", ")
+        )));
+    }
+    let origin = |key: &str| format!("environment variable {key}={:?}", env[key]);
+    let list = |key: &str| -> Vec<String> {
+        env[key]
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect()
+    };
+    let number = |key: &str| -> Result<f64> {
+        env[key]
+            .trim()
+            .parse()
+            .map_err(|_| Error::config(format!("{}: not a number", origin(key))))
+    };
+    for key in env
+        .keys()
+        .filter(|k| ENV_KEYS.contains(&k.as_str()) || *k == "LOG_LEVEL")
+    {
+        let value = &env[key];
+        match key.as_str() {
+            "NETMON_MONITORING_INTERVAL" => layers.interval = sourced(number(key)?, origin(key)),
+            "NETMON_INTERFACES" => layers.interfaces = sourced(list(key), origin(key)),
+            "NETMON_EXCLUDE_INTERFACES" => layers.exclude = sourced(list(key), origin(key)),
+            "NETMON_DATABASE_FILE" if value.is_empty() => {
+                return Err(Error::config(format!("{}: must name a file", origin(key))))
+            }
+            "NETMON_DATABASE_FILE" => {
+                layers.database_file = sourced(context.cwd.join(value), origin(key))
+            }
+            "NETMON_COLLECTOR" => layers.collector = sourced(value.clone(), origin(key)),
+            "NETMON_PROC_NET_DEV" => {
+                layers.proc_net_dev = sourced(context.cwd.join(value), origin(key))
+            }
+            "NETMON_MAX_BANDWIDTH_MBIT" => {
+                layers.max_bandwidth_mbit = sourced(Some(number(key)?), origin(key))
+            }
+            _ => layers.log_level = sourced(value.clone(), origin(key)),
+        }
+    }
+    Ok(())
+}
+
+fn apply_flags(layers: &mut Layers, cli: &Cli) {
+    if let Some(interval) = cli.interval {
+        layers.interval = sourced(interval, format!("--interval {interval}"));
+    }
+    if let Some(names) = &cli.interfaces {
+        layers.interfaces = sourced(names.clone(), "--interfaces".into());
+    }
+}
+
+fn build(
+    layers: Layers,
+    parsed: &FileConfig,
+    base: &Path,
+    config_file: Option<PathBuf>,
+) -> Result<Config> {
+    let interval = &layers.interval;
+    if !(interval.value.is_finite()
+        && (MIN_INTERVAL_SECONDS..=MAX_INTERVAL_SECONDS).contains(&interval.value))
+    {
+        return Err(interval.fail(format!(
+            "the interval must be a number of seconds from {MIN_INTERVAL_SECONDS} to {MAX_INTERVAL_SECONDS}, got {}",
+            interval.value
+        )));
+    }
+    for name in &layers.interfaces.value {
+        if name.is_empty() || name.contains(char::is_whitespace) || name.contains('/') {
+            return Err(layers
+                .interfaces
+                .fail(format!("{name:?} is not an interface name")));
+        }
+    }
+    let exclude = layers
+        .exclude
+        .value
+        .iter()
+        .map(|pattern| {
+            Regex::new(pattern).map_err(|e| {
+                layers.exclude.fail(format!(
+                    "invalid regular expression {pattern:?}: {}",
+                    one_line(&e.to_string())
+                ))
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let collector = match layers.collector.value.to_ascii_lowercase().as_str() {
+        "auto" if cfg!(target_os = "linux") => CollectorKind::Procfs,
+        "auto" | "sysinfo" => CollectorKind::Sysinfo,
+        "procfs" => CollectorKind::Procfs,
+        other => {
+            return Err(layers.collector.fail(format!(
+                "unknown collector {other:?}; use auto, procfs or sysinfo"
+            )))
+        }
+    };
+    if let Some(limit) = layers.max_bandwidth_mbit.value {
+        if !(limit.is_finite() && limit > 0.0) {
+            return Err(layers
+                .max_bandwidth_mbit
+                .fail(format!("must be a number of Mbit/s > 0, got {limit}")));
+        }
+    }
+    let level = parse_level(&layers.log_level.value).ok_or_else(|| {
+        layers.log_level.fail(format!(
+            "unknown log level {:?}; use TRACE, DEBUG, INFO, WARNING, ERROR or CRITICAL",
+            layers.log_level.value
+        ))
+    })?;
+    let origin = |key: &str| match &config_file {
+        Some(path) => format!("{}: {key}", path.display()),
+        None => format!("default {key}"),
+    };
+    let logging = &parsed.logging;
+    if !(1024..=1 << 40).contains(&logging.max_bytes) {
+        return Err(Error::config(format!(
+            "{}: must be from 1024 to 2^40 bytes, got {}",
+            origin("logging.max_bytes"),
+            logging.max_bytes
+        )));
+    }
+    if logging.backup_count > 1000 {
+        return Err(Error::config(format!(
+            "{}: at most 1000 rotated files, got {}",
+            origin("logging.backup_count"),
+            logging.backup_count
+        )));
+    }
+    let pending = parsed.database.max_pending_cycles;
+    if !(1..=10_000_000).contains(&pending) {
+        return Err(Error::config(format!(
+            "{}: must be from 1 to 10000000, got {pending}",
+            origin("database.max_pending_cycles")
+        )));
+    }
+    let log_file = (!logging.file.is_empty()).then(|| base.join(&logging.file));
+    check_file_location(&layers.database_file.value, &layers.database_file.origin)?;
+    if let Some(path) = &log_file {
+        check_file_location(path, &origin("logging.file"))?;
+    }
+    let options = &parsed.options;
+    Ok(Config {
+        config_file,
+        interval: interval.value,
+        interfaces: layers.interfaces.value,
+        exclude,
+        database_file: layers.database_file.value,
+        collector,
+        proc_net_dev: layers.proc_net_dev.value,
+        max_bandwidth_mbit: layers.max_bandwidth_mbit.value,
+        retention_days: parsed.database.retention_days,
+        rollup_retention_days: parsed.database.rollup_retention_days,
+        cleanup_on_startup: parsed.database.cleanup_on_startup,
+        max_pending_cycles: pending,
+        sample: SampleOptions {
+            track_per_interface: options.track_per_interface,
+            track_total: options.track_total,
+            calculate_rates: options.calculate_rates,
+            store_raw_counts: options.store_raw_counts,
+        },
+        logging: LogSettings {
+            level,
+            file: log_file,
+            max_bytes: logging.max_bytes,
+            backup_count: logging.backup_count,
+        },
+    })
+}
+
+/// Maps a configured level name (case-insensitive, Python-style names
+/// accepted) to a tracing level.
+pub fn parse_level(name: &str) -> Option<tracing::Level> {
+    match name.trim().to_ascii_uppercase().as_str() {
+        "TRACE" => Some(tracing::Level::TRACE),
+        "DEBUG" => Some(tracing::Level::DEBUG),
+        "INFO" => Some(tracing::Level::INFO),
+        "WARNING" | "WARN" => Some(tracing::Level::WARN),
+        "ERROR" | "CRITICAL" => Some(tracing::Level::ERROR),
+        _ => None,
+    }
+}
+
+/// Checks, without creating anything, that a file can be created or opened
+/// at `path`: it is not a directory, and its nearest existing ancestor is a
+/// writable directory.
+fn check_file_location(path: &Path, origin: &str) -> Result<()> {
+    let fail = |what: String| Error::config(format!("{origin}: {what}"));
+    if path.is_dir() {
+        return Err(fail(format!(
+            "{} is a directory; name a file",
+            path.display()
+        )));
+    }
+    let mut ancestor = path.parent();
+    while let Some(dir) = ancestor {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        if dir.exists() {
+            if !dir.is_dir() {
+                return Err(fail(format!(
+                    "{} is not a directory, so {} cannot be created there",
+                    dir.display(),
+                    path.display()
+                )));
+            }
+            let target = if path.exists() { path } else { dir };
+            return nix::unistd::access(target, nix::unistd::AccessFlags::W_OK).map_err(|e| {
+                fail(format!(
+                    "{} is not writable ({}); choose another path or fix its permissions",
+                    target.display(),
+                    e.desc()
+                ))
+            });
+        }
+        ancestor = dir.parent();
+    }
+    Ok(())
+}
+
+/// Collapses a multi-line library error (e.g. regex's caret diagram) to its
+/// final, explanatory line.
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|line| !line.is_empty())
+        .unwrap_or(message)
+        .trim_start_matches("error: ")
+        .to_string()
+}
+
+impl Config {
+    /// A one-line description of the effective configuration, for the start log.
+    pub fn describe(&self) -> String {
+        let interfaces = if self.interfaces.is_empty() {
+            "all".to_string()
+        } else {
+            self.interfaces.join(",")
+        };
+        let exclude: Vec<&str> = self.exclude.iter().map(Regex::as_str).collect();
+        format!(
+            "config={} interval={}s interfaces={} exclude=[{}] database={} collector={:?} retention_days={} log_level={}",
+            self.config_file
+                .as_ref()
+                .map_or("(defaults)".into(), |p| p.display().to_string()),
+            self.interval,
+            interfaces,
+            exclude.join(", "),
+            self.database_file.display(),
+            self.collector,
+            self.retention_days,
+            self.logging.level,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,38 @@
+//! The error type shared by every module, split by the exit code it maps to.
+
+use std::fmt::Display;
+
+/// Everything that can stop netmon, classified by who must act on it.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad usage or configuration: a flag, key, value, path or file the user
+    /// must correct. Exit code 2; nothing has been written.
+    #[error("{0}")]
+    Config(String),
+    /// A failure while running (I/O, database, another monitor). Exit code 1.
+    #[error("{0}")]
+    Runtime(String),
+}
+
+impl Error {
+    /// A configuration error built from any displayable message.
+    pub fn config(message: impl Display) -> Self {
+        Error::Config(message.to_string())
+    }
+
+    /// A runtime error built from any displayable message.
+    pub fn runtime(message: impl Display) -> Self {
+        Error::Runtime(message.to_string())
+    }
+
+    /// The process exit code this error maps to (SPEC §1).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Config(_) => 2,
+            Error::Runtime(_) => 1,
+        }
+    }
+}
+
+/// Shorthand for results that fail with [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,205 @@
+//! Tracing to stderr and to a size-rotated log file (SPEC §7).
+
+use crate::config::LogSettings;
+use crate::error::{Error, Result};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::Layer;
+
+/// A log file that rotates itself at `max_bytes`: `f.log` → `f.log.1` → … →
+/// `f.log.N` (N = `backup_count`), the oldest discarded.
+#[derive(Debug)]
+pub struct RotatingFile {
+    path: PathBuf,
+    max_bytes: u64,
+    backup_count: u32,
+    state: Mutex<Option<(File, u64)>>,
+}
+
+impl RotatingFile {
+    /// Opens (creating with mode 0600, its new directories 0700) `path` for appending.
+    pub fn open(path: &Path, max_bytes: u64, backup_count: u32) -> io::Result<Self> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)?;
+        }
+        let file = RotatingFile {
+            path: path.to_path_buf(),
+            max_bytes,
+            backup_count,
+            state: Mutex::new(None),
+        };
+        file.reopen()?;
+        Ok(file)
+    }
+
+    /// Closes and reopens the file (after logrotate moved it: SIGHUP).
+    pub fn reopen(&self) -> io::Result<()> {
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(&self.path)?;
+        let size = file.metadata()?.len();
+        *self.lock() = Some((file, size));
+        Ok(())
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Option<(File, u64)>> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn rotate(&self, state: &mut Option<(File, u64)>) -> io::Result<()> {
+        *state = None;
+        let numbered = |n: u32| {
+            let mut name = self.path.as_os_str().to_owned();
+            name.push(format!(".{n}"));
+            PathBuf::from(name)
+        };
+        if self.backup_count == 0 {
+            fs::remove_file(&self.path)?;
+        } else {
+            for n in (1..self.backup_count).rev() {
+                if numbered(n).exists() {
+                    fs::rename(numbered(n), numbered(n + 1))?;
+                }
+            }
+            fs::rename(&self.path, numbered(1))?;
+        }
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(&self.path)?;
+        *state = Some((file, 0));
+        Ok(())
+    }
+}
+
+impl Write for &RotatingFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut state = self.lock();
+        let full = matches!(&*state, Some((_, size)) if *size > 0 && size + buf.len() as u64 > self.max_bytes);
+        if full || state.is_none() {
+            self.rotate(&mut state)?;
+        }
+        match state.as_mut() {
+            Some((file, size)) => {
+                file.write_all(buf)?;
+                *size += buf.len() as u64;
+                Ok(buf.len())
+            }
+            None => Err(io::Error::other("log file is not open")),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self.lock().as_mut() {
+            Some((file, _)) => file.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Keeps the log file reachable for SIGHUP reopening.
+#[derive(Debug, Clone, Default)]
+pub struct LogHandle {
+    file: Option<Arc<RotatingFile>>,
+}
+
+impl LogHandle {
+    /// Reopens the log file, if there is one.
+    pub fn reopen(&self) {
+        if let Some(file) = &self.file {
+            match file.reopen() {
+                Ok(()) => tracing::info!(file = %file.path.display(), "log file reopened"),
+                Err(e) => {
+                    tracing::error!(file = %file.path.display(), "cannot reopen log file: {e}")
+                }
+            }
+        }
+    }
+}
+
+/// Installs the global subscriber: stderr always, the file when configured.
+pub fn init(settings: &LogSettings) -> Result<LogHandle> {
+    let level = LevelFilter::from_level(settings.level);
+    let stderr = tracing_subscriber::fmt::layer()
+        .with_writer(io::stderr)
+        .with_target(false)
+        .with_filter(level);
+    let file = match &settings.file {
+        Some(path) => Some(Arc::new(
+            RotatingFile::open(path, settings.max_bytes, settings.backup_count).map_err(|e| {
+                Error::config(format!(
+                    "logging.file {}: cannot open: {e}; fix the path or set file: ''",
+                    path.display()
+                ))
+            })?,
+        )),
+        None => None,
+    };
+    let file_layer = file.clone().map(|file| {
+        tracing_subscriber::fmt::layer()
+            .with_writer(file)
+            .with_ansi(false)
+            .with_target(false)
+            .with_filter(level)
+    });
+    // A second init in one process (tests) keeps the first subscriber.
+    let _ = tracing_subscriber::registry()
+        .with(stderr)
+        .with(file_layer)
+        .try_init();
+    Ok(LogHandle { file })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rotates_at_max_bytes_keeping_backup_count_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("logs/x.log");
+        let log = RotatingFile::open(&path, 100, 2).unwrap();
+        let line = [b'a'; 40];
+        for _ in 0..10 {
+            (&log).write_all(&line).unwrap();
+        }
+        assert!(fs::metadata(&path).unwrap().len() <= 100);
+        assert_eq!(
+            fs::metadata(dir.path().join("logs/x.log.1")).unwrap().len(),
+            80
+        );
+        assert!(dir.path().join("logs/x.log.2").exists());
+        assert!(!dir.path().join("logs/x.log.3").exists());
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+
+    #[test]
+    fn reopen_follows_a_moved_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.log");
+        let log = RotatingFile::open(&path, 1 << 20, 1).unwrap();
+        (&log).write_all(b"before\n").unwrap();
+        fs::rename(&path, dir.path().join("moved.log")).unwrap();
+        log.reopen().unwrap();
+        (&log).write_all(b"after\n").unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "after\n");
+    }
+}

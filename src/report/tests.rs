@@ -1,0 +1,103 @@
+//! Unit tests for window splitting and folding, on real SQLite files.
+
+use super::*;
+use crate::collector::InterfaceCounters;
+use crate::counters::Counters;
+use crate::sampler::{SampleOptions, Sampler};
+use crate::store::Store;
+
+/// Writes one sample per minute for `minutes` minutes from 2026-11-01 00:00 UTC,
+/// with 1000 bytes received per minute on `eth0`.
+fn history(minutes: i64) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.db");
+    let mut store = Store::open(&path).unwrap();
+    let mut sampler = Sampler::new(SampleOptions::default());
+    let start = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
+    for minute in 0..minutes {
+        let snapshot = [InterfaceCounters {
+            name: "eth0".into(),
+            counters: Counters {
+                bytes_recv: minute as u64 * 1000,
+                ..Counters::default()
+            },
+        }];
+        let at = start + Duration::minutes(minute);
+        store
+            .write_cycle(&sampler.sample(&snapshot, minute as f64 * 60.0, at))
+            .unwrap();
+    }
+    (dir, path)
+}
+
+fn eth0(report: &Report) -> &Totals {
+    &report
+        .interfaces
+        .iter()
+        .find(|r| r.interface == "eth0")
+        .unwrap()
+        .totals
+}
+
+#[test]
+fn windows_mixing_rollups_and_raw_edges_match_raw_sums() {
+    let (_dir, path) = history(300);
+    let conn = open_read_only(&path).unwrap();
+    let t = |h: u32, m: u32| Utc.with_ymd_and_hms(2026, 11, 1, h, m, 0).unwrap();
+    let cases = [
+        (None, None, 299_000, 300),
+        (Some(t(0, 30)), None, 270_000, 270),
+        (None, Some(t(2, 15)), 134_000, 135),
+        (Some(t(0, 30)), Some(t(3, 45)), 195_000, 195),
+        (Some(t(1, 10)), Some(t(1, 20)), 10_000, 10),
+        (Some(t(1, 0)), Some(t(2, 0)), 60_000, 60),
+    ];
+    for (since, until, bytes, samples) in cases {
+        let query = Query {
+            since,
+            until,
+            ..Query::default()
+        };
+        let report = build(&conn, &path, &query).unwrap();
+        assert_eq!(eth0(&report).bytes_recv, bytes, "{since:?}..{until:?}");
+        assert_eq!(eth0(&report).samples, samples, "{since:?}..{until:?}");
+        assert_eq!(report.total_records, 600);
+        assert_eq!(report.interfaces.last().unwrap().interface, TOTAL_INTERFACE);
+    }
+}
+
+#[test]
+fn averages_peaks_and_hourly_periods() {
+    let (_dir, path) = history(150);
+    let conn = open_read_only(&path).unwrap();
+    let query = Query {
+        by: Some(Period::Hour),
+        ..Query::default()
+    };
+    let report = build(&conn, &path, &query).unwrap();
+    let totals = eth0(&report);
+    assert_eq!(totals.avg_recv_rate(), Some(1000.0 / 60.0));
+    assert_eq!(totals.peak_recv_rate, Some(1000.0 / 60.0));
+    assert_eq!(totals.first_sample, "2026-11-01T00:00:00.000Z");
+    assert_eq!(totals.last_sample, "2026-11-01T02:29:00.000Z");
+    let periods = &report.interfaces[0].periods;
+    let bytes: Vec<u64> = periods.iter().map(|(_, t)| t.bytes_recv).collect();
+    assert_eq!(bytes, [59_000, 60_000, 30_000]);
+}
+
+#[test]
+fn interface_filter_keeps_total() {
+    let (_dir, path) = history(10);
+    let conn = open_read_only(&path).unwrap();
+    let query = Query {
+        interfaces: vec!["wlan0".into()],
+        ..Query::default()
+    };
+    let report = build(&conn, &path, &query).unwrap();
+    let names: Vec<_> = report
+        .interfaces
+        .iter()
+        .map(|r| r.interface.as_str())
+        .collect();
+    assert_eq!(names, [TOTAL_INTERFACE]);
+}
