@@ -6,6 +6,7 @@ pub mod collector;
 pub mod config;
 pub mod counters;
 pub mod error;
+pub mod fsutil;
 pub mod logging;
 pub mod monitor;
 pub mod output;
@@ -117,9 +118,9 @@ fn monitor(cli: &Cli, config: &Config) -> Result<()> {
     let _lock = MonitorLock::acquire(database)?;
     let store = Store::open(database).map_err(Error::runtime)?;
     tracing::info!(
-        version = env!("CARGO_PKG_VERSION"),
-        collector = source.name(),
-        "netmon starting: {}",
+        "netmon {} starting ({} collector): {}",
+        env!("CARGO_PKG_VERSION"),
+        source.name(),
         config.describe()
     );
     let options = monitor::RunOptions {

@@ -2,9 +2,9 @@
 
 use crate::config::LogSettings;
 use crate::error::{Error, Result};
-use std::fs::{self, File, OpenOptions};
+use crate::fsutil::open_private_append;
+use std::fs::{self, File};
 use std::io::{self, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tracing_subscriber::filter::LevelFilter;
@@ -25,12 +25,6 @@ pub struct RotatingFile {
 impl RotatingFile {
     /// Opens (creating with mode 0600, its new directories 0700) `path` for appending.
     pub fn open(path: &Path, max_bytes: u64, backup_count: u32) -> io::Result<Self> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(dir)?;
-        }
         let file = RotatingFile {
             path: path.to_path_buf(),
             max_bytes,
@@ -43,11 +37,7 @@ impl RotatingFile {
 
     /// Closes and reopens the file (after logrotate moved it: SIGHUP).
     pub fn reopen(&self) -> io::Result<()> {
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .mode(0o600)
-            .open(&self.path)?;
+        let file = open_private_append(&self.path)?;
         let size = file.metadata()?.len();
         *self.lock() = Some((file, size));
         Ok(())
@@ -76,12 +66,7 @@ impl RotatingFile {
             }
             fs::rename(&self.path, numbered(1))?;
         }
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .mode(0o600)
-            .open(&self.path)?;
-        *state = Some((file, 0));
+        *state = Some((open_private_append(&self.path)?, 0));
         Ok(())
     }
 }
@@ -136,6 +121,7 @@ pub fn init(settings: &LogSettings) -> Result<LogHandle> {
     let level = LevelFilter::from_level(settings.level);
     let stderr = tracing_subscriber::fmt::layer()
         .with_writer(io::stderr)
+        .with_ansi(io::IsTerminal::is_terminal(&io::stderr()))
         .with_target(false)
         .with_filter(level);
     let file = match &settings.file {

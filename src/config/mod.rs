@@ -431,7 +431,7 @@ impl Config {
         };
         let exclude: Vec<&str> = self.exclude.iter().map(Regex::as_str).collect();
         format!(
-            "config={} interval={}s interfaces={} exclude=[{}] database={} collector={:?} retention_days={} log_level={}",
+            "config={} interval={}s interfaces={} exclude=[{}] database={} retention_days={} log_level={}",
             self.config_file
                 .as_ref()
                 .map_or("(defaults)".into(), |p| p.display().to_string()),
@@ -439,7 +439,6 @@ impl Config {
             interfaces,
             exclude.join(", "),
             self.database_file.display(),
-            self.collector,
             self.retention_days,
             self.logging.level,
         )

@@ -26,6 +26,9 @@ impl MonitorLock {
     /// Takes the lock for `database`, or fails naming the process that holds it.
     pub fn acquire(database: &Path) -> Result<MonitorLock> {
         let path = lock_path(database);
+        crate::fsutil::create_private_parent(&path).map_err(|e| {
+            Error::runtime(format!("cannot create the directory of {}: {e}", path.display()))
+        })?;
         let mut file = OpenOptions::new()
             .read(true)
             .write(true)

@@ -11,7 +11,7 @@ use crate::sampler::{Cycle, Row, TOTAL_INTERFACE};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use rusqlite::{params, Connection, ErrorCode, OpenFlags};
 use std::fs;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 /// How long a writer or reader waits for a lock before failing.
@@ -70,18 +70,7 @@ impl Store {
     /// directories 0700) or upgrading it in place. A file that is not a netmon
     /// database is refused untouched.
     pub fn open(path: &Path) -> Result<Store, String> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(dir)
-                .map_err(|e| format!("cannot create directory {}: {e}", dir.display()))?;
-        }
-        fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .mode(0o600)
-            .open(path)
+        crate::fsutil::open_private_append(path)
             .map_err(|e| format!("cannot create database {}: {e}", path.display()))?;
         let kind = schema::inspect(path)?;
         let fail = |e: rusqlite::Error| format!("database {}: {e}", path.display());
@@ -96,7 +85,10 @@ impl Store {
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(fail)?;
         if kind != schema::Kind::Netmon(schema::SCHEMA_VERSION) {
-            tracing::info!(database = %path.display(), from = ?kind, to = schema::SCHEMA_VERSION, "upgrading database schema");
+            match kind {
+                schema::Kind::Empty => tracing::info!(database = %path.display(), "creating a new netmon database"),
+                schema::Kind::Netmon(from) => tracing::info!(database = %path.display(), from, to = schema::SCHEMA_VERSION, "upgrading the database schema in place"),
+            }
             schema::upgrade(&mut conn, &kind).map_err(fail)?;
         }
         let identity = file_identity(path)
