@@ -8,7 +8,10 @@ use std::path::Path;
 /// Creates the missing directories above `path` with mode 0700.
 pub fn create_private_parent(path: &Path) -> io::Result<()> {
     match path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        Some(dir) => fs::DirBuilder::new().recursive(true).mode(0o700).create(dir),
+        Some(dir) => fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir),
         None => Ok(()),
     }
 }

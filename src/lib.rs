@@ -52,12 +52,14 @@ fn usage_error(error: &clap::Error) -> u8 {
         return 0;
     }
     let rendered = error.to_string();
-    let first = rendered
+    let message: Vec<&str> = rendered
         .lines()
-        .next()
-        .unwrap_or("invalid arguments")
-        .trim_start_matches("error: ");
-    eprintln!("netmon: error: {first}; run 'netmon --help' for usage");
+        .map(str::trim)
+        .take_while(|line| !line.is_empty() && !line.starts_with("Usage:"))
+        .collect();
+    let message = message.join(" ");
+    let message = message.trim_start_matches("error: ");
+    eprintln!("netmon: error: {message}; run 'netmon --help' for usage");
     2
 }
 
@@ -114,8 +116,8 @@ fn monitor(cli: &Cli, config: &Config) -> Result<()> {
     }
     let source = open_source(config)?;
     let signals = monitor::signal_channel()?;
-    let log = logging::init(&config.logging)?;
     let _lock = MonitorLock::acquire(database)?;
+    let log = logging::init(&config.logging)?;
     let store = Store::open(database).map_err(Error::runtime)?;
     tracing::info!(
         "netmon {} starting ({} collector): {}",

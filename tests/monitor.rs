@@ -29,7 +29,12 @@ fn once_stores_exactly_the_fixture_counters() {
         assert_eq!(*counters, fixture_counters(name), "{name}");
     }
     let expected_total: Vec<i64> = (0..8)
-        .map(|i| ["eth0", "wlan0", "veth1234567890a"].iter().map(|n| fixture_counters(n)[i]).sum())
+        .map(|i| {
+            ["eth0", "wlan0", "veth1234567890a"]
+                .iter()
+                .map(|n| fixture_counters(n)[i])
+                .sum()
+        })
         .collect();
     assert_eq!(rows[3].1.to_vec(), expected_total);
     let nulls: i64 = sandbox
@@ -40,7 +45,10 @@ fn once_stores_exactly_the_fixture_counters() {
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(nulls, 4, "a first sample has NULL deltas, rates and interval");
+    assert_eq!(
+        nulls, 4,
+        "a first sample has NULL deltas, rates and interval"
+    );
 }
 
 #[test]
@@ -56,7 +64,8 @@ fn named_interfaces_are_monitored_even_if_excluded() {
 
 #[test]
 fn exclude_patterns_from_the_config() {
-    let sandbox = Sandbox::with_config("proc_net_dev: dev.txt\nexclude_interfaces: ['^veth', 'lan']\n");
+    let sandbox =
+        Sandbox::with_config("proc_net_dev: dev.txt\nexclude_interfaces: ['^veth', 'lan']\n");
     assert!(sandbox.run(&["--once"]).status.success());
     let db = sandbox.db();
     let ts = &timestamps(&db)[0];
@@ -68,17 +77,26 @@ fn bounded_run_takes_count_cycles_with_the_same_interfaces() {
     let sandbox = Sandbox::new();
     let output = sandbox.run(&["--interval", "0.2", "--count", "3", "--quiet"]);
     assert!(output.status.success(), "{}", stderr(&output));
-    assert!(stdout(&output).is_empty(), "--quiet prints nothing on stdout");
+    assert!(
+        stdout(&output).is_empty(),
+        "--quiet prints nothing on stdout"
+    );
     let db = sandbox.db();
     let stamps = timestamps(&db);
     assert_eq!(stamps.len(), 3);
     for ts in &stamps {
-        assert_eq!(interfaces_at(&db, ts), ["_total", "eth0", "veth1234567890a", "wlan0"]);
+        assert_eq!(
+            interfaces_at(&db, ts),
+            ["_total", "eth0", "veth1234567890a", "wlan0"]
+        );
     }
     let first = chrono::DateTime::parse_from_rfc3339(&stamps[0]).unwrap();
     let last = chrono::DateTime::parse_from_rfc3339(&stamps[2]).unwrap();
     let span = (last - first).num_milliseconds();
-    assert!((350..=1500).contains(&span), "3 cycles at 0.2 s spanned {span} ms");
+    assert!(
+        (350..=1500).contains(&span),
+        "3 cycles at 0.2 s spanned {span} ms"
+    );
 }
 
 #[test]
@@ -103,7 +121,13 @@ fn log_file_and_database_are_private() {
     use std::os::unix::fs::PermissionsExt;
     let sandbox = Sandbox::new();
     assert!(sandbox.run(&["--once"]).status.success());
-    let mode = |p: &str| std::fs::metadata(sandbox.path(p)).unwrap().permissions().mode() & 0o777;
+    let mode = |p: &str| {
+        std::fs::metadata(sandbox.path(p))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    };
     assert_eq!(mode("data/network_activity.db"), 0o600);
     assert_eq!(mode("data"), 0o700);
     assert_eq!(mode("logs/network_monitor.log"), 0o600);
@@ -118,7 +142,11 @@ fn wait_for_cycles(sandbox: &Sandbox, cycles: usize) {
         if common::exists(&sandbox.db_path()) {
             if let Ok(db) = rusqlite::Connection::open(sandbox.db_path()) {
                 if db
-                    .query_row("SELECT COUNT(DISTINCT timestamp) FROM network_stats", [], |r| r.get::<_, i64>(0))
+                    .query_row(
+                        "SELECT COUNT(DISTINCT timestamp) FROM network_stats",
+                        [],
+                        |r| r.get::<_, i64>(0),
+                    )
                     .is_ok_and(|n| n as usize >= cycles)
                 {
                     return;
@@ -144,17 +172,30 @@ fn second_monitor_is_refused_and_sigterm_commits_every_cycle() {
     let second = sandbox.run(&["--once"]);
     assert_eq!(second.status.code(), Some(1), "{}", stderr(&second));
     let message = stderr(&second);
-    assert!(message.contains(&format!("already being monitored by process {}", first.id())), "{message}");
+    assert!(
+        message.contains(&format!(
+            "already being monitored by process {}",
+            first.id()
+        )),
+        "{message}"
+    );
     assert!(message.contains("network_activity.db"), "{message}");
     assert_eq!(message.trim().lines().count(), 1, "{message}");
 
     kill(Pid::from_raw(first.id() as i32), Signal::SIGTERM).unwrap();
     let output = first.wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let printed_cycles = stdout(&output).lines().filter(|l| l.contains(" _total ")).count();
+    let printed_cycles = stdout(&output)
+        .lines()
+        .filter(|l| l.contains(" _total "))
+        .count();
     let db = sandbox.db();
     let stamps = timestamps(&db);
-    assert_eq!(stamps.len(), printed_cycles, "every printed cycle is committed");
+    assert_eq!(
+        stamps.len(),
+        printed_cycles,
+        "every printed cycle is committed"
+    );
     for ts in &stamps {
         assert_eq!(interfaces_at(&db, ts).len(), 4, "cycle {ts} is whole");
     }

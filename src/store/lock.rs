@@ -27,7 +27,10 @@ impl MonitorLock {
     pub fn acquire(database: &Path) -> Result<MonitorLock> {
         let path = lock_path(database);
         crate::fsutil::create_private_parent(&path).map_err(|e| {
-            Error::runtime(format!("cannot create the directory of {}: {e}", path.display()))
+            Error::config(format!(
+                "database_file {}: cannot create its directory ({e}); choose another path",
+                database.display()
+            ))
         })?;
         let mut file = OpenOptions::new()
             .read(true)

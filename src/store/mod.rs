@@ -86,8 +86,12 @@ impl Store {
             .map_err(fail)?;
         if kind != schema::Kind::Netmon(schema::SCHEMA_VERSION) {
             match kind {
-                schema::Kind::Empty => tracing::info!(database = %path.display(), "creating a new netmon database"),
-                schema::Kind::Netmon(from) => tracing::info!(database = %path.display(), from, to = schema::SCHEMA_VERSION, "upgrading the database schema in place"),
+                schema::Kind::Empty => {
+                    tracing::info!(database = %path.display(), "creating a new netmon database")
+                }
+                schema::Kind::Netmon(from) => {
+                    tracing::info!(database = %path.display(), from, to = schema::SCHEMA_VERSION, "upgrading the database schema in place")
+                }
             }
             schema::upgrade(&mut conn, &kind).map_err(fail)?;
         }

@@ -102,7 +102,10 @@ pub fn timestamps(db: &Connection) -> Vec<String> {
     let mut stmt = db
         .prepare("SELECT DISTINCT timestamp FROM network_stats ORDER BY timestamp")
         .unwrap();
-    stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
 }
 
 /// Interface names stored at one timestamp, sorted.
@@ -110,7 +113,10 @@ pub fn interfaces_at(db: &Connection, timestamp: &str) -> Vec<String> {
     let mut stmt = db
         .prepare("SELECT interface FROM network_stats WHERE timestamp = ?1 ORDER BY interface")
         .unwrap();
-    stmt.query_map([timestamp], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    stmt.query_map([timestamp], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
 }
 
 /// Whether anything at all exists at `path`.
