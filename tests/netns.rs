@@ -1,0 +1,206 @@
+//! Real interfaces and real traffic: netmon runs inside a fresh network
+//! namespace on its own `lo` while the test sends TCP traffic over it, and the
+//! stored counters and deltas must match the kernel's sysfs counters exactly.
+//! Needs root (CI is root); otherwise each test prints that it was skipped.
+
+mod common;
+
+use common::*;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A network namespace deleted on drop.
+struct Namespace {
+    name: String,
+}
+
+impl Namespace {
+    fn create(tag: &str) -> Option<Namespace> {
+        if !nix::unistd::geteuid().is_root() {
+            eprintln!("skipped: the network-namespace tests need root");
+            return None;
+        }
+        let name = format!("netmon-{tag}-{}", std::process::id());
+        let _ = Command::new("ip").args(["netns", "del", &name]).output();
+        let created = Command::new("ip").args(["netns", "add", &name]).status();
+        if !created.is_ok_and(|s| s.success()) {
+            eprintln!("skipped: 'ip netns add' is not available here");
+            return None;
+        }
+        let namespace = Namespace { name };
+        namespace.ip(&["link", "set", "lo", "up"]);
+        Some(namespace)
+    }
+
+    fn ip(&self, args: &[&str]) {
+        let status = Command::new("ip")
+            .arg("-n")
+            .arg(&self.name)
+            .args(args)
+            .status()
+            .unwrap();
+        assert!(status.success(), "ip -n {} {args:?}", self.name);
+    }
+
+    /// Reads a sysfs statistic of `interface` as seen inside the namespace.
+    fn statistic(&self, interface: &str, name: &str) -> i64 {
+        let path = format!("/sys/class/net/{interface}/statistics/{name}");
+        let output = Command::new("ip")
+            .args(["netns", "exec", &self.name, "cat", &path])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout)
+            .trim()
+            .parse()
+            .unwrap()
+    }
+
+    /// netmon, isolated like `Sandbox::command`, but inside the namespace.
+    fn netmon(&self, sandbox: &Sandbox, args: &[&str]) -> Command {
+        let mut command = Command::new("ip");
+        command
+            .args(["netns", "exec", &self.name])
+            .arg(assert_cmd::cargo::cargo_bin("netmon"))
+            .args(args)
+            .current_dir(sandbox.dir.path())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", sandbox.dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        command
+    }
+
+    /// Runs `work` on a thread that has entered the namespace.
+    fn run_inside<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> T {
+        let path = format!("/run/netns/{}", self.name);
+        std::thread::spawn(move || {
+            let handle = std::fs::File::open(path).unwrap();
+            nix::sched::setns(handle, nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
+            work()
+        })
+        .join()
+        .unwrap()
+    }
+}
+
+impl Drop for Namespace {
+    fn drop(&mut self) {
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .status();
+    }
+}
+
+/// Sends `bytes` over a TCP connection on 127.0.0.1 and waits until all arrived.
+fn tcp_transfer(bytes: usize) -> usize {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let sender = std::thread::spawn(move || {
+        let mut stream = TcpStream::connect(address).unwrap();
+        let chunk = vec![0x5a; 64 * 1024];
+        let mut left = bytes;
+        while left > 0 {
+            let n = left.min(chunk.len());
+            stream.write_all(&chunk[..n]).unwrap();
+            left -= n;
+        }
+    });
+    let (mut stream, _) = listener.accept().unwrap();
+    let mut received = Vec::new();
+    stream.read_to_end(&mut received).unwrap();
+    sender.join().unwrap();
+    received.len()
+}
+
+fn wait_for_rows(sandbox: &Sandbox, rows: i64) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if let Ok(db) = rusqlite::Connection::open(sandbox.db_path()) {
+            let n = db.query_row(
+                "SELECT COUNT(*) FROM network_stats WHERE interface = 'lo'",
+                [],
+                |r| r.get::<_, i64>(0),
+            );
+            if n.is_ok_and(|n| n >= rows) {
+                return;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("netmon wrote fewer than {rows} rows in time");
+}
+
+#[test]
+fn stored_deltas_match_the_kernel_counters_of_real_traffic() {
+    let Some(namespace) = Namespace::create("lo") else {
+        return;
+    };
+    let sandbox = Sandbox::with_config("logging:\n  file: ''\n");
+    let child = namespace
+        .netmon(
+            &sandbox,
+            &["--interval", "0.2", "--count", "12", "--interfaces", "lo"],
+        )
+        .spawn()
+        .unwrap();
+    wait_for_rows(&sandbox, 1);
+    let rx_before = namespace.statistic("lo", "rx_bytes");
+    let tx_before = namespace.statistic("lo", "tx_bytes");
+    let payload = 3 * 1024 * 1024;
+    assert_eq!(namespace.run_inside(move || tcp_transfer(payload)), payload);
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let rx_after = namespace.statistic("lo", "rx_bytes");
+    let tx_after = namespace.statistic("lo", "tx_bytes");
+    let packets_after = namespace.statistic("lo", "rx_packets");
+
+    let db = sandbox.db();
+    let rows: Vec<(i64, i64, i64, Option<i64>, Option<i64>)> = db
+        .prepare(
+            "SELECT bytes_recv, bytes_sent, packets_recv, bytes_recv_delta, bytes_sent_delta
+             FROM network_stats WHERE interface = 'lo' ORDER BY timestamp",
+        )
+        .unwrap()
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rows.len(), 12);
+    let (first, last) = (&rows[0], &rows[rows.len() - 1]);
+    // Nothing moved between the first sample and the sysfs read after it.
+    assert_eq!((first.0, first.1), (rx_before, tx_before));
+    // The last sample came after the transfer: it equals the final sysfs counters.
+    assert_eq!(
+        (last.0, last.1, last.2),
+        (rx_after, tx_after, packets_after)
+    );
+    let recv: i64 = rows[1..].iter().map(|r| r.3.unwrap()).sum();
+    let sent: i64 = rows[1..].iter().map(|r| r.4.unwrap()).sum();
+    assert_eq!(
+        recv,
+        rx_after - rx_before,
+        "sum of rx deltas = kernel rx change"
+    );
+    assert_eq!(
+        sent,
+        tx_after - tx_before,
+        "sum of tx deltas = kernel tx change"
+    );
+    assert!(
+        recv >= payload as i64,
+        "payload plus TCP/IP headers: {recv}"
+    );
+    let total_recv: i64 = db
+        .query_row(
+            "SELECT SUM(bytes_recv_delta) FROM network_stats WHERE interface = '_total'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(total_recv, recv, "_total of one interface equals it");
+}
