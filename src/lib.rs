@@ -118,7 +118,7 @@ fn monitor(cli: &Cli, config: &Config) -> Result<()> {
     let signals = monitor::signal_channel()?;
     let _lock = MonitorLock::acquire(database)?;
     let log = logging::init(&config.logging)?;
-    let store = Store::open(database).map_err(Error::runtime)?;
+    let store = Store::open(database, monitor::write_wait(config)).map_err(Error::runtime)?;
     tracing::info!(
         "netmon {} starting ({} collector): {}",
         env!("CARGO_PKG_VERSION"),

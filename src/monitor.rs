@@ -74,13 +74,13 @@ pub fn run(
     options: &RunOptions,
 ) -> Result<()> {
     let start = Instant::now();
-    let mut sampler = Sampler::new(config.sample);
+    let mut sampler = Sampler::new(config.sample).with_spike_guard(spike_guard(config));
     resume(config, source.as_ref(), &store, &mut sampler, 0.0);
     if config.cleanup_on_startup {
         run_retention(config, &store);
     }
     let mut last_retention = Instant::now();
-    let mut writer = Writer::new(store, config.max_pending_cycles);
+    let mut writer = Writer::new(store, config.max_pending_cycles, write_wait(config));
     let mut selection = Selection::new(config.interfaces.clone(), config.exclude.clone());
     let mut stdout = std::io::stdout().lock();
     let mut taken = 0u64;
@@ -167,9 +167,7 @@ fn resume(
         .ok()
         .flatten()
         .and_then(|v| v.parse::<i64>().ok());
-    let same_boot =
-        matches!((boot, stored_boot), (Some(a), Some(b)) if (a - b).abs() <= BOOT_TIME_TOLERANCE);
-    if same_boot && config.sample.store_raw_counts {
+    if same_boot(boot, stored_boot) && config.sample.store_raw_counts {
         match store.last_samples() {
             Ok(samples) => {
                 let wall_now = Utc::now();
@@ -193,6 +191,32 @@ fn resume(
     }
 }
 
+/// How long a write waits for another process's lock: half the interval
+/// (between 50 ms and 5 s), so a held lock delays sampling only briefly.
+pub fn write_wait(config: &Config) -> Duration {
+    Duration::from_secs_f64((config.interval / 2.0).clamp(0.05, 5.0))
+}
+
+/// Whether stored counters (from `stored` boot) continue in the `current` boot.
+fn same_boot(current: Option<i64>, stored: Option<i64>) -> bool {
+    matches!((current, stored), (Some(a), Some(b)) if (a - b).abs() <= BOOT_TIME_TOLERANCE)
+}
+
+/// The spike guard's limit per interface in bytes/s: `max_bandwidth_mbit`
+/// when configured, else the link speed from sysfs (with 25 % headroom)
+/// where the kernel knows it.
+fn spike_guard(config: &Config) -> crate::sampler::SpikeGuard {
+    const BYTES_PER_MBIT: f64 = 1_000_000.0 / 8.0;
+    match config.max_bandwidth_mbit {
+        Some(mbit) => Box::new(move |_| Some(mbit * BYTES_PER_MBIT)),
+        None => Box::new(|interface| {
+            let path = format!("/sys/class/net/{interface}/speed");
+            let mbit: f64 = std::fs::read_to_string(path).ok()?.trim().parse().ok()?;
+            (mbit > 0.0).then_some(mbit * BYTES_PER_MBIT * 1.25)
+        }),
+    }
+}
+
 fn run_retention(config: &Config, store: &Store) {
     if config.retention_days == 0 && config.rollup_retention_days == 0 {
         return;
@@ -209,5 +233,22 @@ fn run_retention(config: &Config, store: &Store) {
             "retention done"
         ),
         Err(e) => tracing::warn!("retention failed (will retry in an hour): {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boots_match_within_btime_jitter_only() {
+        assert!(same_boot(Some(1_000), Some(1_000)));
+        assert!(same_boot(Some(1_001), Some(1_000)));
+        assert!(
+            !same_boot(Some(5_000), Some(1_000)),
+            "a reboot starts fresh"
+        );
+        assert!(!same_boot(None, Some(1_000)));
+        assert!(!same_boot(Some(1_000), None));
     }
 }

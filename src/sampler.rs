@@ -70,12 +70,17 @@ struct Previous {
     at: f64,
 }
 
+/// Gives the highest believable rate (bytes/s, per direction) of an
+/// interface, or `None` when unknown; asked once per interface.
+pub type SpikeGuard = Box<dyn Fn(&str) -> Option<f64>>;
+
 /// Holds the previous snapshot of every interface and computes each cycle.
-#[derive(Debug)]
 pub struct Sampler {
     options: SampleOptions,
     previous: HashMap<String, Previous>,
     last_cycle_at: Option<f64>,
+    guard: SpikeGuard,
+    limits: HashMap<String, Option<f64>>,
 }
 
 impl Sampler {
@@ -85,7 +90,17 @@ impl Sampler {
             options,
             previous: HashMap::new(),
             last_cycle_at: None,
+            guard: Box::new(|_| None),
+            limits: HashMap::new(),
         }
+    }
+
+    /// Installs the spike guard: a delta implying more than the interface's
+    /// limit is logged and stored as a reset (NULL deltas, a new baseline),
+    /// never as traffic.
+    pub fn with_spike_guard(mut self, guard: SpikeGuard) -> Self {
+        self.guard = guard;
+        self
     }
 
     /// Seeds an interface with counters stored `seconds_ago` before the
@@ -144,7 +159,12 @@ impl Sampler {
                         "counters went down: counted as a reset, delta = traffic since the reset"
                     );
                 }
-                (Some(deltas), Some(now - previous.at))
+                let seconds = now - previous.at;
+                if self.is_spike(&interface.name, &deltas, seconds) {
+                    (None, None)
+                } else {
+                    (Some(deltas), Some(seconds))
+                }
             }
             None => (None, None),
         };
@@ -166,6 +186,30 @@ impl Sampler {
             deltas,
             interval_s,
         }
+    }
+}
+
+impl Sampler {
+    fn is_spike(&mut self, interface: &str, deltas: &Counters, seconds: f64) -> bool {
+        let guard = &self.guard;
+        let limit = *self
+            .limits
+            .entry(interface.to_string())
+            .or_insert_with(|| guard(interface));
+        let Some(limit) = limit else { return false };
+        let busiest = deltas.bytes_recv.max(deltas.bytes_sent) as f64;
+        // Allow a little scheduling jitter on very short intervals.
+        let spike = busiest > limit * seconds.max(0.0) + limit * 0.05;
+        if spike {
+            tracing::warn!(
+                interface,
+                delta_bytes = busiest,
+                seconds,
+                limit_bytes_per_s = limit,
+                "delta exceeds the interface's maximum bandwidth: stored as a reset, not as traffic"
+            );
+        }
+        spike
     }
 }
 
@@ -348,6 +392,36 @@ mod tests {
         let cycle = no_total.sample(&snapshot(&[("a", 1, 0)]), 0.0, at(0));
         assert_eq!(cycle.rows.len(), 1);
         assert_eq!(cycle.rows[0].interface, "a");
+    }
+
+    #[test]
+    fn spike_guard_turns_impossible_deltas_into_a_reset() {
+        let mut sampler = Sampler::new(SampleOptions::default())
+            .with_spike_guard(Box::new(|name| (name == "eth0").then_some(1000.0)));
+        sampler.sample(&snapshot(&[("eth0", 0, 0), ("wg0", 0, 0)]), 0.0, at(0));
+        let cycle = sampler.sample(
+            &snapshot(&[("eth0", 900, 0), ("wg0", 1 << 40, 0)]),
+            1.0,
+            at(1),
+        );
+        assert_eq!(row(&cycle, "eth0").deltas.unwrap().bytes_recv, 900);
+        assert_eq!(
+            row(&cycle, "wg0").deltas.unwrap().bytes_recv,
+            1 << 40,
+            "no limit known"
+        );
+        // A phantom 4 GiB jump in one second on a 1000 B/s link.
+        let cycle = sampler.sample(
+            &snapshot(&[("eth0", 1 << 32, 0), ("wg0", 1 << 40, 0)]),
+            2.0,
+            at(2),
+        );
+        let eth0 = row(&cycle, "eth0");
+        assert_eq!((eth0.deltas, eth0.bytes_recv_rate), (None, None));
+        assert_eq!(row(&cycle, TOTAL_INTERFACE).deltas.unwrap().bytes_recv, 0);
+        // The next delta counts from the new baseline.
+        let cycle = sampler.sample(&snapshot(&[("eth0", (1 << 32) + 500, 0)]), 3.0, at(3));
+        assert_eq!(row(&cycle, "eth0").deltas.unwrap().bytes_recv, 500);
     }
 
     #[test]

@@ -4,14 +4,14 @@ use super::*;
 use crate::collector::InterfaceCounters;
 use crate::counters::Counters;
 use crate::sampler::{SampleOptions, Sampler};
-use crate::store::Store;
+use crate::store::{Store, BUSY_TIMEOUT};
 
 /// Writes one sample per minute for `minutes` minutes from 2026-11-01 00:00 UTC,
 /// with 1000 bytes received per minute on `eth0`.
 fn history(minutes: i64) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("h.db");
-    let mut store = Store::open(&path).unwrap();
+    let mut store = Store::open(&path, BUSY_TIMEOUT).unwrap();
     let mut sampler = Sampler::new(SampleOptions::default());
     let start = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
     for minute in 0..minutes {

@@ -14,7 +14,7 @@ use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-/// How long a writer or reader waits for a lock before failing.
+/// How long a reader waits for a lock before failing.
 pub const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 /// Rows deleted per retention transaction, so the write lock is held briefly.
 const RETENTION_BATCH: usize = 5_000;
@@ -68,8 +68,9 @@ pub struct Store {
 impl Store {
     /// Opens the database at `path` for writing, creating it (mode 0600, new
     /// directories 0700) or upgrading it in place. A file that is not a netmon
-    /// database is refused untouched.
-    pub fn open(path: &Path) -> Result<Store, String> {
+    /// database is refused untouched. A write waits at most `busy_timeout`
+    /// for another process's lock before failing (and being retried later).
+    pub fn open(path: &Path, busy_timeout: std::time::Duration) -> Result<Store, String> {
         crate::fsutil::open_private_append(path)
             .map_err(|e| format!("cannot create database {}: {e}", path.display()))?;
         let kind = schema::inspect(path)?;
@@ -79,7 +80,7 @@ impl Store {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(fail)?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(fail)?;
+        conn.busy_timeout(busy_timeout).map_err(fail)?;
         conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0))
             .map_err(fail)?;
         conn.pragma_update(None, "synchronous", "NORMAL")

@@ -34,7 +34,7 @@ fn count(store: &Store, sql: &str) -> i64 {
 fn new_database_has_schema_modes_and_pragmas() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("new/sub/n.db");
-    let store = Store::open(&path).unwrap();
+    let store = Store::open(&path, BUSY_TIMEOUT).unwrap();
     let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&path), 0o600);
     assert_eq!(mode(&dir.path().join("new/sub")), 0o700);
@@ -55,13 +55,13 @@ fn new_database_has_schema_modes_and_pragmas() {
         .unwrap();
     assert_eq!(sync, 1, "synchronous=NORMAL");
     drop(store);
-    Store::open(&path).unwrap();
+    Store::open(&path, BUSY_TIMEOUT).unwrap();
 }
 
 #[test]
 fn cycle_rows_and_rollups_are_written_together() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("n.db")).unwrap();
+    let mut store = Store::open(&dir.path().join("n.db"), BUSY_TIMEOUT).unwrap();
     let mut sampler = Sampler::new(SampleOptions::default());
     store
         .write_cycle(&cycle_at(&mut sampler, 0, &[("a", 100, 10), ("b", 5, 5)]))
@@ -116,7 +116,7 @@ fn cycle_rows_and_rollups_are_written_together() {
 #[test]
 fn clock_going_back_onto_a_stored_timestamp_is_nudged_not_lost() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("n.db")).unwrap();
+    let mut store = Store::open(&dir.path().join("n.db"), BUSY_TIMEOUT).unwrap();
     let mut sampler = Sampler::new(SampleOptions::default());
     let first = cycle_at(&mut sampler, 0, &[("a", 1, 1)]);
     store.write_cycle(&first).unwrap();
@@ -135,7 +135,7 @@ fn clock_going_back_onto_a_stored_timestamp_is_nudged_not_lost() {
 #[test]
 fn huge_counters_round_trip_exactly() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("n.db")).unwrap();
+    let mut store = Store::open(&dir.path().join("n.db"), BUSY_TIMEOUT).unwrap();
     let mut sampler = Sampler::new(SampleOptions::default());
     store
         .write_cycle(&cycle_at(&mut sampler, 0, &[("a", u64::MAX - 1, 1 << 63)]))
@@ -147,7 +147,7 @@ fn huge_counters_round_trip_exactly() {
 #[test]
 fn retention_deletes_old_raw_rows_but_keeps_rollups() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("n.db")).unwrap();
+    let mut store = Store::open(&dir.path().join("n.db"), BUSY_TIMEOUT).unwrap();
     let mut sampler = Sampler::new(SampleOptions::default());
     for day in 0..5 {
         let cycle = cycle_at(&mut sampler, day * 86_400, &[("a", day as u64 * 100, 0)]);
@@ -177,7 +177,7 @@ fn retention_deletes_old_raw_rows_but_keeps_rollups() {
 #[test]
 fn meta_values() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("n.db")).unwrap();
+    let store = Store::open(&dir.path().join("n.db"), BUSY_TIMEOUT).unwrap();
     assert_eq!(store.meta("boot_time").unwrap(), None);
     store.set_meta("boot_time", Some("123")).unwrap();
     store.set_meta("boot_time", Some("456")).unwrap();
@@ -192,7 +192,7 @@ fn foreign_files_are_refused_untouched() {
     let text = dir.path().join("notes.txt");
     let content = "hello, this is not a database at all, just some text\n";
     fs::write(&text, content).unwrap();
-    let err = Store::open(&text).err().unwrap();
+    let err = Store::open(&text, BUSY_TIMEOUT).err().unwrap();
     assert!(
         err.contains("notes.txt") && err.contains("will not touch it"),
         "{err}"
@@ -204,7 +204,7 @@ fn foreign_files_are_refused_untouched() {
         .unwrap()
         .execute_batch("CREATE TABLE t (x)")
         .unwrap();
-    let err = Store::open(&other).err().unwrap();
+    let err = Store::open(&other, BUSY_TIMEOUT).err().unwrap();
     assert!(err.contains("something else (tables: t)"), "{err}");
 
     let newer = dir.path().join("newer.db");
@@ -213,7 +213,7 @@ fn foreign_files_are_refused_untouched() {
         .unwrap();
     conn.pragma_update(None, "user_version", 99).unwrap();
     drop(conn);
-    let err = Store::open(&newer).err().unwrap();
+    let err = Store::open(&newer, BUSY_TIMEOUT).err().unwrap();
     assert!(err.contains("newer netmon"), "{err}");
 }
 
@@ -238,7 +238,7 @@ fn seed_era_database_is_upgraded_with_derived_deltas() {
         .unwrap();
     }
     drop(conn);
-    let store = Store::open(&path).unwrap();
+    let store = Store::open(&path, BUSY_TIMEOUT).unwrap();
     assert_eq!(count(&store, "SELECT COUNT(*) FROM network_stats"), 4);
     // 3000 forward, then a reset to 500 (counted as 500), then 1000 forward.
     assert_eq!(

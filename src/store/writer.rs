@@ -6,11 +6,13 @@ use super::Store;
 use crate::sampler::Cycle;
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// A store plus the queue of cycles not yet written.
 pub struct Writer {
     store: Option<Store>,
     path: PathBuf,
+    busy_timeout: Duration,
     pending: VecDeque<Cycle>,
     max_pending: usize,
     failing: bool,
@@ -28,9 +30,10 @@ pub struct FlushOutcome {
 
 impl Writer {
     /// A writer over an open store, keeping at most `max_pending` unwritten cycles.
-    pub fn new(store: Store, max_pending: usize) -> Self {
+    pub fn new(store: Store, max_pending: usize, busy_timeout: Duration) -> Self {
         Writer {
             path: store.path().to_path_buf(),
+            busy_timeout,
             store: Some(store),
             pending: VecDeque::new(),
             max_pending: max_pending.max(1),
@@ -60,11 +63,13 @@ impl Writer {
         if self.pending.len() == self.max_pending {
             self.pending.pop_front();
             self.dropped += 1;
-            tracing::error!(
-                max_pending_cycles = self.max_pending,
-                dropped_total = self.dropped,
-                "write queue full: dropped the oldest unwritten cycle"
-            );
+            if self.dropped == 1 || self.dropped.is_power_of_two() {
+                tracing::error!(
+                    max_pending_cycles = self.max_pending,
+                    dropped_total = self.dropped,
+                    "write queue full: dropping the oldest unwritten cycles"
+                );
+            }
         }
         self.pending.push_back(cycle);
         self.flush()
@@ -77,7 +82,7 @@ impl Writer {
         while let Some(cycle) = self.pending.front() {
             let result = match &mut self.store {
                 Some(store) => store.write_cycle(cycle),
-                None => Store::open(&self.path).and_then(|store| {
+                None => Store::open(&self.path, self.busy_timeout).and_then(|store| {
                     tracing::info!(database = %self.path.display(), "database reopened");
                     self.store.insert(store).write_cycle(cycle)
                 }),
@@ -104,7 +109,11 @@ impl Writer {
             }
         }
         if self.pending.is_empty() && std::mem::take(&mut self.failing) {
-            tracing::info!(written, "database writable again; queued cycles written");
+            tracing::info!(
+                written,
+                dropped_total = self.dropped,
+                "database writable again; queued cycles written"
+            );
         }
         FlushOutcome {
             written,
