@@ -161,7 +161,7 @@ fn wait_for_cycles(sandbox: &Sandbox, cycles: usize) {
 #[test]
 fn second_monitor_is_refused_and_sigterm_commits_every_cycle() {
     let sandbox = Sandbox::new();
-    let mut first = sandbox
+    let first = sandbox
         .command()
         .args(["--interval", "0.2"])
         .stdout(Stdio::piped())

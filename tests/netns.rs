@@ -158,7 +158,9 @@ fn stored_deltas_match_the_kernel_counters_of_real_traffic() {
     let packets_after = namespace.statistic("lo", "rx_packets");
 
     let db = sandbox.db();
-    let rows: Vec<(i64, i64, i64, Option<i64>, Option<i64>)> = db
+    /// bytes_recv, bytes_sent, packets_recv, bytes_recv_delta, bytes_sent_delta
+    type LoRow = (i64, i64, i64, Option<i64>, Option<i64>);
+    let rows: Vec<LoRow> = db
         .prepare(
             "SELECT bytes_recv, bytes_sent, packets_recv, bytes_recv_delta, bytes_sent_delta
              FROM network_stats WHERE interface = 'lo' ORDER BY timestamp",
