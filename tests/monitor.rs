@@ -7,7 +7,6 @@ use netmon::collector::parse_proc_net_dev;
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use std::process::Stdio;
-use std::time::{Duration, Instant};
 
 fn fixture_counters(name: &str) -> [i64; 8] {
     let parsed = parse_proc_net_dev(FIXTURE).unwrap();
@@ -136,28 +135,6 @@ fn log_file_and_database_are_private() {
     assert!(log.contains("starting") && log.contains("stopped"), "{log}");
 }
 
-fn wait_for_cycles(sandbox: &Sandbox, cycles: usize) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        if common::exists(&sandbox.db_path()) {
-            if let Ok(db) = rusqlite::Connection::open(sandbox.db_path()) {
-                if db
-                    .query_row(
-                        "SELECT COUNT(DISTINCT timestamp) FROM network_stats",
-                        [],
-                        |r| r.get::<_, i64>(0),
-                    )
-                    .is_ok_and(|n| n as usize >= cycles)
-                {
-                    return;
-                }
-            }
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("monitor did not write {cycles} cycles in time");
-}
-
 #[test]
 fn second_monitor_is_refused_and_sigterm_commits_every_cycle() {
     let sandbox = Sandbox::new();
@@ -168,7 +145,7 @@ fn second_monitor_is_refused_and_sigterm_commits_every_cycle() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    wait_for_cycles(&sandbox, 2);
+    wait_for_cycles(&sandbox.db_path(), 2);
     let second = sandbox.run(&["--once"]);
     assert_eq!(second.status.code(), Some(1), "{}", stderr(&second));
     let message = stderr(&second);

@@ -115,24 +115,6 @@ fn tcp_transfer(bytes: usize) -> usize {
     received.len()
 }
 
-fn wait_for_rows(sandbox: &Sandbox, rows: i64) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        if let Ok(db) = rusqlite::Connection::open(sandbox.db_path()) {
-            let n = db.query_row(
-                "SELECT COUNT(*) FROM network_stats WHERE interface = 'lo'",
-                [],
-                |r| r.get::<_, i64>(0),
-            );
-            if n.is_ok_and(|n| n >= rows) {
-                return;
-            }
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("netmon wrote fewer than {rows} rows in time");
-}
-
 #[test]
 fn stored_deltas_match_the_kernel_counters_of_real_traffic() {
     let Some(namespace) = Namespace::create("lo") else {
@@ -146,7 +128,7 @@ fn stored_deltas_match_the_kernel_counters_of_real_traffic() {
         )
         .spawn()
         .unwrap();
-    wait_for_rows(&sandbox, 1);
+    wait_for_rows_of(&sandbox, "lo");
     let rx_before = namespace.statistic("lo", "rx_bytes");
     let tx_before = namespace.statistic("lo", "tx_bytes");
     let payload = 3 * 1024 * 1024;
@@ -205,4 +187,83 @@ fn stored_deltas_match_the_kernel_counters_of_real_traffic() {
         )
         .unwrap();
     assert_eq!(total_recv, recv, "_total of one interface equals it");
+}
+
+#[test]
+fn interfaces_that_come_and_go_have_rows_exactly_while_they_exist() {
+    let Some(namespace) = Namespace::create("churn") else {
+        return;
+    };
+    let sandbox = Sandbox::with_config("logging:\n  file: ''\n");
+    let child = namespace
+        .netmon(&sandbox, &["--interval", "0.2", "--count", "20"])
+        .spawn()
+        .unwrap();
+    wait_for_rows_of(&sandbox, "_total");
+    std::thread::sleep(Duration::from_millis(400));
+    namespace.ip(&[
+        "link", "add", "vtest0", "type", "veth", "peer", "name", "vtest1",
+    ]);
+    let added = chrono::Utc::now();
+    std::thread::sleep(Duration::from_millis(1200));
+    let deleting = chrono::Utc::now();
+    namespace.ip(&["link", "del", "vtest0"]);
+    let output = child.wait_with_output().unwrap();
+    let err = stderr(&output);
+    assert!(output.status.success(), "{err}");
+    assert!(!err.contains("ERROR") && !err.contains("WARN"), "{err}");
+
+    let db = sandbox.db();
+    let margin = chrono::Duration::milliseconds(50);
+    for stamp in timestamps(&db) {
+        let at = chrono::DateTime::parse_from_rfc3339(&stamp).unwrap();
+        let names = interfaces_at(&db, &stamp);
+        let has_veth = names.iter().any(|n| n == "vtest0") && names.iter().any(|n| n == "vtest1");
+        if at > added + margin && at < deleting - margin {
+            assert!(
+                has_veth,
+                "{stamp}: vtest0/vtest1 existed but have no rows: {names:?}"
+            );
+        }
+        if at < added - margin || at > deleting + chrono::Duration::milliseconds(300) {
+            assert!(
+                !names.iter().any(|n| n.starts_with("vtest")),
+                "{stamp}: row for a missing interface"
+            );
+        }
+    }
+    let veth_rows: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM network_stats WHERE interface = 'vtest0'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(veth_rows >= 4, "{veth_rows}");
+    let negative: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM network_stats WHERE bytes_recv_delta < 0 OR bytes_sent_delta < 0",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(negative, 0);
+}
+
+fn wait_for_rows_of(sandbox: &Sandbox, interface: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if let Ok(db) = rusqlite::Connection::open(sandbox.db_path()) {
+            let n = db.query_row(
+                "SELECT COUNT(*) FROM network_stats WHERE interface = ?1",
+                [interface],
+                |r| r.get::<_, i64>(0),
+            );
+            if n.is_ok_and(|n| n > 0) {
+                return;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("no {interface} rows in time");
 }

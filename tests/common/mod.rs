@@ -123,3 +123,59 @@ pub fn interfaces_at(db: &Connection, timestamp: &str) -> Vec<String> {
 pub fn exists(path: &Path) -> bool {
     path.symlink_metadata().is_ok()
 }
+
+/// Starts netmon in the background with stdout and stderr captured.
+pub fn spawn(sandbox: &Sandbox, args: &[&str]) -> std::process::Child {
+    sandbox
+        .command()
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn netmon")
+}
+
+/// Sends `signal` to a child process.
+pub fn signal(child: &std::process::Child, signal: nix::sys::signal::Signal) {
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), signal).unwrap();
+}
+
+/// Number of distinct cycles stored in the database at `path` (0 if none).
+pub fn cycles_in(path: &Path) -> usize {
+    Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .and_then(|db| {
+            db.query_row(
+                "SELECT COUNT(DISTINCT timestamp) FROM network_stats",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+        })
+        .map_or(0, |n| n as usize)
+}
+
+/// Waits (up to 20 s) until the database holds at least `cycles` cycles.
+pub fn wait_for_cycles(path: &Path, cycles: usize) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::time::Instant::now() < deadline {
+        if exists(path) && cycles_in(path) >= cycles {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    panic!("{} did not reach {cycles} cycles in time", path.display());
+}
+
+/// Cycles a continuous-mode run printed (one `_total` line per cycle).
+pub fn printed_cycles(output: &Output) -> usize {
+    stdout(output)
+        .lines()
+        .filter(|l| l.contains(" _total "))
+        .count()
+}
+
+/// Writes `text` to `path` atomically (a reader never sees a partial file).
+pub fn replace_file(path: &Path, text: &str) {
+    let temporary = path.with_extension("tmp");
+    std::fs::write(&temporary, text).unwrap();
+    std::fs::rename(&temporary, path).unwrap();
+}
