@@ -110,6 +110,7 @@ fn open_source(config: &Config) -> Result<Box<dyn CounterSource>> {
 }
 
 fn monitor(cli: &Cli, config: &Config) -> Result<()> {
+    config.check_writable_paths()?;
     let database = &config.database_file;
     if database.exists() {
         store::schema::inspect(database).map_err(Error::config)?;

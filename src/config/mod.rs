@@ -67,6 +67,10 @@ pub struct Config {
     pub exclude: Vec<Regex>,
     /// SQLite database path.
     pub database_file: PathBuf,
+    /// Where `database_file` was set (for error messages).
+    pub database_origin: String,
+    /// Where `logging.file` was set (for error messages).
+    pub log_origin: String,
     /// Counter source.
     pub collector: CollectorKind,
     /// File the procfs collector reads.
@@ -322,10 +326,7 @@ fn build(
         )));
     }
     let log_file = (!logging.file.is_empty()).then(|| base.join(&logging.file));
-    check_file_location(&layers.database_file.value, &layers.database_file.origin)?;
-    if let Some(path) = &log_file {
-        check_file_location(path, &origin("logging.file"))?;
-    }
+    let log_origin = origin("logging.file");
     let options = &parsed.options;
     Ok(Config {
         config_file,
@@ -333,6 +334,8 @@ fn build(
         interfaces: layers.interfaces.value,
         exclude,
         database_file: layers.database_file.value,
+        database_origin: layers.database_file.origin,
+        log_origin,
         collector,
         proc_net_dev: layers.proc_net_dev.value,
         max_bandwidth_mbit: layers.max_bandwidth_mbit.value,
@@ -422,6 +425,16 @@ fn one_line(message: &str) -> String {
 }
 
 impl Config {
+    /// Checks that the database and log files can be created or written,
+    /// creating nothing (monitoring modes only: `--summary` only reads).
+    pub fn check_writable_paths(&self) -> Result<()> {
+        check_file_location(&self.database_file, &self.database_origin)?;
+        match &self.logging.file {
+            Some(path) => check_file_location(path, &self.log_origin),
+            None => Ok(()),
+        }
+    }
+
     /// A one-line description of the effective configuration, for the start log.
     pub fn describe(&self) -> String {
         let interfaces = if self.interfaces.is_empty() {

@@ -250,10 +250,23 @@ fn unusable_paths_are_refused_before_anything_is_created() {
     let setup = Setup::new(None);
     fs::write(setup.dir.path().join("plain"), "x").unwrap();
     fs::create_dir(setup.dir.path().join("adir")).unwrap();
+    let check = |setup: &Setup| {
+        let err = setup
+            .load(&Cli::default())
+            .unwrap()
+            .check_writable_paths()
+            .unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        err.to_string()
+    };
     let setup = setup.env("NETMON_DATABASE_FILE", "plain/sub/x.db");
-    assert!(setup.error(&Cli::default()).contains("is not a directory"));
+    let message = check(&setup);
+    assert!(
+        message.contains("NETMON_DATABASE_FILE") && message.contains("is not a directory"),
+        "{message}"
+    );
     let setup = Setup::new(None).env("NETMON_DATABASE_FILE", ".");
-    assert!(setup.error(&Cli::default()).contains("is a directory"));
+    assert!(check(&setup).contains("is a directory"));
     assert!(!setup.dir.path().join("data").exists());
 }
 

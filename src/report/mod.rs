@@ -1,8 +1,8 @@
 //! `--summary`: per-interface totals (from deltas, so correct across resets)
-//! over a time window, optionally by hour, day or month. Full hours come from
-//! the hourly rollups and only the partial hours at the window's edges from
-//! raw rows, so the cost does not grow with the number of raw samples.
-//! Opens the database read-only and never writes.
+//! over a time window, optionally by hour, day or month. Whole months, days
+//! and hours come from the rollups and only partial hours at the window's
+//! edges from raw rows, so the cost does not grow with the number of raw
+//! samples. Opens the database read-only and never writes.
 
 pub mod render;
 pub mod window;
@@ -10,9 +10,10 @@ pub mod window;
 use crate::cli::Period;
 use crate::error::{Error, Result};
 use crate::sampler::TOTAL_INTERFACE;
+use crate::store::rollup::{period_key, Level, LEVELS};
 use crate::store::{format_timestamp, schema};
-use chrono::{DateTime, Datelike, Duration, DurationRound, Local, TimeZone, Timelike, Utc};
-use rusqlite::{Connection, OpenFlags};
+use chrono::{DateTime, Local, TimeZone, Utc};
+use rusqlite::Connection;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -119,19 +120,6 @@ pub struct Query {
     pub by: Option<Period>,
 }
 
-const ROLLUP_HOURS: &str = "SELECT interface, hour, first_sample, last_sample, samples, interval_s,
-    bytes_recv, bytes_sent, errin, errout, dropin, dropout, peak_recv_rate, peak_sent_rate
-FROM network_stats_hourly WHERE hour >= ?1 AND hour < ?2";
-
-const RAW_HOURS: &str = "SELECT interface, strftime('%Y-%m-%dT%H:00:00Z', timestamp) AS hour,
-    MIN(timestamp), MAX(timestamp), COUNT(*),
-    COALESCE(SUM(CASE WHEN bytes_recv_delta IS NOT NULL THEN interval_s END), 0),
-    COALESCE(SUM(bytes_recv_delta), 0), COALESCE(SUM(bytes_sent_delta), 0),
-    COALESCE(SUM(errin_delta), 0), COALESCE(SUM(errout_delta), 0),
-    COALESCE(SUM(dropin_delta), 0), COALESCE(SUM(dropout_delta), 0),
-    MAX(bytes_recv_rate), MAX(bytes_sent_rate)
-FROM network_stats WHERE timestamp >= ?1 AND timestamp < ?2 GROUP BY interface, hour";
-
 /// Opens `path` read-only (never creating or changing it) and checks it is
 /// a netmon database at the current schema.
 pub fn open_read_only(path: &Path) -> Result<Connection> {
@@ -148,96 +136,96 @@ pub fn open_read_only(path: &Path) -> Result<Connection> {
             path.display()
         )));
     }
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags)
+    let conn = schema::open_read_only(path)
         .map_err(|e| Error::runtime(format!("cannot open {}: {e}", path.display())))?;
     conn.busy_timeout(crate::store::BUSY_TIMEOUT)
         .map_err(|e| Error::runtime(format!("cannot open {}: {e}", path.display())))?;
     Ok(conn)
 }
 
-fn hour_floor(t: DateTime<Utc>) -> DateTime<Utc> {
-    t.duration_trunc(Duration::hours(1)).unwrap_or(t)
+/// Where one piece of a window is answered from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    Rollup(Level),
+    Raw,
 }
 
-fn hour_ceil(t: DateTime<Utc>) -> DateTime<Utc> {
-    let floor = hour_floor(t);
-    if floor == t {
-        t
-    } else {
-        floor + Duration::hours(1)
+/// Splits [from, to) into the fewest pieces: whole months from the monthly
+/// rollups, then whole days, whole hours, and raw rows for partial hours.
+fn cover(
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    levels: &[Level],
+    out: &mut Vec<(Source, DateTime<Utc>, DateTime<Utc>)>,
+) {
+    if from >= to {
+        return;
+    }
+    match levels.split_last() {
+        None => out.push((Source::Raw, from, to)),
+        Some((&level, finer)) => {
+            let (start, end) = (level.ceil(from), level.floor(to));
+            if start < end {
+                out.push((Source::Rollup(level), start, end));
+                cover(from, start, finer, out);
+                cover(end, to, finer, out);
+            } else {
+                cover(from, to, finer, out);
+            }
+        }
     }
 }
 
-/// Builds the report for `query` from an open database.
-pub fn build(conn: &Connection, database: &Path, query: &Query) -> rusqlite::Result<Report> {
-    let since = query.since;
-    let until = query.until;
-    // Full hours [rollup_from, rollup_to) come from rollups; the edges from raw rows.
-    let rollup_from = since.map(hour_ceil);
-    let rollup_to = until.map(hour_floor);
-    let text = |t: Option<DateTime<Utc>>, open: &str| t.map_or(open.to_string(), format_timestamp);
-    let mut entries = Vec::new();
-    if let (Some(from), Some(to)) = (rollup_from, rollup_to) {
-        if from >= to {
-            fetch(
-                conn,
-                RAW_HOURS,
-                &text(since, ""),
-                &text(until, "~"),
-                &mut entries,
-            )?;
-            return assemble(conn, database, query, entries);
-        }
-    }
-    fetch(
-        conn,
-        ROLLUP_HOURS,
-        &text(rollup_from, ""),
-        &text(rollup_to, "~"),
-        &mut entries,
-    )?;
-    if let (Some(start), Some(edge)) = (since, rollup_from) {
-        if start < edge {
-            fetch(
-                conn,
-                RAW_HOURS,
-                &format_timestamp(start),
-                &format_timestamp(edge),
-                &mut entries,
-            )?;
-        }
-    }
-    if let (Some(end), Some(edge)) = (until, rollup_to) {
-        if edge < end {
-            fetch(
-                conn,
-                RAW_HOURS,
-                &format_timestamp(edge),
-                &format_timestamp(end),
-                &mut entries,
-            )?;
-        }
-    }
-    assemble(conn, database, query, entries)
-}
+const TOTALS_COLUMNS: &str = "MIN(first_sample), MAX(last_sample), SUM(samples), SUM(interval_s),
+    SUM(bytes_recv), SUM(bytes_sent), SUM(errin), SUM(errout), SUM(dropin), SUM(dropout),
+    MAX(peak_recv_rate), MAX(peak_sent_rate)";
 
-type HourEntry = (String, DateTime<Utc>, Totals);
+const RAW_TOTALS: &str = "SELECT interface, NULL, MIN(timestamp), MAX(timestamp), COUNT(*),
+    COALESCE(SUM(CASE WHEN bytes_recv_delta IS NOT NULL THEN interval_s END), 0),
+    COALESCE(SUM(bytes_recv_delta), 0), COALESCE(SUM(bytes_sent_delta), 0),
+    COALESCE(SUM(errin_delta), 0), COALESCE(SUM(errout_delta), 0),
+    COALESCE(SUM(dropin_delta), 0), COALESCE(SUM(dropout_delta), 0),
+    MAX(bytes_recv_rate), MAX(bytes_sent_rate)
+FROM network_stats WHERE timestamp >= ?1 AND timestamp < ?2 GROUP BY interface";
 
-fn fetch(
+/// (interface, rollup bin start if grouped by bin, totals)
+type Piece = (String, Option<String>, Totals);
+
+/// Totals per interface over [from, to) from one source; with `per_bin`,
+/// per interface and rollup bin.
+fn aggregate(
     conn: &Connection,
-    sql: &str,
-    from: &str,
-    to: &str,
-    out: &mut Vec<HourEntry>,
-) -> rusqlite::Result<()> {
-    let mut stmt = conn.prepare_cached(sql)?;
-    let rows = stmt.query_map([from, to], |r| {
-        let hour: String = r.get(1)?;
+    source: Source,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    per_bin: bool,
+) -> rusqlite::Result<Vec<Piece>> {
+    let (sql, bounds) = match source {
+        Source::Raw => (
+            RAW_TOTALS.to_string(),
+            [format_timestamp(from), format_timestamp(to)],
+        ),
+        Source::Rollup(level) => {
+            let (bin, group) = if per_bin {
+                ("period_start", ", period_start")
+            } else {
+                ("NULL", "")
+            };
+            (
+                format!(
+                    "SELECT interface, {bin}, {TOTALS_COLUMNS} FROM {} WHERE period_start >= ?1 AND period_start < ?2 GROUP BY interface{group}",
+                    level.table()
+                ),
+                [period_key(from), period_key(to)],
+            )
+        }
+    };
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(bounds, |r| {
         let count = |i: usize| r.get::<_, i64>(i).map(|v| v.max(0) as u64);
         Ok((
             r.get::<_, String>(0)?,
-            hour,
+            r.get::<_, Option<String>>(1)?,
             Totals {
                 first_sample: r.get(2)?,
                 last_sample: r.get(3)?,
@@ -254,36 +242,97 @@ fn fetch(
             },
         ))
     })?;
-    for row in rows {
-        let (interface, hour, totals) = row?;
-        if let Ok(hour) = DateTime::parse_from_rfc3339(&hour) {
-            out.push((interface, hour.with_timezone(&Utc), totals));
+    rows.collect()
+}
+
+/// Totals per interface over [from, to), from the coarsest rollups that fit.
+fn window_totals(
+    conn: &Connection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> rusqlite::Result<Vec<Piece>> {
+    let mut pieces = Vec::new();
+    cover(from, to, &LEVELS, &mut pieces);
+    let mut totals = Vec::new();
+    for (source, start, end) in pieces {
+        totals.extend(aggregate(conn, source, start, end, false)?);
+    }
+    Ok(totals)
+}
+
+fn period_level(period: Period) -> Level {
+    match period {
+        Period::Hour => Level::Hour,
+        Period::Day => Level::Day,
+        Period::Month => Level::Month,
+    }
+}
+
+/// Earliest and latest instants an unbounded window stands for.
+fn unbounded() -> (DateTime<Utc>, DateTime<Utc>) {
+    (
+        Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0)
+            .single()
+            .unwrap_or_default(),
+        Utc.with_ymd_and_hms(9000, 1, 1, 0, 0, 0)
+            .single()
+            .unwrap_or_default(),
+    )
+}
+
+/// Builds the report for `query` from an open database.
+pub fn build(conn: &Connection, database: &Path, query: &Query) -> rusqlite::Result<Report> {
+    let (earliest, latest) = unbounded();
+    let from = query.since.unwrap_or(earliest);
+    let to = query.until.unwrap_or(latest);
+    // (interface, period start or None, totals)
+    let mut pieces: Vec<(String, Option<DateTime<Utc>>, Totals)> = Vec::new();
+    match query.by.map(period_level) {
+        None => {
+            for (interface, _, totals) in window_totals(conn, from, to)? {
+                pieces.push((interface, None, totals));
+            }
+        }
+        Some(level) => {
+            // Whole periods from their own rollup table; the partial first
+            // and last periods from the coarsest pieces that fit.
+            let (start, end) = (level.ceil(from), level.floor(to));
+            if start < end {
+                for (interface, bin, totals) in
+                    aggregate(conn, Source::Rollup(level), start, end, true)?
+                {
+                    let bin = bin.and_then(|b| DateTime::parse_from_rfc3339(&b).ok());
+                    pieces.push((interface, bin.map(|b| b.with_timezone(&Utc)), totals));
+                }
+            }
+            for (edge_from, edge_to) in [(from, start.min(to)), (end.max(start), to)] {
+                for (interface, _, totals) in window_totals(conn, edge_from, edge_to)? {
+                    pieces.push((interface, Some(level.floor(edge_from)), totals));
+                }
+            }
         }
     }
-    Ok(())
+    assemble(conn, database, query, pieces)
 }
 
 fn assemble(
     conn: &Connection,
     database: &Path,
     query: &Query,
-    entries: Vec<HourEntry>,
+    pieces: Vec<(String, Option<DateTime<Utc>>, Totals)>,
 ) -> rusqlite::Result<Report> {
     let wanted = |name: &str| {
         query.interfaces.is_empty()
             || name == TOTAL_INTERFACE
             || query.interfaces.iter().any(|i| i == name)
     };
-    let mut by_interface: BTreeMap<String, (Totals, BTreeMap<DateTime<Local>, Totals>)> =
+    let mut by_interface: BTreeMap<String, (Totals, BTreeMap<DateTime<Utc>, Totals>)> =
         BTreeMap::new();
-    for (interface, hour, totals) in entries.iter().filter(|e| wanted(&e.0)) {
+    for (interface, period, totals) in pieces.iter().filter(|p| wanted(&p.0) && p.2.samples > 0) {
         let (overall, periods) = by_interface.entry(interface.clone()).or_default();
         overall.merge(totals);
-        if let Some(period) = query.by {
-            periods
-                .entry(period_start(*hour, period))
-                .or_default()
-                .merge(totals);
+        if let Some(start) = period {
+            periods.entry(*start).or_default().merge(totals);
         }
     }
     let mut interfaces: Vec<InterfaceReport> = by_interface
@@ -291,7 +340,10 @@ fn assemble(
         .map(|(interface, (totals, periods))| InterfaceReport {
             interface,
             totals,
-            periods: periods.into_iter().collect(),
+            periods: periods
+                .into_iter()
+                .map(|(start, t)| (start.with_timezone(&Local), t))
+                .collect(),
         })
         .collect();
     interfaces.sort_by_key(|r| (r.interface == TOTAL_INTERFACE, r.interface.clone()));
@@ -304,32 +356,6 @@ fn assemble(
         until: query.until,
         interfaces,
     })
-}
-
-/// The local start of the period that contains UTC hour `hour`.
-pub fn period_start(hour: DateTime<Utc>, period: Period) -> DateTime<Local> {
-    let local = hour.with_timezone(&Local);
-    let naive = match period {
-        Period::Hour => {
-            return local
-                .with_minute(0)
-                .and_then(|t| t.with_second(0))
-                .unwrap_or(local)
-        }
-        Period::Day => local.date_naive(),
-        Period::Month => local.date_naive().with_day(1).unwrap_or(local.date_naive()),
-    }
-    .and_hms_opt(0, 0, 0)
-    .unwrap_or_default();
-    Local
-        .from_local_datetime(&naive)
-        .earliest()
-        .or_else(|| {
-            Local
-                .from_local_datetime(&(naive + Duration::hours(1)))
-                .earliest()
-        })
-        .unwrap_or(local)
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use crate::collector::InterfaceCounters;
 use crate::counters::Counters;
 use crate::sampler::{SampleOptions, Sampler};
 use crate::store::{Store, BUSY_TIMEOUT};
+use chrono::Duration;
 
 /// Writes one sample per minute for `minutes` minutes from 2026-11-01 00:00 UTC,
 /// with 1000 bytes received per minute on `eth0`.

@@ -12,8 +12,13 @@ pub fn parse_when(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Strin
             "{text:?} is not a time; use a duration back from now (90m, 24h, 7d, 2w), a date (2026-11-01) or RFC 3339 (2026-11-01T08:00:00Z)"
         )
     };
-    if let Some(unit) = text.chars().last().filter(|c| c.is_ascii_alphabetic()) {
-        let amount: i64 = text[..text.len() - 1].parse().map_err(|_| bad())?;
+    let (digits, unit) = text.split_at(text.len().saturating_sub(1));
+    if !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && unit.bytes().all(|b| b.is_ascii_alphabetic())
+    {
+        let amount: i64 = digits.parse().map_err(|_| bad())?;
+        let unit = unit.chars().next().unwrap_or(' ');
         let seconds = match unit {
             's' => 1,
             'm' => 60,
@@ -74,6 +79,8 @@ mod tests {
     fn rfc3339_instants() {
         let t = parse_when("2026-11-01T08:00:00+01:00", now()).unwrap();
         assert_eq!(t, Utc.with_ymd_and_hms(2026, 11, 1, 7, 0, 0).unwrap());
+        let t = parse_when("2026-11-01T08:00:00Z", now()).unwrap();
+        assert_eq!(t, Utc.with_ymd_and_hms(2026, 11, 1, 8, 0, 0).unwrap());
     }
 
     #[test]

@@ -122,7 +122,9 @@ impl Store {
         }
         for nudge in 0..=MAX_TIMESTAMP_NUDGES {
             let timestamp = format_timestamp(cycle.timestamp + Duration::milliseconds(nudge));
-            match self.try_write(&timestamp, &cycle.rows) {
+
+            let at = cycle.timestamp + Duration::milliseconds(nudge);
+            match self.try_write(at, &timestamp, &cycle.rows) {
                 Err(rusqlite::Error::SqliteFailure(e, _))
                     if e.code == ErrorCode::ConstraintViolation =>
                 {
@@ -144,7 +146,12 @@ impl Store {
         ))
     }
 
-    fn try_write(&mut self, timestamp: &str, rows: &[Row]) -> rusqlite::Result<()> {
+    fn try_write(
+        &mut self,
+        at: DateTime<Utc>,
+        timestamp: &str,
+        rows: &[Row],
+    ) -> rusqlite::Result<()> {
         let tx = self.conn.transaction()?;
         {
             let mut insert = tx.prepare_cached(INSERT_ROW)?;
@@ -175,7 +182,7 @@ impl Store {
                     delta(6),
                     delta(7),
                 ])?;
-                rollup::add(&tx, timestamp, row)?;
+                rollup::add(&tx, at, timestamp, row)?;
             }
         }
         tx.commit()
@@ -254,11 +261,19 @@ impl Store {
             )?;
         }
         if rollup_days > 0 {
-            deleted.1 = self.delete_in_batches(
-                "DELETE FROM network_stats_hourly WHERE (hour, interface) IN
-                 (SELECT hour, interface FROM network_stats_hourly WHERE hour < ?1 LIMIT ?2)",
-                &cutoff(rollup_days),
-            )?;
+            let cutoff = now - Duration::days(i64::from(rollup_days));
+            for level in rollup::LEVELS {
+                // A bin goes only once it ended before the cutoff.
+                let key = rollup::period_key(level.floor(cutoff));
+                deleted.1 += self.delete_in_batches(
+                    &format!(
+                        "DELETE FROM {0} WHERE (period_start, interface) IN
+                         (SELECT period_start, interface FROM {0} WHERE period_start < ?1 LIMIT ?2)",
+                        level.table()
+                    ),
+                    &key,
+                )?;
+            }
         }
         Ok(deleted)
     }

@@ -61,26 +61,32 @@ CREATE TABLE IF NOT EXISTS netmon_meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS network_stats_hourly (
-    hour TEXT NOT NULL,
-    interface TEXT NOT NULL,
-    samples INTEGER NOT NULL,
-    first_sample TEXT NOT NULL,
-    last_sample TEXT NOT NULL,
-    interval_s REAL NOT NULL,
-    bytes_sent INTEGER NOT NULL,
-    bytes_recv INTEGER NOT NULL,
-    packets_sent INTEGER NOT NULL,
-    packets_recv INTEGER NOT NULL,
-    errin INTEGER NOT NULL,
-    errout INTEGER NOT NULL,
-    dropin INTEGER NOT NULL,
-    dropout INTEGER NOT NULL,
-    peak_sent_rate REAL,
-    peak_recv_rate REAL,
-    PRIMARY KEY (hour, interface)
-) WITHOUT ROWID;
 ";
+
+/// Opens `path` read-only, never creating or changing anything. A WAL
+/// database on a read-only file system cannot get its `-shm` file; it is then
+/// opened as immutable (nothing can be writing it there anyway).
+pub fn open_read_only(path: &Path) -> rusqlite::Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)?;
+    match conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    }) {
+        Ok(_) => Ok(conn),
+        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::CannotOpen => {
+            let mut uri = String::from("file:");
+            for c in path.to_string_lossy().chars() {
+                match c {
+                    '?' | '#' | '%' => uri.push_str(&format!("%{:02X}", c as u32)),
+                    _ => uri.push(c),
+                }
+            }
+            uri.push_str("?immutable=1");
+            Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
+        }
+        Err(e) => Err(e),
+    }
+}
 
 /// What an existing file turned out to be.
 #[derive(Debug, PartialEq, Eq)]
@@ -100,8 +106,8 @@ pub fn inspect(path: &Path) -> Result<Kind, String> {
             path.display()
         )
     };
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(|e| refuse(format!("cannot be opened as SQLite ({e})")))?;
+    let conn = open_read_only(path)
+        .map_err(|e| refuse(format!("is not a readable SQLite database ({e})")))?;
     let probe = || -> rusqlite::Result<(i64, i64, Vec<String>)> {
         let app_id = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
         let version = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
@@ -196,9 +202,12 @@ fn add_schema_1(conn: &Connection, backfill: bool) -> rusqlite::Result<()> {
         }
     }
     conn.execute_batch(SCHEMA_1_OBJECTS)?;
+    for level in super::rollup::LEVELS {
+        conn.execute_batch(&super::rollup::create_table(level))?;
+    }
     if backfill {
         conn.execute_batch(BACKFILL_DELTAS)?;
-        conn.execute_batch(super::rollup::REBUILD_ALL)?;
+        super::rollup::rebuild(conn)?;
     }
     Ok(())
 }

@@ -179,3 +179,59 @@ pub fn replace_file(path: &Path, text: &str) {
     std::fs::write(&temporary, text).unwrap();
     std::fs::rename(&temporary, path).unwrap();
 }
+
+/// One scripted cycle: wall time and (interface, bytes received, bytes sent).
+pub type ScriptedCycle<'a> = (chrono::DateTime<chrono::Utc>, Vec<(&'a str, u64, u64)>);
+
+/// Writes a scripted history through netmon's own write path: each entry is
+/// one cycle at a wall time with (interface, bytes received, bytes sent)
+/// cumulative counters; the monotonic clock follows the wall clock.
+pub fn write_history(
+    path: &Path,
+    cycles: &[(chrono::DateTime<chrono::Utc>, Vec<(&str, u64, u64)>)],
+) {
+    use netmon::collector::InterfaceCounters;
+    use netmon::counters::Counters;
+    use netmon::sampler::{SampleOptions, Sampler};
+    let mut store = netmon::store::Store::open(path, std::time::Duration::from_secs(5)).unwrap();
+    let mut sampler = Sampler::new(SampleOptions::default());
+    let Some(origin) = cycles.first().map(|c| c.0) else {
+        return;
+    };
+    for (at, interfaces) in cycles {
+        let snapshot: Vec<InterfaceCounters> = interfaces
+            .iter()
+            .map(|&(name, recv, sent)| InterfaceCounters {
+                name: name.to_string(),
+                counters: Counters {
+                    bytes_recv: recv,
+                    bytes_sent: sent,
+                    ..Counters::default()
+                },
+            })
+            .collect();
+        let now = (*at - origin).num_milliseconds() as f64 / 1000.0;
+        store
+            .write_cycle(&sampler.sample(&snapshot, now, *at))
+            .unwrap();
+    }
+}
+
+/// Runs netmon --summary with extra flags and parses its JSON output.
+pub fn summary_json(sandbox: &Sandbox, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["--summary", "--format", "json"];
+    args.extend_from_slice(extra);
+    let output = sandbox.run(&args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    serde_json::from_slice(&output.stdout).expect("summary JSON")
+}
+
+/// The JSON object of one interface in a summary.
+pub fn interface_json<'a>(summary: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    summary["interfaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["interface"] == name)
+        .unwrap_or_else(|| panic!("no {name} in {summary}"))
+}

@@ -1,0 +1,249 @@
+//! `--summary` on scripted histories: totals from deltas across resets,
+//! window edges, formats, read-only files, empty and upgraded databases.
+
+mod common;
+
+use chrono::{DateTime, TimeZone, Utc};
+use common::*;
+
+fn t(day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, day, hour, minute, 0)
+        .unwrap()
+}
+
+/// eth0: +1000 rx per minute with a reset to 200 at 10:03 and a reset to 0
+/// at 10:06; wlan0 appears at 10:02. Hand-computed: eth0 rx = 1000 + 1000 +
+/// 200 + 1000 + 1000 + 0 + 500 + 500 = 5200; tx = 7 x 10 = 70.
+fn history() -> Vec<ScriptedCycle<'static>> {
+    let eth0 = [1_000, 2_000, 3_000, 200, 1_200, 2_200, 0, 500, 1_000];
+    (0..9)
+        .map(|i| {
+            let mut interfaces = vec![("eth0", eth0[i], 10 * i as u64)];
+            if i >= 2 {
+                interfaces.push(("wlan0", 50 * i as u64, 0));
+            }
+            (t(1, 10, i as u32), interfaces)
+        })
+        .collect()
+}
+
+fn sandbox_with_history() -> Sandbox {
+    std::env::set_var("TZ", "UTC");
+    let sandbox = Sandbox::with_config("logging:\n  file: ''\n");
+    std::fs::create_dir_all(sandbox.path("data")).unwrap();
+    write_history(&sandbox.db_path(), &history());
+    sandbox
+}
+
+#[test]
+fn totals_are_sums_of_deltas_across_resets() {
+    let sandbox = sandbox_with_history();
+    let summary = summary_json(&sandbox, &[]);
+    assert_eq!(summary["total_records"], 9 + 7 + 9);
+    let eth0 = interface_json(&summary, "eth0");
+    assert_eq!(eth0["bytes_recv"], 5_200);
+    assert_eq!(eth0["bytes_sent"], 80);
+    assert_eq!(eth0["bytes_total"], 5_280);
+    assert_eq!(eth0["samples"], 9);
+    assert_eq!(eth0["first_sample"], "2026-11-01T10:00:00.000Z");
+    assert_eq!(eth0["last_sample"], "2026-11-01T10:08:00.000Z");
+    assert_eq!(eth0["avg_recv_rate"], 5_200.0 / 480.0);
+    assert_eq!(eth0["peak_recv_rate"], 1_000.0 / 60.0);
+    let wlan0 = interface_json(&summary, "wlan0");
+    assert_eq!(wlan0["bytes_recv"], 300, "first wlan0 sample has no delta");
+    let total = interface_json(&summary, "_total");
+    assert_eq!(total["bytes_recv"], 5_500);
+    let names: Vec<_> = summary["interfaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["interface"].clone())
+        .collect();
+    assert_eq!(names, ["eth0", "wlan0", "_total"]);
+}
+
+#[test]
+fn window_start_is_inclusive_and_end_exclusive() {
+    let sandbox = sandbox_with_history();
+    let summary = summary_json(
+        &sandbox,
+        &[
+            "--since",
+            "2026-11-01T10:03:00Z",
+            "--until",
+            "2026-11-01T10:06:00Z",
+        ],
+    );
+    let eth0 = interface_json(&summary, "eth0");
+    // Samples at 10:03, 10:04 and 10:05: deltas 200 + 1000 + 1000.
+    assert_eq!(eth0["samples"], 3);
+    assert_eq!(eth0["bytes_recv"], 2_200);
+    assert_eq!(summary["since"], "2026-11-01T10:03:00.000Z");
+    assert_eq!(summary["until"], "2026-11-01T10:06:00.000Z");
+    let filtered = summary_json(&sandbox, &["--interfaces", "wlan0"]);
+    let names: Vec<_> = filtered["interfaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["interface"].clone())
+        .collect();
+    assert_eq!(names, ["wlan0", "_total"]);
+}
+
+#[test]
+fn json_and_csv_carry_exact_integers() {
+    std::env::set_var("TZ", "UTC");
+    let sandbox = Sandbox::with_config("logging:\n  file: ''\n");
+    std::fs::create_dir_all(sandbox.path("data")).unwrap();
+    let big = (1u64 << 60) + 7;
+    write_history(
+        &sandbox.db_path(),
+        &[
+            (t(2, 0, 0), vec![("eth0", 3, 0)]),
+            (t(2, 1, 0), vec![("eth0", big, 1)]),
+        ],
+    );
+    let output = sandbox.run(&["--summary", "--format", "json"]);
+    let text = stdout(&output);
+    assert!(
+        text.contains(&format!("\"bytes_recv\": {}", big - 3)),
+        "{text}"
+    );
+    let output = sandbox.run(&["--summary", "--format", "csv", "--by", "hour"]);
+    let csv = stdout(&output);
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(
+        &header[..4],
+        ["interface", "period_start", "first_sample", "last_sample"]
+    );
+    let column = header.iter().position(|h| *h == "bytes_recv").unwrap();
+    let rows: Vec<Vec<String>> = lines
+        .map(|l| l.split(',').map(String::from).collect())
+        .collect();
+    assert!(rows.iter().all(|r| r.len() == header.len()));
+    let eth0_hour1 = rows
+        .iter()
+        .find(|r| r[0] == "eth0" && r[1] == "2026-11-02T01:00:00+00:00")
+        .unwrap();
+    assert_eq!(eth0_hour1[column], (big - 3).to_string());
+}
+
+#[test]
+fn by_day_table_has_a_bar_per_period() {
+    let sandbox = sandbox_with_history();
+    let output = sandbox.run(&["--summary", "--by", "day"]);
+    let text = stdout(&output);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(text.contains("2026-11-01 00:00"), "{text}");
+    assert!(
+        text.contains("##############################"),
+        "widest period gets the full bar: {text}"
+    );
+    assert!(text.contains("total records in database: 25"), "{text}");
+    assert!(text.contains("5.08 KiB"), "human units: {text}");
+}
+
+#[test]
+fn summary_works_on_a_read_only_database() {
+    let sandbox = sandbox_with_history();
+    let expected = summary_json(&sandbox, &[]);
+    let frozen = sandbox.path("frozen");
+    std::fs::create_dir_all(&frozen).unwrap();
+    std::fs::copy(sandbox.db_path(), frozen.join("n.db")).unwrap();
+    let read_only_mount = nix::unistd::geteuid().is_root()
+        && std::process::Command::new("mount")
+            .args(["--bind", "-o", "ro"])
+            .arg(&frozen)
+            .arg(&frozen)
+            .status()
+            .is_ok_and(|s| s.success());
+    if read_only_mount {
+        // A bind mount is read-only only after a remount.
+        std::process::Command::new("mount")
+            .args(["-o", "remount,ro,bind"])
+            .arg(&frozen)
+            .status()
+            .unwrap();
+    } else {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(frozen.join("n.db"), std::fs::Permissions::from_mode(0o444))
+            .unwrap();
+        std::fs::set_permissions(&frozen, std::fs::Permissions::from_mode(0o555)).unwrap();
+    }
+    let output = sandbox
+        .command()
+        .args(["--summary", "--format", "json"])
+        .env("NETMON_DATABASE_FILE", frozen.join("n.db"))
+        .output()
+        .unwrap();
+    if read_only_mount {
+        let _ = std::process::Command::new("umount").arg(&frozen).status();
+    }
+    assert!(output.status.success(), "{}", stderr(&output));
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["interfaces"], expected["interfaces"]);
+    assert_eq!(summary["total_records"], expected["total_records"]);
+}
+
+#[test]
+fn empty_database_is_reported_plainly() {
+    std::env::set_var("TZ", "UTC");
+    let sandbox = Sandbox::with_config("logging:\n  file: ''\n");
+    std::fs::create_dir_all(sandbox.path("data")).unwrap();
+    drop(
+        netmon::store::Store::open(&sandbox.db_path(), std::time::Duration::from_secs(1)).unwrap(),
+    );
+    let output = sandbox.run(&["--summary"]);
+    assert!(output.status.success());
+    assert!(
+        stdout(&output).contains("has no samples yet"),
+        "{}",
+        stdout(&output)
+    );
+    let summary = summary_json(&sandbox, &[]);
+    assert_eq!(summary["total_records"], 0);
+    assert_eq!(summary["interfaces"], serde_json::json!([]));
+}
+
+#[test]
+fn seed_era_database_upgrades_in_place_with_the_same_totals() {
+    std::env::set_var("TZ", "UTC");
+    let sandbox = Sandbox::with_config("proc_net_dev: dev.txt\ndatabase:\n  retention_days: 0\n");
+    std::fs::create_dir_all(sandbox.path("data")).unwrap();
+    let db = rusqlite::Connection::open(sandbox.db_path()).unwrap();
+    db.execute_batch(
+        "CREATE TABLE network_stats (id INTEGER PRIMARY KEY AUTOINCREMENT, timestamp TEXT NOT NULL,
+            interface TEXT NOT NULL, bytes_sent INTEGER NOT NULL, bytes_recv INTEGER NOT NULL,
+            packets_sent INTEGER NOT NULL, packets_recv INTEGER NOT NULL, errin INTEGER NOT NULL,
+            errout INTEGER NOT NULL, dropin INTEGER NOT NULL, dropout INTEGER NOT NULL,
+            bytes_sent_rate REAL, bytes_recv_rate REAL, UNIQUE(timestamp, interface));",
+    )
+    .unwrap();
+    let counters = [100, 600, 50, 150, 4_000];
+    for (minute, recv) in counters.iter().enumerate() {
+        db.execute(
+            "INSERT INTO network_stats (timestamp, interface, bytes_sent, bytes_recv, packets_sent,
+                packets_recv, errin, errout, dropin, dropout)
+             VALUES (?1, 'old0', 0, ?2, 0, 0, 0, 0, 0, 0)",
+            rusqlite::params![format!("2026-10-01T12:0{minute}:00.000Z"), recv],
+        )
+        .unwrap();
+    }
+    drop(db);
+    let refused = sandbox.run(&["--summary"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("older schema"),
+        "{}",
+        stderr(&refused)
+    );
+    let upgrade = sandbox.run(&["--once", "--quiet"]);
+    assert!(upgrade.status.success(), "{}", stderr(&upgrade));
+    let summary = summary_json(&sandbox, &["--until", "2026-10-02"]);
+    let old = interface_json(&summary, "old0");
+    // 500 forward, reset to 50, 100 forward, 3850 forward.
+    assert_eq!(old["bytes_recv"], 500 + 50 + 100 + 3_850);
+    assert_eq!(old["samples"], 5);
+    assert_eq!(summary["total_records"], 5 + 4);
+}
