@@ -183,9 +183,6 @@ pub fn replace_file(path: &Path, text: &str) {
 /// One scripted cycle: wall time and (interface, bytes received, bytes sent).
 pub type ScriptedCycle<'a> = (chrono::DateTime<chrono::Utc>, Vec<(&'a str, u64, u64)>);
 
-/// One scripted cycle: wall time and (interface, bytes received, bytes sent).
-pub type ScriptedCycle<'a> = (chrono::DateTime<chrono::Utc>, Vec<(&'a str, u64, u64)>);
-
 /// Writes a scripted history through netmon's own write path: each entry is
 /// one cycle at a wall time with (interface, bytes received, bytes sent)
 /// cumulative counters; the monotonic clock follows the wall clock.
