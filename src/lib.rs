@@ -15,6 +15,7 @@ pub mod sampler;
 pub mod schedule;
 pub mod select;
 pub mod store;
+pub mod synth;
 
 use clap::Parser;
 use cli::{Cli, Format};

@@ -61,6 +61,13 @@ CREATE TABLE IF NOT EXISTS netmon_meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS netmon_row_count (rows INTEGER NOT NULL);
+INSERT INTO netmon_row_count (rows)
+    SELECT COUNT(*) FROM network_stats WHERE NOT EXISTS (SELECT 1 FROM netmon_row_count);
+CREATE TRIGGER IF NOT EXISTS network_stats_count_insert AFTER INSERT ON network_stats
+    BEGIN UPDATE netmon_row_count SET rows = rows + 1; END;
+CREATE TRIGGER IF NOT EXISTS network_stats_count_delete AFTER DELETE ON network_stats
+    BEGIN UPDATE netmon_row_count SET rows = rows - 1; END;
 ";
 
 /// Opens `path` read-only, never creating or changing anything. A WAL
