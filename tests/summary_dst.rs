@@ -35,26 +35,57 @@ fn by_day_around_the_dst_change_counts_local_days() {
         .unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
     let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let periods = interface_json(&summary, "eth0")["periods"].as_array().unwrap().clone();
-    let starts: Vec<&str> = periods.iter().map(|p| p["start"].as_str().unwrap()).collect();
+    let periods = interface_json(&summary, "eth0")["periods"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let starts: Vec<&str> = periods
+        .iter()
+        .map(|p| p["start"].as_str().unwrap())
+        .collect();
     assert_eq!(
         starts,
-        ["2026-10-24T00:00:00+02:00", "2026-10-25T00:00:00+02:00", "2026-10-26T00:00:00+01:00"]
+        [
+            "2026-10-24T00:00:00+02:00",
+            "2026-10-25T00:00:00+02:00",
+            "2026-10-26T00:00:00+01:00"
+        ]
     );
-    let samples: Vec<u64> = periods.iter().map(|p| p["samples"].as_u64().unwrap()).collect();
+    let samples: Vec<u64> = periods
+        .iter()
+        .map(|p| p["samples"].as_u64().unwrap())
+        .collect();
     assert_eq!(samples, [144, 150, 144], "the DST day has 25 hours");
-    let bytes: Vec<u64> = periods.iter().map(|p| p["bytes_recv"].as_u64().unwrap()).collect();
-    assert_eq!(bytes, [143_000, 150_000, 144_000], "the first sample has no delta");
+    let bytes: Vec<u64> = periods
+        .iter()
+        .map(|p| p["bytes_recv"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        bytes,
+        [143_000, 150_000, 144_000],
+        "the first sample has no delta"
+    );
     // The same days through a window that starts and ends mid-day.
     let output = sandbox
         .command()
         .env("TZ", TZ)
         .args(["--summary", "--by", "day", "--format", "json"])
-        .args(["--since", "2026-10-24T12:00:00+02:00", "--until", "2026-10-26T06:00:00+01:00"])
+        .args([
+            "--since",
+            "2026-10-24T12:00:00+02:00",
+            "--until",
+            "2026-10-26T06:00:00+01:00",
+        ])
         .output()
         .unwrap();
     let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let periods = interface_json(&summary, "eth0")["periods"].as_array().unwrap().clone();
-    let samples: Vec<u64> = periods.iter().map(|p| p["samples"].as_u64().unwrap()).collect();
+    let periods = interface_json(&summary, "eth0")["periods"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let samples: Vec<u64> = periods
+        .iter()
+        .map(|p| p["samples"].as_u64().unwrap())
+        .collect();
     assert_eq!(samples, [72, 150, 36]);
 }

@@ -134,14 +134,30 @@ pub fn load(cli: &Cli, context: &Context) -> Result<Config> {
         context.env,
         context.system_config,
     )?;
-    let (parsed, base) = match &config_file {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| Error::config(format!("{}: cannot read: {e}", path.display())))?;
+    let text = match &config_file {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .map_err(|e| Error::config(format!("{}: cannot read: {e}", path.display())))?,
+        ),
+        None => None,
+    };
+    from_text(cli, context, config_file, text.as_deref())
+}
+
+/// Builds the configuration from the text of `config_file` (already read;
+/// `None` for defaults only) plus environment and flags. Touches no file.
+pub fn from_text(
+    cli: &Cli,
+    context: &Context,
+    config_file: Option<PathBuf>,
+    text: Option<&str>,
+) -> Result<Config> {
+    let (parsed, base) = match (&config_file, text) {
+        (Some(path), Some(text)) => {
             let base = path.parent().unwrap_or(context.cwd).to_path_buf();
-            (file::parse(&text, path)?, base)
+            (file::parse(text, path)?, base)
         }
-        None => (FileConfig::default(), context.cwd.to_path_buf()),
+        _ => (FileConfig::default(), context.cwd.to_path_buf()),
     };
     let file_origin = |key: &str| match &config_file {
         Some(path) => format!("{}: {key}", path.display()),
