@@ -65,7 +65,7 @@ pub fn write_history(
             .enumerate()
             .map(|(i, c)| {
                 // A few counter resets (driver reloads) per interface per year.
-                if cycle > 0 && (cycle + i as u64 * 7_919) % 150_000 == 0 {
+                if cycle > 0 && (cycle + i as u64 * 7_919).is_multiple_of(150_000) {
                     *c = Counters::default();
                 }
                 let base = 200_000.0 / (i as f64 + 1.0);
@@ -83,7 +83,7 @@ pub fn write_history(
             })
             .collect();
         store.write_cycle(&sampler.sample(&snapshot, seconds, at))?;
-        if cycle % 10_000 == 0 {
+        if cycle.is_multiple_of(10_000) {
             progress(cycle as f64 / cycles as f64);
         }
     }
