@@ -168,12 +168,14 @@ fn summary(cli: &Cli, config: &Config) -> Result<()> {
         );
         return Ok(());
     }
-    let mut out = std::io::stdout().lock();
+    // Buffered: a --by day report over a year is thousands of lines.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let written = match cli.format {
         Format::Table => report::render::table(&mut out, &report),
         Format::Json => report::render::json(&mut out, &report),
         Format::Csv => report::render::csv(&mut out, &report),
-    };
+    }
+    .and_then(|()| std::io::Write::flush(&mut out));
     match written {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
             Err(Error::runtime(format!("cannot write the report: {e}")))

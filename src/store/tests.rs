@@ -164,6 +164,11 @@ fn retention_deletes_old_raw_rows_but_keeps_rollups() {
     assert_eq!(rollups, 0);
     assert_eq!(count(&store, "SELECT COUNT(*) FROM network_stats"), 4);
     assert_eq!(
+        count(&store, "SELECT rows FROM netmon_row_count"),
+        4,
+        "trigger-kept count"
+    );
+    assert_eq!(
         count(
             &store,
             "SELECT SUM(bytes_recv) FROM network_stats_hourly WHERE interface = 'a'"
@@ -244,6 +249,7 @@ fn seed_era_database_is_upgraded_with_derived_deltas() {
     drop(conn);
     let store = Store::open(&path, BUSY_TIMEOUT).unwrap();
     assert_eq!(count(&store, "SELECT COUNT(*) FROM network_stats"), 4);
+    assert_eq!(count(&store, "SELECT rows FROM netmon_row_count"), 4);
     // 3000 forward, then a reset to 500 (counted as 500), then 1000 forward.
     assert_eq!(
         count(&store, "SELECT SUM(bytes_recv_delta) FROM network_stats"),
