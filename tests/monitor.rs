@@ -36,14 +36,9 @@ fn once_stores_exactly_the_fixture_counters() {
         })
         .collect();
     assert_eq!(rows[3].1.to_vec(), expected_total);
-    let nulls: i64 = sandbox
-        .db()
-        .query_row(
-            "SELECT COUNT(*) FROM network_stats WHERE bytes_recv_delta IS NULL AND bytes_recv_rate IS NULL AND interval_s IS NULL",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let nulls: i64 = scalar(
+        &sandbox.db(),
+        "SELECT COUNT(*) FROM network_stats WHERE bytes_recv_delta IS NULL AND bytes_recv_rate IS NULL AND interval_s IS NULL");
     assert_eq!(
         nulls, 4,
         "a first sample has NULL deltas, rates and interval"
@@ -104,14 +99,9 @@ fn restart_in_the_same_boot_counts_the_gap() {
     assert!(sandbox.run(&["--once"]).status.success());
     sandbox.write("dev.txt", &FIXTURE.replace("9019331120", "9019341120"));
     assert!(sandbox.run(&["--once"]).status.success());
-    let delta: i64 = sandbox
-        .db()
-        .query_row(
-            "SELECT bytes_recv_delta FROM network_stats WHERE interface = 'eth0' ORDER BY id DESC LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let delta: i64 = scalar(
+        &sandbox.db(),
+        "SELECT bytes_recv_delta FROM network_stats WHERE interface = 'eth0' ORDER BY id DESC LIMIT 1");
     assert_eq!(delta, 10_000);
 }
 

@@ -179,13 +179,10 @@ fn stored_deltas_match_the_kernel_counters_of_real_traffic() {
         recv >= payload as i64,
         "payload plus TCP/IP headers: {recv}"
     );
-    let total_recv: i64 = db
-        .query_row(
-            "SELECT SUM(bytes_recv_delta) FROM network_stats WHERE interface = '_total'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let total_recv: i64 = scalar(
+        &db,
+        "SELECT SUM(bytes_recv_delta) FROM network_stats WHERE interface = '_total'",
+    );
     assert_eq!(total_recv, recv, "_total of one interface equals it");
 }
 
@@ -232,21 +229,15 @@ fn interfaces_that_come_and_go_have_rows_exactly_while_they_exist() {
             );
         }
     }
-    let veth_rows: i64 = db
-        .query_row(
-            "SELECT COUNT(*) FROM network_stats WHERE interface = 'vtest0'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let veth_rows: i64 = scalar(
+        &db,
+        "SELECT COUNT(*) FROM network_stats WHERE interface = 'vtest0'",
+    );
     assert!(veth_rows >= 4, "{veth_rows}");
-    let negative: i64 = db
-        .query_row(
-            "SELECT COUNT(*) FROM network_stats WHERE bytes_recv_delta < 0 OR bytes_sent_delta < 0",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let negative: i64 = scalar(
+        &db,
+        "SELECT COUNT(*) FROM network_stats WHERE bytes_recv_delta < 0 OR bytes_sent_delta < 0",
+    );
     assert_eq!(negative, 0);
 }
 

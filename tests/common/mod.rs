@@ -232,3 +232,10 @@ pub fn interface_json<'a>(summary: &'a serde_json::Value, name: &str) -> &'a ser
         .find(|i| i["interface"] == name)
         .unwrap_or_else(|| panic!("no {name} in {summary}"))
 }
+
+/// The single integer a query returns (NULL reads as 0).
+pub fn scalar(db: &Connection, sql: &str) -> i64 {
+    db.query_row(sql, [], |r| r.get::<_, Option<i64>>(0))
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .unwrap_or(0)
+}
