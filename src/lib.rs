@@ -127,6 +127,11 @@ fn monitor(cli: &Cli, config: &Config) -> Result<()> {
         source.name(),
         config.describe()
     );
+    if config.collector == CollectorKind::Sysinfo {
+        tracing::warn!(
+            "collector sysinfo records drop counters as 0 (sysinfo does not expose them)"
+        );
+    }
     let options = monitor::RunOptions {
         samples: if cli.once { Some(1) } else { cli.count },
         detailed: cli.once,

@@ -167,3 +167,17 @@ fn second_monitor_is_refused_and_sigterm_commits_every_cycle() {
         assert_eq!(interfaces_at(&db, ts).len(), 4, "cycle {ts} is whole");
     }
 }
+
+#[test]
+fn sysinfo_collector_stores_drops_as_zero_and_warns_once() {
+    let sandbox = Sandbox::with_config("collector: sysinfo\nexclude_interfaces: []\n");
+    let output = sandbox.run(&["--interval", "0.1", "--count", "2", "--quiet"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stderr(&output).matches("drop counters as 0").count(), 1);
+    let db = sandbox.db();
+    let stamps = timestamps(&db);
+    assert_eq!(stamps.len(), 2);
+    assert!(interfaces_at(&db, &stamps[0]).contains(&"lo".to_string()));
+    let drops = scalar(&db, "SELECT SUM(dropin + dropout) FROM network_stats");
+    assert_eq!(drops, 0);
+}
