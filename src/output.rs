@@ -6,24 +6,32 @@ use std::io::Write;
 
 const UNITS: [&str; 7] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
 
-/// Formats a byte count with IEC units: `512 B`, `1.50 KiB`, `3.21 GiB`.
-pub fn human_bytes(bytes: f64) -> String {
+/// Scales a byte count to IEC units: (value, unit index).
+fn scaled(bytes: f64) -> (f64, usize) {
     let mut value = bytes;
     let mut unit = 0;
     while value.abs() >= 1024.0 && unit < UNITS.len() - 1 {
         value /= 1024.0;
         unit += 1;
     }
-    if unit == 0 {
-        format!("{value:.0} B")
-    } else {
-        format!("{value:.2} {}", UNITS[unit])
+    (value, unit)
+}
+
+fn with_unit(bytes: f64, suffix: &str) -> String {
+    match scaled(bytes) {
+        (value, 0) => format!("{value:.0} B{suffix}"),
+        (value, unit) => format!("{value:.2} {}{suffix}", UNITS[unit]),
     }
+}
+
+/// Formats a byte count with IEC units: `512 B`, `1.50 KiB`, `3.21 GiB`.
+pub fn human_bytes(bytes: f64) -> String {
+    with_unit(bytes, "")
 }
 
 /// Formats a rate in bytes per second, or `-` when unknown.
 pub fn human_rate(rate: Option<f64>) -> String {
-    rate.map_or_else(|| "-".to_string(), |r| format!("{}/s", human_bytes(r)))
+    rate.map_or_else(|| "-".to_string(), |r| with_unit(r, "/s"))
 }
 
 /// Prints one continuous-mode line per row: time, interface, rx and tx rates.
