@@ -113,6 +113,10 @@ fn kill_9_at_random_moments_never_loses_or_corrupts() {
         )
         .unwrap();
     assert_eq!(raw, hourly, "rollups were committed with their cycles");
+    println!(
+        "{runs} kill -9: {} cycles stored, integrity ok after each, no delta lost",
+        timestamps(&db).len()
+    );
 }
 
 #[test]
