@@ -1,6 +1,7 @@
 //! Effective configuration: the YAML file, `.env`/environment overrides and
 //! flags merged (SPEC §2) and validated before anything touches the disk.
 
+mod env;
 pub mod file;
 
 use crate::cli::Cli;
@@ -19,18 +20,6 @@ pub type Env = BTreeMap<String, String>;
 const MAX_INTERVAL_SECONDS: f64 = 86_400.0;
 /// Shortest accepted sampling interval, in seconds.
 const MIN_INTERVAL_SECONDS: f64 = 0.01;
-
-/// Environment variables netmon reads besides `LOG_LEVEL`; any other
-/// `NETMON_*` variable is reported as a probable typo.
-const ENV_KEYS: [&str; 7] = [
-    "NETMON_MONITORING_INTERVAL",
-    "NETMON_INTERFACES",
-    "NETMON_EXCLUDE_INTERFACES",
-    "NETMON_DATABASE_FILE",
-    "NETMON_COLLECTOR",
-    "NETMON_PROC_NET_DEV",
-    "NETMON_MAX_BANDWIDTH_MBIT",
-];
 
 /// Which counter source to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -185,67 +174,13 @@ pub fn from_text(
     if parsed.database_file.is_empty() {
         return Err(layers.database_file.fail("must name a database file"));
     }
-    apply_env(&mut layers, context)?;
+    env::apply(&mut layers, context)?;
     apply_flags(&mut layers, cli);
     build(layers, &parsed, &base, config_file)
 }
 
 fn sourced<T>(value: T, origin: String) -> Sourced<T> {
     Sourced { value, origin }
-}
-
-fn apply_env(layers: &mut Layers, context: &Context) -> Result<()> {
-    let env = context.env;
-    if let Some(unknown) = env
-        .keys()
-        .find(|k| k.starts_with("NETMON_") && !ENV_KEYS.contains(&k.as_str()))
-    {
-        return Err(Error::config(format!(
-            "environment variable {unknown} is not one netmon knows; unset it or use one of {}",
-            ENV_KEYS.join(", ")
-        )));
-    }
-    let origin = |key: &str| format!("environment variable {key}={:?}", env[key]);
-    let list = |key: &str| -> Vec<String> {
-        env[key]
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(String::from)
-            .collect()
-    };
-    let number = |key: &str| -> Result<f64> {
-        env[key]
-            .trim()
-            .parse()
-            .map_err(|_| Error::config(format!("{}: not a number", origin(key))))
-    };
-    for key in env
-        .keys()
-        .filter(|k| ENV_KEYS.contains(&k.as_str()) || *k == "LOG_LEVEL")
-    {
-        let value = &env[key];
-        match key.as_str() {
-            "NETMON_MONITORING_INTERVAL" => layers.interval = sourced(number(key)?, origin(key)),
-            "NETMON_INTERFACES" => layers.interfaces = sourced(list(key), origin(key)),
-            "NETMON_EXCLUDE_INTERFACES" => layers.exclude = sourced(list(key), origin(key)),
-            "NETMON_DATABASE_FILE" if value.is_empty() => {
-                return Err(Error::config(format!("{}: must name a file", origin(key))))
-            }
-            "NETMON_DATABASE_FILE" => {
-                layers.database_file = sourced(context.cwd.join(value), origin(key))
-            }
-            "NETMON_COLLECTOR" => layers.collector = sourced(value.clone(), origin(key)),
-            "NETMON_PROC_NET_DEV" => {
-                layers.proc_net_dev = sourced(context.cwd.join(value), origin(key))
-            }
-            "NETMON_MAX_BANDWIDTH_MBIT" => {
-                layers.max_bandwidth_mbit = sourced(Some(number(key)?), origin(key))
-            }
-            _ => layers.log_level = sourced(value.clone(), origin(key)),
-        }
-    }
-    Ok(())
 }
 
 fn apply_flags(layers: &mut Layers, cli: &Cli) {
