@@ -368,3 +368,54 @@ fn disk_full_queues_cycles_and_writes_them_when_space_returns() {
     );
     check_database(&sandbox.db_path(), 4);
 }
+
+#[test]
+fn read_only_database_directory_queues_until_writable_again() {
+    use std::os::unix::fs::PermissionsExt;
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("skipped: needs root to run netmon as an unprivileged user");
+        return;
+    }
+    let sandbox = Sandbox::with_config(CONFIG);
+    let nobody = nix::unistd::Uid::from_raw(65534);
+    let nogroup = nix::unistd::Gid::from_raw(65534);
+    nix::unistd::chown(sandbox.dir.path(), Some(nobody), Some(nogroup)).unwrap();
+    // Permissions do not bind root: run netmon as nobody.
+    let mut command = std::process::Command::new("setpriv");
+    command
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(assert_cmd::cargo::cargo_bin("netmon"))
+        .args(["--interval", "0.1"])
+        .current_dir(sandbox.dir.path())
+        .env_clear()
+        .env("HOME", sandbox.dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = command.spawn().unwrap();
+    wait_for_cycles(&sandbox.db_path(), 3);
+    // The directory is replaced by a read-only one: the database cannot be re-created.
+    std::fs::rename(sandbox.path("data"), sandbox.path("data.old")).unwrap();
+    std::fs::create_dir(sandbox.path("data")).unwrap();
+    nix::unistd::chown(&sandbox.path("data"), Some(nobody), Some(nogroup)).unwrap();
+    std::fs::set_permissions(sandbox.path("data"), std::fs::Permissions::from_mode(0o500)).unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    assert!(!exists(&sandbox.db_path()), "nothing could be written yet");
+    std::fs::set_permissions(sandbox.path("data"), std::fs::Permissions::from_mode(0o700)).unwrap();
+    wait_for_cycles(&sandbox.db_path(), 5);
+    signal(&child, Signal::SIGTERM);
+    let output = child.wait_with_output().unwrap();
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    let before = cycles_in(&sandbox.path("data.old/network_activity.db"));
+    assert_eq!(
+        before + cycles_in(&sandbox.db_path()),
+        printed_cycles(&output),
+        "no cycle lost"
+    );
+    assert_eq!(
+        err.matches("cannot write to the database").count(),
+        1,
+        "{err}"
+    );
+    check_database(&sandbox.db_path(), 4);
+}
