@@ -110,21 +110,19 @@ impl Store {
         &self.path
     }
 
+    /// Whether the file at the path is still the one this store opened (not
+    /// removed or replaced; writes to an unlinked file would be lost).
+    pub fn is_current(&self) -> bool {
+        file_identity(&self.path) == Some(self.identity)
+    }
+
     /// Writes one cycle in one transaction (all its rows and their rollups,
     /// or nothing). If the wall clock went backwards onto a stored timestamp,
     /// the cycle's timestamp is nudged forward by milliseconds until unique.
     pub fn write_cycle(&mut self, cycle: &Cycle) -> Result<(), String> {
-        if file_identity(&self.path) != Some(self.identity) {
-            return Err(format!(
-                "database {} was removed or replaced while open",
-                self.path.display()
-            ));
-        }
         for nudge in 0..=MAX_TIMESTAMP_NUDGES {
-            let timestamp = format_timestamp(cycle.timestamp + Duration::milliseconds(nudge));
-
             let at = cycle.timestamp + Duration::milliseconds(nudge);
-            match self.try_write(at, &timestamp, &cycle.rows) {
+            match self.try_write(at, &format_timestamp(at), &cycle.rows) {
                 Err(rusqlite::Error::SqliteFailure(e, _))
                     if e.code == ErrorCode::ConstraintViolation =>
                 {

@@ -78,6 +78,10 @@ impl Writer {
     /// Writes queued cycles in order until one fails; logs a warning once
     /// per failure episode and an info line when it ends.
     pub fn flush(&mut self) -> FlushOutcome {
+        if self.store.as_ref().is_some_and(|store| !store.is_current()) {
+            tracing::warn!(database = %self.path.display(), "database file was removed or replaced; re-creating it");
+            self.store = None;
+        }
         let mut written = 0;
         while let Some(cycle) = self.pending.front() {
             let result = match &mut self.store {
@@ -100,9 +104,6 @@ impl Writer {
                             self.max_pending
                         );
                         self.failing = true;
-                    }
-                    if message.contains("removed or replaced") {
-                        self.store = None;
                     }
                     break;
                 }
