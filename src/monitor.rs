@@ -75,7 +75,13 @@ pub fn run(
 ) -> Result<()> {
     let start = Instant::now();
     let mut sampler = Sampler::new(config.sample).with_spike_guard(spike_guard(config));
-    resume(config, source.as_ref(), &store, &mut sampler, 0.0);
+    resume(
+        config,
+        source.as_ref(),
+        &store,
+        &mut sampler,
+        start.elapsed().as_secs_f64(),
+    );
     if config.cleanup_on_startup {
         run_retention(config, &store);
     }
@@ -153,7 +159,8 @@ fn wait_until(deadline: Instant, signals: &Receiver<Signal>, log: &LogHandle) ->
 }
 
 /// Continues each interface from its last stored counters when they come
-/// from this boot, and records the boot the new counters belong to.
+/// from this boot, and records the boot the new counters belong to. `now`
+/// is the sampler's monotonic second at which the wall clock is read.
 fn resume(
     config: &Config,
     source: &dyn CounterSource,
