@@ -150,7 +150,15 @@ impl Sampler {
             counters: interface.counters,
             at: now,
         };
-        let (deltas, interval_s) = match self.previous.insert(interface.name.clone(), current) {
+        // Known interfaces are updated in place: no key allocation per cycle.
+        let replaced = match self.previous.get_mut(&interface.name) {
+            Some(slot) => Some(std::mem::replace(slot, current)),
+            None => {
+                self.previous.insert(interface.name.clone(), current);
+                None
+            }
+        };
+        let (deltas, interval_s) = match replaced {
             Some(previous) => {
                 let (deltas, reset) = interface.counters.delta_since(previous.counters);
                 if reset {
@@ -191,11 +199,14 @@ impl Sampler {
 
 impl Sampler {
     fn is_spike(&mut self, interface: &str, deltas: &Counters, seconds: f64) -> bool {
-        let guard = &self.guard;
-        let limit = *self
-            .limits
-            .entry(interface.to_string())
-            .or_insert_with(|| guard(interface));
+        let limit = match self.limits.get(interface) {
+            Some(limit) => *limit,
+            None => {
+                let limit = (self.guard)(interface);
+                self.limits.insert(interface.to_string(), limit);
+                limit
+            }
+        };
         let Some(limit) = limit else { return false };
         let busiest = deltas.bytes_recv.max(deltas.bytes_sent) as f64;
         // Allow a little scheduling jitter on very short intervals.

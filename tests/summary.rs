@@ -53,12 +53,7 @@ fn totals_are_sums_of_deltas_across_resets() {
     assert_eq!(wlan0["bytes_recv"], 300, "first wlan0 sample has no delta");
     let total = interface_json(&summary, "_total");
     assert_eq!(total["bytes_recv"], 5_500);
-    let names: Vec<_> = summary["interfaces"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["interface"].clone())
-        .collect();
+    let names = interface_names(&summary);
     assert_eq!(names, ["eth0", "wlan0", "_total"]);
 }
 
@@ -81,12 +76,7 @@ fn window_start_is_inclusive_and_end_exclusive() {
     assert_eq!(summary["since"], "2026-11-01T10:03:00.000Z");
     assert_eq!(summary["until"], "2026-11-01T10:06:00.000Z");
     let filtered = summary_json(&sandbox, &["--interfaces", "wlan0"]);
-    let names: Vec<_> = filtered["interfaces"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["interface"].clone())
-        .collect();
+    let names = interface_names(&filtered);
     assert_eq!(names, ["wlan0", "_total"]);
 }
 

@@ -121,6 +121,11 @@ pub fn create_table(level: Level) -> String {
     )
 }
 
+/// The upsert statement of each level (in [`LEVELS`] order), built once:
+/// `add` runs for every stored row.
+static UPSERTS: std::sync::LazyLock<[String; 3]> =
+    std::sync::LazyLock::new(|| LEVELS.map(upsert_sql));
+
 fn upsert_sql(level: Level) -> String {
     format!(
         "INSERT INTO {} (period_start, interface, samples, first_sample, last_sample, interval_s,
@@ -163,8 +168,8 @@ pub fn add(
         0.0
     };
     let d = deltas.to_array().map(super::delta_to_sql);
-    for level in LEVELS {
-        conn.prepare_cached(&upsert_sql(level))?.execute(params![
+    for (level, sql) in LEVELS.into_iter().zip(UPSERTS.iter()) {
+        conn.prepare_cached(sql)?.execute(params![
             period_key(level.floor(at)),
             row.interface,
             timestamp,

@@ -239,3 +239,13 @@ pub fn scalar(db: &Connection, sql: &str) -> i64 {
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
         .unwrap_or(0)
 }
+
+/// The interface names of a summary, in report order.
+pub fn interface_names(summary: &serde_json::Value) -> Vec<String> {
+    summary["interfaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["interface"].as_str().unwrap().to_string())
+        .collect()
+}
