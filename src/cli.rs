@@ -43,11 +43,12 @@ pub struct Cli {
     #[arg(short, long)]
     pub quiet: bool,
 
-    /// With --summary: only samples at or after this time (24h, 7d, 90m, 2026-11-01, RFC 3339).
+    /// With --summary: only samples at or after this time (24h, 7d, 90m, 2026-11-01, RFC 3339),
+    /// or `all` for the whole history [default: all; with --by, the last 24 hours, 30 days or 12 months].
     #[arg(long, value_name = "WHEN", requires = "summary")]
     pub since: Option<String>,
 
-    /// With --summary: only samples before this time (same forms as --since).
+    /// With --summary: only samples before this time (24h, 7d, 90m, 2026-11-01, RFC 3339) [default: now].
     #[arg(long, value_name = "WHEN", requires = "summary")]
     pub until: Option<String>,
 
@@ -55,7 +56,8 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = Format::Table, requires = "summary")]
     pub format: Format,
 
-    /// With --summary: also break the totals down by hour, day or month (local time).
+    /// With --summary: also break the totals down by hour, day or month (local time);
+    /// without --since it covers the last 24 hours, 30 days or 12 months, like vnStat.
     #[arg(long, value_enum, value_name = "PERIOD", requires = "summary")]
     pub by: Option<Period>,
 }

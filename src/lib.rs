@@ -142,18 +142,26 @@ fn monitor(cli: &Cli, config: &Config) -> Result<()> {
 
 fn summary(cli: &Cli, config: &Config) -> Result<()> {
     let now = chrono::Utc::now();
-    let when = |flag: &str, value: &Option<String>| {
-        value
-            .as_deref()
-            .map(|v| {
-                report::window::parse_when(v, now)
-                    .map_err(|e| Error::config(format!("--{flag}: {e}")))
-            })
-            .transpose()
+    let until = cli
+        .until
+        .as_deref()
+        .map(|v| {
+            report::window::parse_when(v, now).map_err(|e| Error::config(format!("--until: {e}")))
+        })
+        .transpose()?;
+    let since = match (cli.since.as_deref(), cli.by) {
+        (Some(text), _) => report::window::parse_since(text, now)
+            .map_err(|e| Error::config(format!("--since: {e}")))?,
+        // Like vnStat: the most recent 24 hours, 30 days or 12 months.
+        (None, Some(by)) => Some(report::window::recent_periods_start(
+            by,
+            until.unwrap_or(now),
+        )),
+        (None, None) => None,
     };
     let query = report::Query {
-        since: when("since", &cli.since)?,
-        until: when("until", &cli.until)?,
+        since,
+        until,
         interfaces: config.interfaces.clone(),
         by: cli.by,
     };

@@ -357,6 +357,15 @@ const CASES: &[Case] = &[
         message: "--since: \"yesterday\" is not a time",
     },
     Case {
+        name: "until all",
+        args: &["--summary", "--until", "all"],
+        config: BASE,
+        env: &[],
+        setup: none,
+        code: 2,
+        message: "--until: \"all\" is not a time",
+    },
+    Case {
         name: "since after until",
         args: &[
             "--summary",

@@ -99,7 +99,15 @@ fn json_and_csv_carry_exact_integers() {
         text.contains(&format!("\"bytes_recv\": {}", big - 3)),
         "{text}"
     );
-    let output = sandbox.run(&["--summary", "--format", "csv", "--by", "hour"]);
+    let output = sandbox.run(&[
+        "--summary",
+        "--format",
+        "csv",
+        "--by",
+        "hour",
+        "--since",
+        "all",
+    ]);
     let csv = stdout(&output);
     let mut lines = csv.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
@@ -122,7 +130,7 @@ fn json_and_csv_carry_exact_integers() {
 #[test]
 fn by_day_table_has_a_bar_per_period() {
     let sandbox = sandbox_with_history();
-    let output = sandbox.run(&["--summary", "--by", "day"]);
+    let output = sandbox.run(&["--summary", "--by", "day", "--since", "all"]);
     let text = stdout(&output);
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(text.contains("2026-11-01 00:00"), "{text}");
@@ -132,6 +140,69 @@ fn by_day_table_has_a_bar_per_period() {
     );
     assert!(text.contains("total records in database: 25"), "{text}");
     assert!(text.contains("5.08 KiB"), "human units: {text}");
+}
+
+/// Like vnStat, `--by` without `--since` shows the last 24 hours, 30 days or
+/// 12 months (and totals over that window); `--since all` the whole history.
+#[test]
+fn by_defaults_to_the_most_recent_periods() {
+    use chrono::{Datelike, Duration, DurationRound, Months};
+    std::env::set_var("TZ", "UTC");
+    let sandbox = Sandbox::with_config("logging:\n  file: ''\n");
+    std::fs::create_dir_all(sandbox.path("data")).unwrap();
+    let today = || Utc::now().duration_trunc(Duration::days(1)).unwrap();
+    let before = today();
+    // A cycle every 6 hours from 40 days ago to today's midnight or later,
+    // each moving 1000 bytes.
+    let times: Vec<DateTime<Utc>> = (0..)
+        .map(|k| before - Duration::days(40) + Duration::hours(6 * k))
+        .take_while(|t| *t <= Utc::now())
+        .collect();
+    let history: Vec<ScriptedCycle> = times
+        .iter()
+        .enumerate()
+        .map(|(k, t)| (*t, vec![("eth0", 1000 * k as u64, 0)]))
+        .collect();
+    write_history(&sandbox.db_path(), &history);
+    let summaries: Vec<serde_json::Value> = ["day", "hour", "month"]
+        .iter()
+        .map(|by| summary_json(&sandbox, &["--by", by]))
+        .collect();
+    let everything = summary_json(&sandbox, &["--by", "day", "--since", "all"]);
+    if today() != before {
+        return; // Ran across midnight: the expected windows moved.
+    }
+    let now_hour = Utc::now().duration_trunc(Duration::hours(1)).unwrap();
+    let month = before.with_day(1).unwrap();
+    let windows = [
+        before - Duration::days(29),
+        now_hour - Duration::hours(23),
+        month.checked_sub_months(Months::new(11)).unwrap(),
+    ];
+    for (summary, since) in summaries.iter().zip(windows) {
+        assert_eq!(summary["since"], format_ms(since));
+        assert_eq!(summary["until"], serde_json::Value::Null);
+        let eth0 = interface_json(summary, "eth0");
+        let in_window = times.iter().filter(|t| **t >= since).count();
+        assert_eq!(eth0["samples"], in_window);
+        // The very first cycle has no delta.
+        let moved = times[1..].iter().filter(|t| **t >= since).count() as u64;
+        assert_eq!(eth0["bytes_recv"], 1000 * moved, "totals follow the window");
+    }
+    let days = |summary: &serde_json::Value| {
+        interface_json(summary, "eth0")["periods"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(days(&summaries[0]), 30);
+    assert_eq!(days(&everything), 41);
+    assert_eq!(everything["since"], serde_json::Value::Null);
+    assert_eq!(interface_json(&everything, "eth0")["samples"], times.len());
+}
+
+fn format_ms(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 #[test]

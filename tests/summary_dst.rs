@@ -30,7 +30,15 @@ fn by_day_around_the_dst_change_counts_local_days() {
     let output = sandbox
         .command()
         .env("TZ", TZ)
-        .args(["--summary", "--by", "day", "--format", "json"])
+        .args([
+            "--summary",
+            "--by",
+            "day",
+            "--format",
+            "json",
+            "--since",
+            "all",
+        ])
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", stderr(&output));

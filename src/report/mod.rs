@@ -265,6 +265,7 @@ fn window_totals(
     Ok(totals)
 }
 
+/// The rollup level that holds `period`'s bins.
 fn period_level(period: Period) -> Level {
     match period {
         Period::Hour => Level::Hour,

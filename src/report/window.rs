@@ -1,7 +1,43 @@
 //! Parsing `--since` / `--until`: durations back from now (`90m`, `24h`,
-//! `7d`, `2w`), local dates (`2026-11-01`, local midnight) and RFC 3339 instants.
+//! `7d`, `2w`), local dates (`2026-11-01`, local midnight), RFC 3339 instants
+//! and `--since all`; and the default window of `--by`, which like vnStat
+//! shows the most recent 24 hours, 30 days or 12 months.
 
+use super::period_level;
+use crate::cli::Period;
 use chrono::{DateTime, Duration, Local, NaiveDate, TimeZone, Utc};
+
+/// The `--since` value that means the whole history.
+pub const WHOLE_HISTORY: &str = "all";
+
+/// Resolves a `--since` value: `all` is the whole history (`None`), anything
+/// else is a time as in [`parse_when`].
+pub fn parse_since(text: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, String> {
+    if text.trim() == WHOLE_HISTORY {
+        return Ok(None);
+    }
+    parse_when(text, now)
+        .map(Some)
+        .map_err(|e| format!("{e}; or {WHOLE_HISTORY} for the whole history"))
+}
+
+/// How many periods `--by` shows when `--since` is not given.
+pub fn default_periods(by: Period) -> u32 {
+    match by {
+        Period::Hour => 24,
+        Period::Day => 30,
+        Period::Month => 12,
+    }
+}
+
+/// Start of the default `--by` window that ends at `end` (exclusive): the
+/// [`default_periods`] most recent hours, days or months, the last one being
+/// the period that holds the instant before `end`.
+pub fn recent_periods_start(by: Period, end: DateTime<Utc>) -> DateTime<Utc> {
+    let level = period_level(by);
+    let last = level.floor(end - Duration::nanoseconds(1));
+    level.back(last, default_periods(by) - 1)
+}
 
 /// Resolves a `--since`/`--until` value against `now`; the error says which
 /// forms are accepted.
@@ -56,6 +92,7 @@ pub fn parse_when(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::rollup::Level;
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap()
@@ -87,6 +124,37 @@ mod tests {
     fn dates_are_local_midnight() {
         let t = parse_when("2026-11-01", now()).unwrap();
         assert_eq!(t.with_timezone(&Local).format("%H:%M").to_string(), "00:00");
+    }
+
+    #[test]
+    fn since_all_is_the_whole_history() {
+        assert_eq!(parse_since(" all ", now()), Ok(None));
+        assert_eq!(
+            parse_since("7d", now()),
+            Ok(Some(now() - Duration::days(7)))
+        );
+        let err = parse_since("ever", now()).unwrap_err();
+        assert!(err.ends_with("or all for the whole history"), "{err}");
+    }
+
+    #[test]
+    fn default_by_windows_hold_the_most_recent_periods() {
+        let local = |t: DateTime<Utc>| t.with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string();
+        let hours = recent_periods_start(Period::Hour, now() + Duration::minutes(30));
+        assert_eq!(hours, Utc.with_ymd_and_hms(2026, 11, 24, 13, 0, 0).unwrap());
+        // Ending exactly at 12:00, the last hour is 11:00.
+        let hours = recent_periods_start(Period::Hour, now());
+        assert_eq!(hours, Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap());
+        assert!(local(recent_periods_start(Period::Day, now())).ends_with("00:00"));
+        // An exclusive end at a local midnight: that day is not in the window.
+        let midnight = Level::Day.floor(now());
+        assert_eq!(
+            recent_periods_start(Period::Day, midnight),
+            Level::Day.back(midnight, 30)
+        );
+        let months = recent_periods_start(Period::Month, now());
+        assert_eq!(months, Level::Month.back(Level::Month.floor(now()), 11));
+        assert_eq!(Level::Month.floor(months), months);
     }
 
     #[test]

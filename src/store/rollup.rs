@@ -63,6 +63,19 @@ impl Level {
         }
     }
 
+    /// Start of the bin `n` bins before the one starting at `start`.
+    pub fn back(self, start: DateTime<Utc>, n: u32) -> DateTime<Utc> {
+        let date = start.with_timezone(&Local).date_naive();
+        let earlier = match self {
+            Level::Hour => return start - Duration::hours(i64::from(n)),
+            Level::Day => date.checked_sub_days(chrono::Days::new(u64::from(n))),
+            Level::Month => date
+                .with_day(1)
+                .and_then(|d| d.checked_sub_months(chrono::Months::new(n))),
+        };
+        earlier.map_or(start, local_midnight)
+    }
+
     /// First bin start at or after `t`.
     pub fn ceil(self, t: DateTime<Utc>) -> DateTime<Utc> {
         let floor = self.floor(t);
@@ -250,6 +263,23 @@ mod tests {
             month.with_timezone(&Local).format("%d %H:%M").to_string(),
             "01 00:00"
         );
+        assert_eq!(
+            Level::Month
+                .back(month, 11)
+                .with_timezone(&Local)
+                .format("%Y-%m-%d %H:%M")
+                .to_string(),
+            "2025-12-01 00:00"
+        );
+        assert_eq!(
+            Level::Day
+                .back(day, 29)
+                .with_timezone(&Local)
+                .format("%Y-%m-%d %H:%M")
+                .to_string(),
+            "2026-10-17 00:00"
+        );
+        assert_eq!(Level::Hour.back(t, 23), t - Duration::hours(23));
         assert_eq!(
             Level::Month
                 .next(month)
