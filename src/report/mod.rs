@@ -13,8 +13,9 @@ use crate::sampler::TOTAL_INTERFACE;
 use crate::store::rollup::{period_key, Level, LEVELS};
 use crate::store::{format_timestamp, schema};
 use chrono::{DateTime, Local, TimeZone, Utc};
+use rusqlite::types::ValueRef;
 use rusqlite::Connection;
-use std::collections::BTreeMap;
+use std::collections::btree_map::{BTreeMap, Entry};
 use std::path::{Path, PathBuf};
 
 /// Aggregated traffic of one interface over some span.
@@ -193,7 +194,7 @@ const RAW_TOTALS: &str = "SELECT interface, NULL, MIN(timestamp), MAX(timestamp)
 FROM network_stats WHERE timestamp >= ?1 AND timestamp < ?2 GROUP BY interface";
 
 /// (interface, rollup bin start if grouped by bin, totals)
-type Piece = (String, Option<String>, Totals);
+type Piece = (String, Option<DateTime<Utc>>, Totals);
 
 /// Totals per interface over [from, to) from one source; with `per_bin`,
 /// per interface and rollup bin.
@@ -228,9 +229,17 @@ fn aggregate(
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(bounds, |r| {
         let count = |i: usize| r.get::<_, i64>(i).map(|v| v.max(0) as u64);
+        // Parsed in place: no String per bin.
+        let bin = match r.get_ref(1)? {
+            ValueRef::Text(text) => std::str::from_utf8(text)
+                .ok()
+                .and_then(|text| DateTime::parse_from_rfc3339(text).ok())
+                .map(|start| start.with_timezone(&Utc)),
+            _ => None,
+        };
         Ok((
             r.get::<_, String>(0)?,
-            r.get::<_, Option<String>>(1)?,
+            bin,
             Totals {
                 first_sample: r.get(2)?,
                 last_sample: r.get(3)?,
@@ -291,31 +300,20 @@ pub fn build(conn: &Connection, database: &Path, query: &Query) -> rusqlite::Res
     let (earliest, latest) = unbounded();
     let from = query.since.unwrap_or(earliest);
     let to = query.until.unwrap_or(latest);
-    // (interface, period start or None, totals)
-    let mut pieces: Vec<(String, Option<DateTime<Utc>>, Totals)> = Vec::new();
-    match query.by.map(period_level) {
-        None => {
-            for (interface, _, totals) in window_totals(conn, from, to)? {
-                pieces.push((interface, None, totals));
-            }
-        }
-        Some(level) => {
-            // Whole periods from their own rollup table; the partial first
-            // and last periods from the coarsest pieces that fit.
-            let (start, end) = (level.ceil(from), level.floor(to));
-            if start < end {
-                for (interface, bin, totals) in
-                    aggregate(conn, Source::Rollup(level), start, end, true)?
-                {
-                    let bin = bin.and_then(|b| DateTime::parse_from_rfc3339(&b).ok());
-                    pieces.push((interface, bin.map(|b| b.with_timezone(&Utc)), totals));
-                }
-            }
-            for (edge_from, edge_to) in [(from, start.min(to)), (end.max(start), to)] {
-                for (interface, _, totals) in window_totals(conn, edge_from, edge_to)? {
-                    pieces.push((interface, Some(level.floor(edge_from)), totals));
-                }
-            }
+    let Some(level) = query.by.map(period_level) else {
+        return assemble(conn, database, query, window_totals(conn, from, to)?);
+    };
+    // Whole periods from their own rollup table; the partial first and last
+    // periods from the coarsest pieces that fit.
+    let (start, end) = (level.ceil(from), level.floor(to));
+    let mut pieces = if start < end {
+        aggregate(conn, Source::Rollup(level), start, end, true)?
+    } else {
+        Vec::new()
+    };
+    for (edge_from, edge_to) in [(from, start.min(to)), (end.max(start), to)] {
+        for (interface, _, totals) in window_totals(conn, edge_from, edge_to)? {
+            pieces.push((interface, Some(level.floor(edge_from)), totals));
         }
     }
     assemble(conn, database, query, pieces)
@@ -325,7 +323,7 @@ fn assemble(
     conn: &Connection,
     database: &Path,
     query: &Query,
-    pieces: Vec<(String, Option<DateTime<Utc>>, Totals)>,
+    pieces: Vec<Piece>,
 ) -> rusqlite::Result<Report> {
     let wanted = |name: &str| {
         query.interfaces.is_empty()
@@ -334,11 +332,19 @@ fn assemble(
     };
     let mut by_interface: BTreeMap<String, (Totals, BTreeMap<DateTime<Utc>, Totals>)> =
         BTreeMap::new();
-    for (interface, period, totals) in pieces.iter().filter(|p| wanted(&p.0) && p.2.samples > 0) {
-        let (overall, periods) = by_interface.entry(interface.clone()).or_default();
-        overall.merge(totals);
+    for (interface, period, totals) in pieces
+        .into_iter()
+        .filter(|p| wanted(&p.0) && p.2.samples > 0)
+    {
+        let (overall, periods) = by_interface.entry(interface).or_default();
+        overall.merge(&totals);
         if let Some(start) = period {
-            periods.entry(*start).or_default().merge(totals);
+            match periods.entry(start) {
+                Entry::Vacant(slot) => {
+                    slot.insert(totals);
+                }
+                Entry::Occupied(mut slot) => slot.get_mut().merge(&totals),
+            }
         }
     }
     let mut interfaces: Vec<InterfaceReport> = by_interface

@@ -1,13 +1,14 @@
 //! Printing a [`Report`] as an aligned table, JSON (SPEC §6) or CSV.
 
 use super::{InterfaceReport, Report, Totals};
-use crate::output::{human_bytes, human_rate};
+use crate::output::{HumanBytes, HumanRate};
 use chrono::{DateTime, Local, SecondsFormat, Utc};
 use serde_json::{json, Value};
 use std::io::{self, Write};
 
-/// Width of the proportional bar in `--by` tables.
-const BAR_WIDTH: usize = 30;
+/// The proportional bar of the widest period in `--by` tables; the others
+/// print a prefix of it.
+const BAR: &str = "##############################";
 
 fn local_time(stored: &str) -> String {
     DateTime::parse_from_rfc3339(stored)
@@ -57,13 +58,13 @@ pub fn table(out: &mut impl Write, report: &Report) -> io::Result<()> {
             local_time(&t.first_sample),
             local_time(&t.last_sample),
             t.samples,
-            human_bytes(t.bytes_recv as f64),
-            human_bytes(t.bytes_sent as f64),
-            human_bytes((t.bytes_recv + t.bytes_sent) as f64),
-            human_rate(t.avg_recv_rate()),
-            human_rate(t.avg_sent_rate()),
-            human_rate(t.peak_recv_rate),
-            human_rate(t.peak_sent_rate),
+            HumanBytes(t.bytes_recv as f64),
+            HumanBytes(t.bytes_sent as f64),
+            HumanBytes((t.bytes_recv + t.bytes_sent) as f64),
+            HumanRate(t.avg_recv_rate()),
+            HumanRate(t.avg_sent_rate()),
+            HumanRate(t.peak_recv_rate),
+            HumanRate(t.peak_sent_rate),
             t.errin,
             t.errout,
             t.dropin,
@@ -93,35 +94,29 @@ fn periods_table(out: &mut impl Write, entry: &InterfaceReport) -> io::Result<()
         "period start", "received", "sent", "total", "peak rx", "peak tx"
     )?;
     for (start, t) in &entry.periods {
+        use chrono::{Datelike, Timelike};
         let total = t.bytes_recv + t.bytes_sent;
-        let filled = ((total as f64 / widest as f64) * BAR_WIDTH as f64).round() as usize;
+        let filled = ((total as f64 / widest as f64) * BAR.len() as f64).round() as usize;
+        // The period start as `2026-11-24 00:00`, from its fields: cheaper
+        // than a strftime pattern for thousands of rows.
+        let local = start.naive_local();
         writeln!(
             out,
-            "  {:<16} {:>11} {:>11} {:>11} {:>13} {:>13}  {}",
-            minute_label(start),
-            human_bytes(t.bytes_recv as f64),
-            human_bytes(t.bytes_sent as f64),
-            human_bytes(total as f64),
-            human_rate(t.peak_recv_rate),
-            human_rate(t.peak_sent_rate),
-            "#".repeat(filled)
+            "  {:04}-{:02}-{:02} {:02}:{:02} {:>11} {:>11} {:>11} {:>13} {:>13}  {}",
+            local.year(),
+            local.month(),
+            local.day(),
+            local.hour(),
+            local.minute(),
+            HumanBytes(t.bytes_recv as f64),
+            HumanBytes(t.bytes_sent as f64),
+            HumanBytes(total as f64),
+            HumanRate(t.peak_recv_rate),
+            HumanRate(t.peak_sent_rate),
+            BAR.get(..filled).unwrap_or(BAR)
         )?;
     }
     Ok(())
-}
-
-/// `2026-11-24 00:00`: cheaper than a strftime pattern for thousands of rows.
-fn minute_label(start: &DateTime<Local>) -> String {
-    use chrono::{Datelike, Timelike};
-    let t = start.naive_local();
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}",
-        t.year(),
-        t.month(),
-        t.day(),
-        t.hour(),
-        t.minute()
-    )
 }
 
 fn totals_json(t: &Totals) -> serde_json::Map<String, Value> {
