@@ -1,27 +1,41 @@
-//! `--summary` cost on 30 days vs 365 days of 60 s samples x 8 interfaces.
+//! `--summary` cost on 30 days vs 365 days of 60 s samples x 8 interfaces:
+//! totals, `--by day` (its default window, the last 30 days) and
+//! `--by day --since all` (every day: 12x more output for the year).
 //! The databases are written once by `netmon::synth` into
-//! `target/bench-data/` (the 365-day one takes a few minutes).
+//! `target/bench-data/`, and again when older than a day, since the default
+//! window follows the clock (the 365-day one takes several minutes).
 //! Run: `cargo bench --bench summary`
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use netmon::cli::Period;
-use netmon::report::{self, Query};
+use netmon::report::{self, window, Query};
 use netmon::synth::{write_history, SynthSpec};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// Histories older than this are rewritten so that they end about now.
+const STALE_AFTER: Duration = Duration::from_secs(24 * 3600);
 
 fn database(days: u32) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
     let path = dir.join(format!("history-{days}d.db"));
-    if !path.exists() {
+    let age = std::fs::metadata(&path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|modified| modified.elapsed().ok());
+    if age.is_none_or(|age| age > STALE_AFTER) {
         std::fs::create_dir_all(&dir).expect("bench data directory");
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
         let spec = SynthSpec {
             days,
             interval: 60.0,
             interfaces: 8,
             seed: 1,
         };
-        eprintln!("writing {} (once)", path.display());
+        eprintln!("writing {} (once a day)", path.display());
         write_history(&path, &spec, |_| {}).expect("synthetic history");
     }
     path
@@ -30,25 +44,33 @@ fn database(days: u32) -> PathBuf {
 fn summary(c: &mut Criterion) {
     let mut group = c.benchmark_group("summary");
     group.sample_size(30);
+    let now = chrono::Utc::now();
+    let by_day_default = Query {
+        since: Some(window::recent_periods_start(Period::Day, now)),
+        by: Some(Period::Day),
+        ..Query::default()
+    };
+    let by_day_all = Query {
+        by: Some(Period::Day),
+        ..Query::default()
+    };
+    let variants: [(&str, &[&str], Query); 3] = [
+        ("totals", &[], Query::default()),
+        ("by-day", &["--by", "day"], by_day_default),
+        ("by-day-all", &["--by", "day", "--since", "all"], by_day_all),
+    ];
     for days in [30, 365] {
         let path = database(days);
         let conn = report::open_read_only(&path).expect("open");
-        for (label, by) in [("totals", None), ("by-day", Some(Period::Day))] {
-            let query = Query {
-                by,
-                ..Query::default()
-            };
+        for (label, flags, query) in &variants {
             group.bench_function(format!("build/{label}/{days}d"), |b| {
-                b.iter(|| report::build(&conn, &path, &query).expect("report"))
+                b.iter(|| report::build(&conn, &path, query).expect("report"))
             });
-            let mut args = vec!["--summary"];
-            if by.is_some() {
-                args.extend(["--by", "day"]);
-            }
             group.bench_function(format!("process/{label}/{days}d"), |b| {
                 b.iter(|| {
                     let status = Command::new(env!("CARGO_BIN_EXE_netmon"))
-                        .args(&args)
+                        .arg("--summary")
+                        .args(*flags)
                         .current_dir(std::env::temp_dir())
                         .env_clear()
                         .env("NETMON_DATABASE_FILE", &path)

@@ -3,7 +3,7 @@
 use super::{InterfaceReport, Report, Totals};
 use crate::output::{HumanBytes, HumanRate};
 use chrono::{DateTime, Local, SecondsFormat, Utc};
-use serde_json::{json, Value};
+use serde::Serialize;
 use std::io::{self, Write};
 
 /// The proportional bar of the widest period in `--by` tables; the others
@@ -18,12 +18,6 @@ fn local_time(stored: &str) -> String {
                 .to_string()
         })
         .unwrap_or_else(|_| stored.to_string())
-}
-
-fn window_text(t: Option<DateTime<Utc>>) -> Value {
-    t.map_or(Value::Null, |t| {
-        Value::String(t.to_rfc3339_opts(SecondsFormat::Millis, true))
-    })
 }
 
 /// Prints the human-readable table.
@@ -119,65 +113,112 @@ fn periods_table(out: &mut impl Write, entry: &InterfaceReport) -> io::Result<()
     Ok(())
 }
 
-fn totals_json(t: &Totals) -> serde_json::Map<String, Value> {
-    let mut object = serde_json::Map::new();
-    object.insert("samples".into(), json!(t.samples));
-    object.insert("bytes_recv".into(), json!(t.bytes_recv));
-    object.insert("bytes_sent".into(), json!(t.bytes_sent));
-    object.insert("bytes_total".into(), json!(t.bytes_recv + t.bytes_sent));
-    object.insert("avg_recv_rate".into(), json!(t.avg_recv_rate()));
-    object.insert("avg_sent_rate".into(), json!(t.avg_sent_rate()));
-    object.insert("peak_recv_rate".into(), json!(t.peak_recv_rate));
-    object.insert("peak_sent_rate".into(), json!(t.peak_sent_rate));
-    object.insert("errin".into(), json!(t.errin));
-    object.insert("errout".into(), json!(t.errout));
-    object.insert("dropin".into(), json!(t.dropin));
-    object.insert("dropout".into(), json!(t.dropout));
-    object
+/// The numbers of one interface or period, in SPEC §6 order.
+#[derive(Serialize)]
+struct JsonTotals {
+    samples: u64,
+    bytes_recv: u64,
+    bytes_sent: u64,
+    bytes_total: u64,
+    avg_recv_rate: Option<f64>,
+    avg_sent_rate: Option<f64>,
+    peak_recv_rate: Option<f64>,
+    peak_sent_rate: Option<f64>,
+    errin: u64,
+    errout: u64,
+    dropin: u64,
+    dropout: u64,
 }
 
-/// The report as the JSON value of SPEC §6.
-pub fn json_value(report: &Report) -> Value {
-    let interfaces: Vec<Value> = report
-        .interfaces
-        .iter()
-        .map(|entry| {
-            let mut object = serde_json::Map::new();
-            object.insert("interface".into(), json!(entry.interface));
-            object.insert("first_sample".into(), json!(entry.totals.first_sample));
-            object.insert("last_sample".into(), json!(entry.totals.last_sample));
-            object.extend(totals_json(&entry.totals));
-            if !entry.periods.is_empty() {
-                let periods: Vec<Value> = entry
-                    .periods
-                    .iter()
-                    .map(|(start, t)| {
-                        let mut period = serde_json::Map::new();
-                        period.insert(
-                            "start".into(),
-                            json!(start.to_rfc3339_opts(SecondsFormat::Secs, false)),
-                        );
-                        period.extend(totals_json(t));
-                        Value::Object(period)
-                    })
-                    .collect();
-                object.insert("periods".into(), Value::Array(periods));
-            }
-            Value::Object(object)
-        })
-        .collect();
-    json!({
-        "database": report.database.display().to_string(),
-        "total_records": report.total_records,
-        "since": window_text(report.since),
-        "until": window_text(report.until),
-        "interfaces": interfaces,
-    })
+impl From<&Totals> for JsonTotals {
+    fn from(t: &Totals) -> Self {
+        JsonTotals {
+            samples: t.samples,
+            bytes_recv: t.bytes_recv,
+            bytes_sent: t.bytes_sent,
+            bytes_total: t.bytes_recv + t.bytes_sent,
+            avg_recv_rate: t.avg_recv_rate(),
+            avg_sent_rate: t.avg_sent_rate(),
+            peak_recv_rate: t.peak_recv_rate,
+            peak_sent_rate: t.peak_sent_rate,
+            errin: t.errin,
+            errout: t.errout,
+            dropin: t.dropin,
+            dropout: t.dropout,
+        }
+    }
 }
 
-/// Prints the report as one JSON object.
+/// The JSON object of SPEC §6, serialized straight from the [`Report`]:
+/// a year of `--by hour` is ~80 000 periods, too many for a value tree.
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    database: String,
+    total_records: u64,
+    since: Option<String>,
+    until: Option<String>,
+    interfaces: Vec<JsonInterface<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonInterface<'a> {
+    interface: &'a str,
+    first_sample: &'a str,
+    last_sample: &'a str,
+    #[serde(flatten)]
+    totals: JsonTotals,
+    #[serde(skip_serializing_if = "JsonPeriods::is_empty")]
+    periods: JsonPeriods<'a>,
+}
+
+/// `"periods"`, each converted as it is written.
+struct JsonPeriods<'a>(&'a [(DateTime<Local>, Totals)]);
+
+impl JsonPeriods<'_> {
+    /// Without `--by` there are none, and no `"periods"` key.
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+#[derive(Serialize)]
+struct JsonPeriod {
+    start: String,
+    #[serde(flatten)]
+    totals: JsonTotals,
+}
+
+impl Serialize for JsonPeriods<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(|(start, t)| JsonPeriod {
+            start: start.to_rfc3339_opts(SecondsFormat::Secs, false),
+            totals: t.into(),
+        }))
+    }
+}
+
+/// Prints the report as one JSON object (SPEC §6).
 pub fn json(out: &mut impl Write, report: &Report) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &json_value(report))?;
+    let window =
+        |t: Option<DateTime<Utc>>| t.map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true));
+    let document = JsonReport {
+        database: report.database.display().to_string(),
+        total_records: report.total_records,
+        since: window(report.since),
+        until: window(report.until),
+        interfaces: report
+            .interfaces
+            .iter()
+            .map(|entry| JsonInterface {
+                interface: &entry.interface,
+                first_sample: &entry.totals.first_sample,
+                last_sample: &entry.totals.last_sample,
+                totals: (&entry.totals).into(),
+                periods: JsonPeriods(&entry.periods),
+            })
+            .collect(),
+    };
+    serde_json::to_writer_pretty(&mut *out, &document)?;
     writeln!(out)
 }
 

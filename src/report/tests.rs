@@ -102,3 +102,58 @@ fn interface_filter_keeps_total() {
         .collect();
     assert_eq!(names, [TOTAL_INTERFACE]);
 }
+
+#[test]
+fn json_has_the_spec_fields_in_order() {
+    let (_dir, path) = history(90);
+    let conn = open_read_only(&path).unwrap();
+    let json_of = |by| {
+        let query = Query {
+            by,
+            ..Query::default()
+        };
+        let mut text = Vec::new();
+        render::json(&mut text, &build(&conn, &path, &query).unwrap()).unwrap();
+        serde_json::from_slice::<serde_json::Value>(&text).unwrap()
+    };
+    let keys = |value: &serde_json::Value| -> Vec<String> {
+        value.as_object().unwrap().keys().cloned().collect()
+    };
+    let totals = [
+        "samples",
+        "bytes_recv",
+        "bytes_sent",
+        "bytes_total",
+        "avg_recv_rate",
+        "avg_sent_rate",
+        "peak_recv_rate",
+        "peak_sent_rate",
+        "errin",
+        "errout",
+        "dropin",
+        "dropout",
+    ];
+    let plain = json_of(None);
+    assert_eq!(
+        keys(&plain),
+        ["database", "total_records", "since", "until", "interfaces"]
+    );
+    let eth0 = &plain["interfaces"][0];
+    let mut expected = vec!["interface", "first_sample", "last_sample"];
+    expected.extend(totals);
+    assert_eq!(keys(eth0), expected, "no periods without --by");
+    assert_eq!(eth0["bytes_recv"], 89_000);
+    assert_eq!(plain["since"], serde_json::Value::Null);
+    let hourly = json_of(Some(Period::Hour));
+    let periods = hourly["interfaces"][0]["periods"].as_array().unwrap();
+    assert_eq!(periods.len(), 2);
+    let mut expected = vec!["start"];
+    expected.extend(totals);
+    assert_eq!(keys(&periods[1]), expected);
+    assert_eq!(periods[1]["bytes_recv"], 30_000);
+    let start = periods[1]["start"].as_str().unwrap();
+    assert_eq!(
+        DateTime::parse_from_rfc3339(start).unwrap(),
+        Utc.with_ymd_and_hms(2026, 11, 1, 1, 0, 0).unwrap()
+    );
+}
