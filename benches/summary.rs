@@ -4,6 +4,7 @@
 //! The databases are written once by `netmon::synth` into
 //! `target/bench-data/`, and again when older than a day, since the default
 //! window follows the clock (the 365-day one takes several minutes).
+//! The baseline, in the same run: summing every raw row with one SQL query.
 //! Run: `cargo bench --bench summary`
 
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -85,5 +86,33 @@ fn summary(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, summary);
+/// The baseline in the same run: what a user without rollups does, summing
+/// every raw row's deltas.
+fn raw_sum_baseline(c: &mut Criterion) {
+    let mut group = c.benchmark_group("baseline");
+    group.sample_size(10);
+    for days in [30, 365] {
+        let path = database(days);
+        let conn = report::open_read_only(&path).expect("open");
+        group.bench_function(format!("raw-sum/{days}d"), |b| {
+            b.iter(|| {
+                let mut stmt = conn
+                    .prepare_cached(
+                        "SELECT interface, SUM(bytes_recv_delta), SUM(bytes_sent_delta), COUNT(*)
+                         FROM network_stats GROUP BY interface",
+                    )
+                    .expect("prepare");
+                let rows: Vec<(String, i64)> = stmt
+                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .expect("query")
+                    .collect::<Result<_, _>>()
+                    .expect("rows");
+                rows
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, summary, raw_sum_baseline);
 criterion_main!(benches);
