@@ -201,6 +201,25 @@ fn by_defaults_to_the_most_recent_periods() {
     assert_eq!(interface_json(&everything, "eth0")["samples"], times.len());
 }
 
+#[test]
+fn an_empty_window_says_where_the_samples_are() {
+    let sandbox = sandbox_with_history();
+    let output = sandbox.run(&["--summary", "--by", "day", "--until", "2026-10-01"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains(
+            "no samples in this window; the database holds samples from \
+             2026-11-01 10:00:00 to 2026-11-01 10:08:00"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("--since all"), "{text}");
+    assert!(text.contains("total records in database: 25"), "{text}");
+    let summary = summary_json(&sandbox, &["--until", "2026-10-01"]);
+    assert_eq!(summary["interfaces"], serde_json::json!([]));
+}
+
 fn format_ms(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }

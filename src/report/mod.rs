@@ -106,6 +106,10 @@ pub struct Report {
     pub until: Option<DateTime<Utc>>,
     /// Per interface, alphabetically, `_total` last.
     pub interfaces: Vec<InterfaceReport>,
+    /// Only when the window holds no sample: the first and last sample the
+    /// database does hold (stored RFC 3339 text), so the table can say where
+    /// to look.
+    pub held: Option<(String, String)>,
 }
 
 /// What to report on.
@@ -362,12 +366,23 @@ fn assemble(
     // Kept exact by triggers, so counting costs nothing at any size.
     let total_records: i64 =
         conn.query_row("SELECT rows FROM netmon_row_count", [], |r| r.get(0))?;
+    // The monthly rollups hold every cycle in a few rows per month.
+    let held = if interfaces.is_empty() {
+        conn.query_row(
+            "SELECT MIN(first_sample), MAX(last_sample) FROM network_stats_monthly",
+            [],
+            |r| Ok(r.get::<_, Option<String>>(0)?.zip(r.get(1)?)),
+        )?
+    } else {
+        None
+    };
     Ok(Report {
         database: database.to_path_buf(),
         total_records: total_records.max(0) as u64,
         since: query.since,
         until: query.until,
         interfaces,
+        held,
     })
 }
 

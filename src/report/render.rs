@@ -37,6 +37,22 @@ pub fn table(out: &mut impl Write, report: &Report) -> io::Result<()> {
         bound(report.until, "now")
     )?;
     writeln!(out)?;
+    match &report.held {
+        Some((first, last)) => writeln!(
+            out,
+            "no samples in this window; the database holds samples from {} to {}: \
+             widen the window with --since/--until, or --since all",
+            local_time(first),
+            local_time(last)
+        )?,
+        None => totals_table(out, report)?,
+    }
+    writeln!(out)?;
+    writeln!(out, "total records in database: {}", report.total_records)
+}
+
+/// One line per interface, then with `--by` one block of periods each.
+fn totals_table(out: &mut impl Write, report: &Report) -> io::Result<()> {
     writeln!(
         out,
         "{:<16} {:<19} {:<19} {:>8} {:>11} {:>11} {:>11} {:>13} {:>13} {:>13} {:>13} {:>9} {:>9} {:>9} {:>9}",
@@ -68,8 +84,7 @@ pub fn table(out: &mut impl Write, report: &Report) -> io::Result<()> {
     for entry in report.interfaces.iter().filter(|e| !e.periods.is_empty()) {
         periods_table(out, entry)?;
     }
-    writeln!(out)?;
-    writeln!(out, "total records in database: {}", report.total_records)
+    Ok(())
 }
 
 fn periods_table(out: &mut impl Write, entry: &InterfaceReport) -> io::Result<()> {
