@@ -141,35 +141,19 @@ fn monitor(cli: &Cli, config: &Config) -> Result<()> {
 }
 
 fn summary(cli: &Cli, config: &Config) -> Result<()> {
-    let now = chrono::Utc::now();
-    let until = cli
-        .until
-        .as_deref()
-        .map(|v| {
-            report::window::parse_when(v, now).map_err(|e| Error::config(format!("--until: {e}")))
-        })
-        .transpose()?;
-    let since = match (cli.since.as_deref(), cli.by) {
-        (Some(text), _) => report::window::parse_since(text, now)
-            .map_err(|e| Error::config(format!("--since: {e}")))?,
-        // Like vnStat: the most recent 24 hours, 30 days or 12 months.
-        (None, Some(by)) => Some(report::window::recent_periods_start(
-            by,
-            until.unwrap_or(now),
-        )),
-        (None, None) => None,
-    };
+    let (since, until) = report::window::resolve(
+        cli.since.as_deref(),
+        cli.until.as_deref(),
+        cli.by,
+        chrono::Utc::now(),
+    )
+    .map_err(Error::config)?;
     let query = report::Query {
         since,
         until,
         interfaces: config.interfaces.clone(),
         by: cli.by,
     };
-    if let (Some(since), Some(until)) = (query.since, query.until) {
-        if since >= until {
-            return Err(Error::config("--since must be earlier than --until"));
-        }
-    }
     let database: PathBuf = config.database_file.clone();
     let conn = report::open_read_only(&database)?;
     let report = report::build(&conn, &database, &query)

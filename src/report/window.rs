@@ -8,11 +8,39 @@ use crate::cli::Period;
 use chrono::{DateTime, Duration, Local, NaiveDate, TimeZone, Utc};
 
 /// The `--since` value that means the whole history.
-pub const WHOLE_HISTORY: &str = "all";
+const WHOLE_HISTORY: &str = "all";
+
+/// A summary's window: inclusive start, exclusive end; `None` is open.
+pub type Window = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+/// The window of `--since`, `--until` and `--by`. Without `--since`, `--by`
+/// shows the most recent 24 hours, 30 days or 12 months up to `--until` (or
+/// now), like vnStat. The error names the flag at fault.
+pub fn resolve(
+    since: Option<&str>,
+    until: Option<&str>,
+    by: Option<Period>,
+    now: DateTime<Utc>,
+) -> Result<Window, String> {
+    let until = until
+        .map(|text| parse_when(text, now).map_err(|e| format!("--until: {e}")))
+        .transpose()?;
+    let since = match (since, by) {
+        (Some(text), _) => parse_since(text, now).map_err(|e| format!("--since: {e}"))?,
+        (None, Some(by)) => Some(recent_periods_start(by, until.unwrap_or(now))),
+        (None, None) => None,
+    };
+    if let (Some(since), Some(until)) = (since, until) {
+        if since >= until {
+            return Err("--since must be earlier than --until".into());
+        }
+    }
+    Ok((since, until))
+}
 
 /// Resolves a `--since` value: `all` is the whole history (`None`), anything
 /// else is a time as in [`parse_when`].
-pub fn parse_since(text: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, String> {
+fn parse_since(text: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, String> {
     if text.trim() == WHOLE_HISTORY {
         return Ok(None);
     }
@@ -22,7 +50,7 @@ pub fn parse_since(text: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc
 }
 
 /// How many periods `--by` shows when `--since` is not given.
-pub fn default_periods(by: Period) -> u32 {
+fn default_periods(by: Period) -> u32 {
     match by {
         Period::Hour => 24,
         Period::Day => 30,
@@ -135,6 +163,24 @@ mod tests {
         );
         let err = parse_since("ever", now()).unwrap_err();
         assert!(err.ends_with("or all for the whole history"), "{err}");
+    }
+
+    #[test]
+    fn resolve_applies_the_by_default_only_without_since() {
+        let day = Some(Period::Day);
+        let default = recent_periods_start(Period::Day, now());
+        assert_eq!(resolve(None, None, day, now()), Ok((Some(default), None)));
+        assert_eq!(resolve(Some("all"), None, day, now()), Ok((None, None)));
+        assert_eq!(resolve(None, None, None, now()), Ok((None, None)));
+        let until = now() - Duration::days(40);
+        assert_eq!(
+            resolve(None, Some("40d"), day, now()),
+            Ok((Some(recent_periods_start(Period::Day, until)), Some(until)))
+        );
+        let err = resolve(Some("1d"), Some("2d"), None, now()).unwrap_err();
+        assert_eq!(err, "--since must be earlier than --until");
+        let err = resolve(None, Some("all"), day, now()).unwrap_err();
+        assert!(err.starts_with("--until: \"all\" is not a time"), "{err}");
     }
 
     #[test]
