@@ -12,7 +12,7 @@ fn collect(c: &mut Criterion) {
     group.bench_function("procfs-read", |b| b.iter(|| procfs.read().expect("read")));
     let mut sysinfo = SysinfoSource::new();
     group.bench_function("sysinfo-read", |b| b.iter(|| sysinfo.read().expect("read")));
-    let text = include_str!("../tests/fixtures/proc_net_dev_host.txt");
+    let text = include_bytes!("../tests/fixtures/proc_net_dev_host.txt");
     group.bench_function("parse-5-interfaces", |b| {
         b.iter(|| parse_proc_net_dev(text).expect("parse"))
     });

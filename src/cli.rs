@@ -1,4 +1,5 @@
-//! The command line (SPEC §1): flags, not subcommands.
+//! The command line: flags, not subcommands (these invocations are the
+//! public interface).
 
 use clap::{Parser, ValueEnum};
 use std::path::PathBuf;
@@ -19,7 +20,7 @@ pub struct Cli {
     #[arg(long, conflicts_with_all = ["count", "summary"])]
     pub once: bool,
 
-    /// Seconds between samples (> 0; fractions allowed, e.g. 0.5). Overrides monitoring_interval.
+    /// Seconds between samples, 0.01 to 86400 (fractions allowed, e.g. 0.5). Overrides monitoring_interval.
     #[arg(long, value_name = "SECS", allow_negative_numbers = true)]
     pub interval: Option<f64>,
 
@@ -43,12 +44,13 @@ pub struct Cli {
     #[arg(short, long)]
     pub quiet: bool,
 
-    /// With --summary: only samples at or after this time (24h, 7d, 90m, 2026-11-01, RFC 3339),
-    /// or `all` for the whole history [default: all; with --by, the last 24 hours, 30 days or 12 months].
+    /// With --summary: only samples at or after this time: a duration back from now (90m, 24h, 7d,
+    /// 1h30m), a date (2026-11-01, midnight in the database's time zone) or RFC 3339; `all` for the
+    /// whole history [default: all; with --by, the last 24 hours, 30 days or 12 months].
     #[arg(long, value_name = "WHEN", requires = "summary")]
     pub since: Option<String>,
 
-    /// With --summary: only samples before this time (24h, 7d, 90m, 2026-11-01, RFC 3339) [default: now].
+    /// With --summary: only samples before this time (same forms as --since) [default: now].
     #[arg(long, value_name = "WHEN", requires = "summary")]
     pub until: Option<String>,
 
@@ -56,8 +58,8 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = Format::Table, requires = "summary")]
     pub format: Format,
 
-    /// With --summary: also break the totals down by hour, day or month (local time);
-    /// without --since it covers the last 24 hours, 30 days or 12 months, like vnStat.
+    /// With --summary: also break the totals down by hour, day or month (of the time zone the
+    /// database records); without --since it covers the last 24 hours, 30 days or 12 months, like vnStat.
     #[arg(long, value_enum, value_name = "PERIOD", requires = "summary")]
     pub by: Option<Period>,
 }
@@ -68,7 +70,7 @@ pub enum Format {
     /// Aligned, human-readable table.
     #[default]
     Table,
-    /// One JSON object (SPEC §6).
+    /// One JSON object with exact integers (field names are stable).
     Json,
     /// Comma-separated values with a header row.
     Csv,

@@ -2,23 +2,66 @@
 //! `/proc/net/dev` parser, and the procfs and sysinfo sources.
 
 use crate::counters::Counters;
+use crate::ifname;
 use std::collections::HashSet;
 use std::fs;
+use std::io::Read;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 /// One interface's counters as read at one instant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InterfaceCounters {
-    /// Kernel interface name, e.g. `eth0`.
+    /// Interface name as stored: the kernel name, escaped where it is not
+    /// printable UTF-8 (see [`crate::ifname`]).
     pub name: String,
+    /// The kernel's interface index, where netmon can ask this namespace's
+    /// kernel (`None` for another namespace's counters and for sysinfo).
+    /// A changed index means the interface was re-created.
+    pub ifindex: Option<u32>,
     /// Cumulative counters since the interface came up (or boot).
     pub counters: Counters,
+}
+
+/// Why a read of the counters failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The file could not be opened or read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file was read but is not in `/proc/net/dev` format.
+    #[error("{path}: {source}")]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// The offending line.
+        #[source]
+        source: ParseError,
+    },
+}
+
+/// A line of `/proc/net/dev` text that is not `NAME: 16 counters`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {reason}: {content:?}")]
+pub struct ParseError {
+    /// 1-based line number.
+    pub line: usize,
+    /// What is wrong with it.
+    pub reason: String,
+    /// The line, trimmed (lossily decoded where not UTF-8).
+    pub content: String,
 }
 
 /// A source of interface counters; one `read` is one consistent snapshot.
 pub trait CounterSource {
     /// Reads every interface's counters once.
-    fn read(&mut self) -> Result<Vec<InterfaceCounters>, String>;
+    fn read(&mut self) -> Result<Vec<InterfaceCounters>, ReadError>;
     /// The kernel boot time (Unix seconds), used to tell whether stored
     /// counters come from this boot; `None` when unknown.
     fn boot_time(&self) -> Option<i64>;
@@ -30,42 +73,40 @@ pub trait CounterSource {
 ///
 /// The two header lines are skipped; each other non-blank line must be
 /// `NAME: 16 unsigned integers`, where the name may be glued to the first
-/// number (`veth1234567890a:123 ...`). A malformed line is an error naming
-/// its line number and content.
-pub fn parse_proc_net_dev(text: &str) -> Result<Vec<InterfaceCounters>, String> {
+/// number (`veth1234567890a:123 ...`). Names are bytes: one that is not
+/// printable UTF-8 is escaped ([`ifname::escape`]), never an error. A
+/// malformed line is an error naming its line number and content.
+pub fn parse_proc_net_dev(text: &[u8]) -> Result<Vec<InterfaceCounters>, ParseError> {
     let mut interfaces = Vec::new();
     let mut seen = HashSet::new();
-    for (index, line) in text.lines().enumerate() {
-        if line.trim().is_empty() || (index < 2 && line.contains('|')) {
+    for (index, line) in text.split(|&b| b == b'\n').enumerate() {
+        let line = line.trim_ascii();
+        if line.is_empty() || (index < 2 && line.contains(&b'|')) {
             continue;
         }
-        let malformed = |why: &str| format!("line {}: {why}: {:?}", index + 1, line.trim());
-        let (name, numbers) = line
-            .split_once(':')
-            .ok_or_else(|| malformed("no ':' after the interface name"))?;
-        let name = name.trim();
-        if name.is_empty() {
-            return Err(malformed("empty interface name"));
+        let malformed = |reason: String| ParseError {
+            line: index + 1,
+            reason,
+            content: String::from_utf8_lossy(line).into_owned(),
+        };
+        // Names cannot contain ':' (the kernel refuses them), so the first
+        // one ends the name.
+        let colon = line
+            .iter()
+            .position(|&b| b == b':')
+            .ok_or_else(|| malformed("no ':' after the interface name".into()))?;
+        let (raw_name, numbers) = (line[..colon].trim_ascii(), &line[colon + 1..]);
+        if raw_name.is_empty() {
+            return Err(malformed("empty interface name".into()));
         }
-        let mut fields = [0u64; 16];
-        let mut count = 0;
-        for token in numbers.split_ascii_whitespace() {
-            if count == fields.len() {
-                return Err(malformed("more than 16 counters"));
-            }
-            fields[count] = token
-                .parse()
-                .map_err(|_| malformed(&format!("counter {token:?} is not an unsigned integer")))?;
-            count += 1;
-        }
-        if count != fields.len() {
-            return Err(malformed(&format!("expected 16 counters, found {count}")));
-        }
-        if !seen.insert(name.to_string()) {
-            return Err(malformed("interface listed twice"));
+        let fields = parse_counters(numbers).map_err(malformed)?;
+        let name = ifname::escape(raw_name);
+        if !seen.insert(name.clone()) {
+            return Err(malformed("interface listed twice".into()));
         }
         interfaces.push(InterfaceCounters {
-            name: name.to_string(),
+            name,
+            ifindex: None,
             counters: Counters {
                 bytes_recv: fields[0],
                 packets_recv: fields[1],
@@ -81,6 +122,29 @@ pub fn parse_proc_net_dev(text: &str) -> Result<Vec<InterfaceCounters>, String> 
     Ok(interfaces)
 }
 
+/// The 16 whitespace-separated unsigned counters after an interface name.
+fn parse_counters(numbers: &[u8]) -> Result<[u64; 16], String> {
+    let mut fields = [0u64; 16];
+    let mut count = 0;
+    for token in numbers.split(u8::is_ascii_whitespace).filter(|t| !t.is_empty()) {
+        if count == fields.len() {
+            return Err("more than 16 counters".into());
+        }
+        let text = std::str::from_utf8(token).ok();
+        fields[count] = text.and_then(|t| t.parse().ok()).ok_or_else(|| {
+            format!(
+                "counter {:?} is not an unsigned integer",
+                String::from_utf8_lossy(token)
+            )
+        })?;
+        count += 1;
+    }
+    if count != fields.len() {
+        return Err(format!("expected 16 counters, found {count}"));
+    }
+    Ok(fields)
+}
+
 /// Reads the kernel boot time (`btime`) from `/proc/stat` text.
 pub fn parse_btime(proc_stat: &str) -> Option<i64> {
     proc_stat
@@ -89,31 +153,76 @@ pub fn parse_btime(proc_stat: &str) -> Option<i64> {
         .and_then(|value| value.trim().parse().ok())
 }
 
+/// Whether `path` is a `/proc/<pid>/net/dev` of this process's own network
+/// namespace, so that this namespace's kernel may be asked about its
+/// interfaces. Another process's namespace, or any other file, is not.
+pub fn is_own_namespace(path: &Path) -> bool {
+    let Ok(real) = fs::canonicalize(path) else {
+        return false;
+    };
+    let mut parts = real.components().map(|c| c.as_os_str().to_string_lossy());
+    let pid = match (parts.next(), parts.next(), parts.next()) {
+        (Some(root), Some(proc), Some(pid)) if root == "/" && proc == "proc" => pid.into_owned(),
+        _ => return false,
+    };
+    let rest: Vec<_> = parts.collect();
+    let net_dev = match rest.as_slice() {
+        [net, dev] => net == "net" && dev == "dev",
+        [task, _, net, dev] => task == "task" && net == "net" && dev == "dev",
+        _ => false,
+    };
+    let namespace = |dir: &str| fs::metadata(format!("/proc/{dir}/ns/net")).map(|m| (m.dev(), m.ino()));
+    net_dev
+        && matches!((namespace(&pid), namespace("self")), (Ok(theirs), Ok(ours)) if theirs == ours)
+}
+
+/// The kernel's index of the interface stored as `name`, asked of this
+/// process's network namespace (one ioctl, no file opened).
+fn ifindex_of(name: &str) -> Option<u32> {
+    let raw = ifname::unescape(name)?;
+    nix::net::if_::if_nametoindex(raw.as_slice()).ok()
+}
+
 /// Counters from a `/proc/net/dev`-format file: one read per cycle gives all
 /// eight counters of every interface at one instant.
 pub struct ProcfsSource {
     path: PathBuf,
-    buffer: String,
+    buffer: Vec<u8>,
+    own_namespace: bool,
 }
 
 impl ProcfsSource {
-    /// A source reading the file at `path`.
+    /// A source reading the file at `path`. Interface indexes are looked up
+    /// only when the file describes this process's own namespace.
     pub fn new(path: &Path) -> Self {
         ProcfsSource {
             path: path.to_path_buf(),
-            buffer: String::with_capacity(4096),
+            buffer: Vec::with_capacity(4096),
+            own_namespace: is_own_namespace(path),
         }
     }
 }
 
 impl CounterSource for ProcfsSource {
-    fn read(&mut self) -> Result<Vec<InterfaceCounters>, String> {
-        use std::io::Read;
+    fn read(&mut self) -> Result<Vec<InterfaceCounters>, ReadError> {
         self.buffer.clear();
         fs::File::open(&self.path)
-            .and_then(|mut file| file.read_to_string(&mut self.buffer))
-            .map_err(|e| format!("cannot read {}: {e}", self.path.display()))?;
-        parse_proc_net_dev(&self.buffer).map_err(|e| format!("{}: {e}", self.path.display()))
+            .and_then(|mut file| file.read_to_end(&mut self.buffer))
+            .map_err(|source| ReadError::Io {
+                path: self.path.clone(),
+                source,
+            })?;
+        let mut interfaces =
+            parse_proc_net_dev(&self.buffer).map_err(|source| ReadError::Format {
+                path: self.path.clone(),
+                source,
+            })?;
+        if self.own_namespace {
+            for interface in &mut interfaces {
+                interface.ifindex = ifindex_of(&interface.name);
+            }
+        }
+        Ok(interfaces)
     }
 
     fn boot_time(&self) -> Option<i64> {
@@ -136,9 +245,6 @@ pub struct SysinfoSource {
 impl SysinfoSource {
     /// A source with sysinfo's interface list loaded.
     pub fn new() -> Self {
-        tracing::warn!(
-            "collector sysinfo records drop counters as 0 (sysinfo does not expose them)"
-        );
         SysinfoSource {
             networks: sysinfo::Networks::new_with_refreshed_list(),
         }
@@ -152,13 +258,14 @@ impl Default for SysinfoSource {
 }
 
 impl CounterSource for SysinfoSource {
-    fn read(&mut self) -> Result<Vec<InterfaceCounters>, String> {
+    fn read(&mut self) -> Result<Vec<InterfaceCounters>, ReadError> {
         self.networks.refresh(true);
         let mut interfaces: Vec<InterfaceCounters> = self
             .networks
             .iter()
             .map(|(name, data)| InterfaceCounters {
-                name: name.clone(),
+                name: ifname::escape(name.as_bytes()),
+                ifindex: None,
                 counters: Counters {
                     bytes_recv: data.total_received(),
                     bytes_sent: data.total_transmitted(),
@@ -188,7 +295,7 @@ impl CounterSource for SysinfoSource {
 mod tests {
     use super::*;
 
-    const CAPTURED: &str = include_str!("../tests/fixtures/proc_net_dev_host.txt");
+    const CAPTURED: &[u8] = include_bytes!("../tests/fixtures/proc_net_dev_host.txt");
 
     #[test]
     fn parses_a_real_capture() {
@@ -204,6 +311,7 @@ mod tests {
         assert_eq!(eth0.packets_sent, 2_510_101);
         assert_eq!(eth0.errout, 1);
         assert_eq!(eth0.dropout, 2);
+        assert!(parsed.iter().all(|i| i.ifindex.is_none()));
     }
 
     #[test]
@@ -216,7 +324,7 @@ mod tests {
 
     #[test]
     fn minimal_capture_from_a_fresh_namespace() {
-        let text = "Inter-|   Receive                                                |  Transmit\n face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n    lo:       0       0    0    0    0     0          0         0        0       0    0    0    0     0       0          0\n";
+        let text = b"Inter-|   Receive                                                |  Transmit\n face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n    lo:       0       0    0    0    0     0          0         0        0       0    0    0    0     0       0          0\n";
         let parsed = parse_proc_net_dev(text).unwrap();
         assert_eq!(parsed.len(), 1);
         assert_eq!(parsed[0].counters, Counters::default());
@@ -229,53 +337,57 @@ mod tests {
             u64::MAX,
             u64::MAX - 1
         );
-        let parsed = parse_proc_net_dev(&text).unwrap();
+        let parsed = parse_proc_net_dev(text.as_bytes()).unwrap();
         assert_eq!(parsed[0].counters.bytes_recv, u64::MAX);
         assert_eq!(parsed[0].counters.bytes_sent, u64::MAX - 1);
     }
 
     #[test]
+    fn names_that_are_not_utf8_are_escaped_and_the_others_still_read() {
+        let mut text = b"Inter-|\n face |\n".to_vec();
+        text.extend_from_slice(b"x\xff: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n");
+        text.extend_from_slice(b" _total: 5 0 0 0 0 0 0 0 6 0 0 0 0 0 0 0\n");
+        text.extend_from_slice(b"  eth0: 7 0 0 0 0 0 0 0 8 0 0 0 0 0 0 0\n");
+        let parsed = parse_proc_net_dev(&text).unwrap();
+        let names: Vec<_> = parsed.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(names, ["x\\xff", "\\x5ftotal", "eth0"]);
+        assert_eq!(parsed[0].counters.bytes_sent, 9);
+        assert_eq!(parsed[2].counters.bytes_recv, 7);
+    }
+
+    #[test]
     fn garbage_is_rejected_with_the_line_named() {
-        let cases = [
+        let cases: [(&[u8], &str); 8] = [
+            (b"eth0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16", "line 1: no ':'"),
+            (b": 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16", "line 1: empty interface name"),
+            (b"eth0: 1 2 3", "line 1: expected 16 counters, found 3"),
+            (b"eth0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17", "more than 16"),
+            (b"eth0: 1 2 3 -4 5 6 7 8 9 10 11 12 13 14 15 16", "\"-4\" is not an unsigned"),
             (
-                "eth0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16",
-                "line 1: no ':'",
-            ),
-            (
-                ": 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16",
-                "line 1: empty interface name",
-            ),
-            ("eth0: 1 2 3", "line 1: expected 16 counters, found 3"),
-            (
-                "eth0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17",
-                "more than 16",
-            ),
-            (
-                "eth0: 1 2 3 -4 5 6 7 8 9 10 11 12 13 14 15 16",
-                "\"-4\" is not an unsigned",
-            ),
-            (
-                "eth0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 99999999999999999999",
+                b"eth0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 99999999999999999999",
                 "not an unsigned",
             ),
-            ("\u{fffd}\u{fffd}\u{fffd}", "line 1: no ':'"),
+            (b"eth0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 1\xff", "is not an unsigned"),
+            ("\u{fffd}\u{fffd}\u{fffd}".as_bytes(), "line 1: no ':'"),
         ];
         for (text, expected) in cases {
-            let err = parse_proc_net_dev(text).unwrap_err();
+            let err = parse_proc_net_dev(text).unwrap_err().to_string();
             assert!(err.contains(expected), "{text:?} gave {err:?}");
+            assert!(!err.contains('\n'), "{err:?}");
         }
     }
 
     #[test]
     fn duplicate_interface_is_rejected() {
         let line = "a: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n";
-        let err = parse_proc_net_dev(&format!("{line}{line}")).unwrap_err();
-        assert!(err.starts_with("line 2: interface listed twice"), "{err}");
+        let err = parse_proc_net_dev(format!("{line}{line}").as_bytes()).unwrap_err();
+        assert!(err.to_string().starts_with("line 2: interface listed twice"), "{err}");
     }
 
     #[test]
     fn empty_text_has_no_interfaces() {
-        assert!(parse_proc_net_dev("").unwrap().is_empty());
+        assert!(parse_proc_net_dev(b"").unwrap().is_empty());
+        assert!(parse_proc_net_dev(b"Inter-|\n face |\n").unwrap().is_empty());
     }
 
     #[test]
@@ -283,5 +395,32 @@ mod tests {
         let text = "cpu  1 2 3\nintr 5\nbtime 1764061471\nprocesses 9\n";
         assert_eq!(parse_btime(text), Some(1_764_061_471));
         assert_eq!(parse_btime("cpu 1\n"), None);
+    }
+
+    #[test]
+    fn only_this_namespaces_proc_file_is_judged_by_this_kernel() {
+        assert!(is_own_namespace(Path::new("/proc/net/dev")));
+        assert!(is_own_namespace(Path::new("/proc/self/net/dev")));
+        let own = format!("/proc/{}/net/dev", std::process::id());
+        assert!(is_own_namespace(Path::new(&own)));
+        assert!(!is_own_namespace(Path::new("/proc/self/net/snmp")));
+        assert!(!is_own_namespace(Path::new("tests/fixtures/proc_net_dev_host.txt")));
+        assert!(!is_own_namespace(Path::new("/nonexistent/net/dev")));
+    }
+
+    #[test]
+    fn procfs_source_reads_indexes_only_for_its_own_namespace() {
+        let mut own = ProcfsSource::new(Path::new("/proc/net/dev"));
+        let interfaces = own.read().unwrap();
+        let lo = interfaces.iter().find(|i| i.name == "lo").unwrap();
+        assert_eq!(lo.ifindex, Some(1), "lo is interface 1 in every namespace");
+        let dir = tempfile::tempdir().unwrap();
+        let copy = dir.path().join("dev");
+        fs::write(&copy, CAPTURED).unwrap();
+        let mut fixture = ProcfsSource::new(&copy);
+        assert!(fixture.read().unwrap().iter().all(|i| i.ifindex.is_none()));
+        fs::remove_file(&copy).unwrap();
+        let err = fixture.read().unwrap_err();
+        assert!(matches!(err, ReadError::Io { .. }), "{err}");
     }
 }

@@ -1,12 +1,14 @@
 //! netmon: samples network interface counters into SQLite and reports on the
 //! history. `run` is the whole program; `main.rs` only calls it.
 
+pub mod calendar;
 pub mod cli;
 pub mod collector;
 pub mod config;
 pub mod counters;
 pub mod error;
 pub mod fsutil;
+pub mod ifname;
 pub mod logging;
 pub mod monitor;
 pub mod output;
@@ -15,6 +17,7 @@ pub mod sampler;
 pub mod schedule;
 pub mod select;
 pub mod store;
+#[cfg(feature = "synth")]
 pub mod synth;
 
 use clap::Parser;
@@ -23,7 +26,6 @@ use collector::{CounterSource, ProcfsSource, SysinfoSource};
 use config::{CollectorKind, Config, Env};
 use error::{Error, Result};
 use std::path::{Path, PathBuf};
-use store::lock::MonitorLock;
 use store::Store;
 
 /// Parses the process's arguments, runs netmon and returns the exit code
@@ -69,9 +71,7 @@ pub fn run(cli: &Cli) -> Result<()> {
     let cwd = std::env::current_dir()
         .map_err(|e| Error::runtime(format!("cannot read the working directory: {e}")))?;
     load_dotenv(&cwd)?;
-    let env: Env = std::env::vars_os()
-        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-        .collect();
+    let env = environment()?;
     let system = Path::new(config::file::SYSTEM_CONFIG);
     let context = config::Context {
         cwd: &cwd,
@@ -85,20 +85,54 @@ pub fn run(cli: &Cli) -> Result<()> {
     monitor(cli, &config)
 }
 
+/// The process environment as text. A variable netmon reads whose value is
+/// not UTF-8 is an error, never silently ignored.
+fn environment() -> Result<Env> {
+    let mut env = Env::new();
+    for (key, value) in std::env::vars_os() {
+        let Some(key) = key.to_str() else { continue };
+        match value.into_string() {
+            Ok(value) => {
+                env.insert(key.to_string(), value);
+            }
+            Err(_) if key.starts_with("NETMON_") || key == "LOG_LEVEL" => {
+                return Err(Error::config(format!(
+                    "environment variable {key} is not valid UTF-8; write bytes of an interface \
+                     name that are not UTF-8 as \\xNN (e.g. x\\xff)"
+                )))
+            }
+            Err(_) => {}
+        }
+    }
+    Ok(env)
+}
+
 /// Loads `.env` from the working directory; variables already set win.
 fn load_dotenv(cwd: &Path) -> Result<()> {
     let path = cwd.join(".env");
     if !path.exists() {
         return Ok(());
     }
-    dotenvy::from_path(&path)
-        .map_err(|e| Error::config(format!("{}: {e}; fix or remove the file", path.display())))
+    let text = config::read_limited(&path, config::MAX_CONFIG_BYTES)?;
+    for item in dotenvy::from_read_iter(text.as_bytes()) {
+        let (key, value) = item.map_err(|e| {
+            let message = e.to_string().split_whitespace().collect::<Vec<_>>().join(" ");
+            Error::config(format!("{}: {message}; fix or remove the file", path.display()))
+        })?;
+        if std::env::var_os(&key).is_none() {
+            std::env::set_var(&key, &value);
+        }
+    }
+    Ok(())
 }
 
 fn open_source(config: &Config) -> Result<Box<dyn CounterSource>> {
     match config.collector {
         CollectorKind::Procfs => {
-            let mut source = ProcfsSource::new(&config.proc_net_dev);
+            let path = &config.proc_net_dev;
+            fsutil::check_regular(path)
+                .map_err(|e| Error::config(format!("proc_net_dev {}: {e}", path.display())))?;
+            let mut source = ProcfsSource::new(path);
             source.read().map_err(|e| {
                 Error::config(format!(
                     "proc_net_dev: {e}; set proc_net_dev to a readable /proc/net/dev-format file"
@@ -111,21 +145,35 @@ fn open_source(config: &Config) -> Result<Box<dyn CounterSource>> {
 }
 
 fn monitor(cli: &Cli, config: &Config) -> Result<()> {
-    config.check_writable_paths()?;
     let database = &config.database_file;
+    fsutil::check_regular(database).map_err(|e| {
+        Error::config(format!("{} {}: {e}; name a database file", config.database_origin, database.display()))
+    })?;
+    if let Some(log) = &config.logging.file {
+        fsutil::check_regular(log).map_err(|e| {
+            Error::config(format!("{} {}: {e}; name a log file or set file: ''", config.log_origin, log.display()))
+        })?;
+    }
+    config.check_writable_paths()?;
     if database.exists() {
         store::schema::inspect(database).map_err(Error::config)?;
     }
     let source = open_source(config)?;
     let signals = monitor::signal_channel()?;
-    let _lock = MonitorLock::acquire(database)?;
+    // Every check that exits 2 is above: from here on files are created.
     let log = logging::init(&config.logging)?;
-    let store = Store::open(database, monitor::write_wait(config)).map_err(Error::runtime)?;
+    let store = Store::open(database, monitor::write_wait(config))
+        .map_err(|e| match e {
+            store::StoreError::Refused(message) => Error::config(message),
+            e => Error::runtime(e),
+        })?
+        .with_raw_counts(config.sample.store_raw_counts);
     tracing::info!(
-        "netmon {} starting ({} collector): {}",
+        "netmon {} starting ({} collector): {}; days and months in {}",
         env!("CARGO_PKG_VERSION"),
         source.name(),
-        config.describe()
+        config.describe(),
+        store.calendar().describe(chrono::Utc::now())
     );
     if config.collector == CollectorKind::Sysinfo {
         tracing::warn!(
@@ -140,24 +188,41 @@ fn monitor(cli: &Cli, config: &Config) -> Result<()> {
     monitor::run(config, source, store, &log, &signals, &options)
 }
 
+/// Attempts at a consistent read of a database that a monitor may start
+/// writing while it is read.
+const SUMMARY_ATTEMPTS: usize = 3;
+
 fn summary(cli: &Cli, config: &Config) -> Result<()> {
-    let (since, until) = report::window::resolve(
-        cli.since.as_deref(),
-        cli.until.as_deref(),
-        cli.by,
-        chrono::Utc::now(),
-    )
-    .map_err(Error::config)?;
-    let query = report::Query {
-        since,
-        until,
-        interfaces: config.interfaces.clone(),
-        by: cli.by,
-    };
+    report::window::validate(cli.since.as_deref(), cli.until.as_deref()).map_err(Error::config)?;
     let database: PathBuf = config.database_file.clone();
-    let conn = report::open_read_only(&database)?;
-    let report = report::build(&conn, &database, &query)
-        .map_err(|e| Error::runtime(format!("cannot read {}: {e}", database.display())))?;
+    let mut attempt = 0;
+    let report = loop {
+        attempt += 1;
+        let opened = report::open_read_only(&database)?;
+        let calendar = store::read_calendar(&opened.conn).map_err(|e| {
+            Error::runtime(format!("database {}: {e}", database.display()))
+        })?;
+        let (since, until) = report::window::resolve(
+            cli.since.as_deref(),
+            cli.until.as_deref(),
+            cli.by,
+            chrono::Utc::now(),
+            &calendar,
+        )
+        .map_err(Error::config)?;
+        let query = report::Query {
+            calendar,
+            since,
+            until,
+            interfaces: config.interfaces.clone(),
+            by: cli.by,
+        };
+        let report = report::build(&opened.conn, &database, &query)
+            .map_err(|e| Error::runtime(format!("cannot read {}: {e}", database.display())))?;
+        if opened.still_valid() || attempt == SUMMARY_ATTEMPTS {
+            break report;
+        }
+    };
     if report.total_records == 0 && cli.format == Format::Table {
         println!(
             "database {} has no samples yet; run netmon to collect some",

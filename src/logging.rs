@@ -5,6 +5,7 @@ use crate::error::{Error, Result};
 use crate::fsutil::open_private_append;
 use std::fs::{self, File};
 use std::io::{self, Write};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tracing_subscriber::filter::LevelFilter;
@@ -56,24 +57,38 @@ impl RotatingFile {
             name.push(format!(".{n}"));
             PathBuf::from(name)
         };
+        // The live file may be gone already (removed by hand or by an
+        // external logrotate): then there is nothing to move.
+        let gone = |e: io::Error| if e.kind() == io::ErrorKind::NotFound { Ok(()) } else { Err(e) };
         if self.backup_count == 0 {
-            fs::remove_file(&self.path)?;
+            fs::remove_file(&self.path).or_else(gone)?;
         } else {
             for n in (1..self.backup_count).rev() {
                 if numbered(n).exists() {
                     fs::rename(numbered(n), numbered(n + 1))?;
                 }
             }
-            fs::rename(&self.path, numbered(1))?;
+            fs::rename(&self.path, numbered(1)).or_else(gone)?;
         }
         *state = Some((open_private_append(&self.path)?, 0));
         Ok(())
+    }
+
+    /// Whether the open file is no longer the one at the path (removed, or
+    /// moved away by an external logrotate without SIGHUP).
+    fn detached(&self, file: &File) -> bool {
+        let open = file.metadata().map(|m| (m.dev(), m.ino()));
+        let named = fs::metadata(&self.path).map(|m| (m.dev(), m.ino()));
+        !matches!((open, named), (Ok(a), Ok(b)) if a == b)
     }
 }
 
 impl Write for &RotatingFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let mut state = self.lock();
+        if state.as_ref().is_some_and(|(file, _)| self.detached(file)) {
+            *state = Some((open_private_append(&self.path)?, 0));
+        }
         let full = matches!(&*state, Some((_, size)) if *size > 0 && size + buf.len() as u64 > self.max_bytes);
         if full || state.is_none() {
             self.rotate(&mut state)?;
@@ -175,6 +190,36 @@ mod tests {
             fs::metadata(&path).unwrap().permissions().mode() & 0o777,
             0o600
         );
+    }
+
+    #[test]
+    fn a_removed_log_file_is_created_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.log");
+        let log = RotatingFile::open(&path, 1 << 20, 1).unwrap();
+        (&log).write_all(b"before\n").unwrap();
+        fs::remove_file(&path).unwrap();
+        (&log).write_all(b"after\n").unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "after\n");
+        // Moved away by logrotate without a SIGHUP: a new file too.
+        fs::rename(&path, dir.path().join("x.log.old")).unwrap();
+        (&log).write_all(b"new\n").unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "new\n");
+        assert_eq!(fs::read_to_string(dir.path().join("x.log.old")).unwrap(), "after\n");
+    }
+
+    #[test]
+    fn rotation_survives_a_vanished_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.log");
+        for backups in [0, 2] {
+            let log = RotatingFile::open(&path, 10, backups).unwrap();
+            let mut state = log.lock();
+            fs::remove_file(&path).unwrap();
+            log.rotate(&mut state).unwrap();
+            drop(state);
+            assert!(path.exists());
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The sampling loop: read, select, sample, store, print, on a fixed
 //! schedule until the sample count is reached or a signal asks to stop.
+//! Retention runs in slices between cycles, so it never delays one.
 
 use crate::collector::CounterSource;
 use crate::config::Config;
@@ -9,6 +10,7 @@ use crate::output;
 use crate::sampler::Sampler;
 use crate::schedule::next_slot;
 use crate::select::Selection;
+use crate::store::retention::Retention;
 use crate::store::writer::Writer;
 use crate::store::Store;
 use chrono::Utc;
@@ -18,10 +20,12 @@ use std::time::{Duration, Instant};
 
 /// How often retention runs while monitoring.
 const RETENTION_EVERY: Duration = Duration::from_secs(3600);
+/// Share of the interval one retention slice may take after a cycle.
+const RETENTION_SHARE: f64 = 0.05;
+/// Longest retention slice, whatever the interval.
+const RETENTION_SLICE_MAX: Duration = Duration::from_millis(250);
 /// Boot times within this many seconds are the same boot (`btime` jitters).
 const BOOT_TIME_TOLERANCE: i64 = 2;
-/// `netmon_meta` key holding the boot the stored counters belong to.
-const BOOT_TIME_KEY: &str = "counters_boot_time";
 
 /// What the loop was asked to do.
 pub struct RunOptions {
@@ -63,6 +67,27 @@ pub fn signal_channel() -> Result<Receiver<Signal>> {
     Ok(receiver)
 }
 
+/// A condition logged once when it starts and once when it ends (with the
+/// number of cycles it lasted), never every cycle.
+#[derive(Debug, Default)]
+pub struct Episode {
+    cycles: Option<u64>,
+}
+
+impl Episode {
+    /// Records one more cycle in the condition; true on its first.
+    pub fn occurs(&mut self) -> bool {
+        let first = self.cycles.is_none();
+        *self.cycles.get_or_insert(0) += 1;
+        first
+    }
+
+    /// Ends the condition; the number of cycles it lasted, if it was on.
+    pub fn ends(&mut self) -> Option<u64> {
+        self.cycles.take()
+    }
+}
+
 /// Runs the monitor with an opened store until done; returns once every
 /// cycle is committed (or fails if some could not be written).
 pub fn run(
@@ -74,52 +99,87 @@ pub fn run(
     options: &RunOptions,
 ) -> Result<()> {
     let start = Instant::now();
-    let mut sampler = Sampler::new(config.sample).with_spike_guard(spike_guard(config));
-    resume(
-        config,
-        source.as_ref(),
-        &store,
-        &mut sampler,
-        start.elapsed().as_secs_f64(),
-    );
-    if config.cleanup_on_startup {
-        run_retention(config, &store);
-    }
-    let mut last_retention = Instant::now();
+    let mut sampler = Sampler::new(config.sample).with_spike_guard(config.spike_guard.clone());
+    resume(source.as_ref(), &store, &mut sampler, start.elapsed().as_secs_f64());
+    let mut retention = if config.cleanup_on_startup {
+        plan_retention(config, &store)
+    } else {
+        None
+    };
+    let mut next_retention = Instant::now() + RETENTION_EVERY;
+    let slice = Duration::from_secs_f64(config.interval * RETENTION_SHARE).min(RETENTION_SLICE_MAX);
     let mut writer = Writer::new(store, config.max_pending_cycles, write_wait(config));
     let mut selection = Selection::new(config.interfaces.clone(), config.exclude.clone());
     let mut stdout = std::io::stdout().lock();
+    let (mut unreadable, mut nothing_listed, mut nothing_selected) =
+        (Episode::default(), Episode::default(), Episode::default());
     let mut taken = 0u64;
     let mut stopping = false;
     while !stopping {
         match source.read() {
             Ok(snapshot) => {
-                let now = start.elapsed().as_secs_f64();
-                let cycle = sampler.sample(&selection.apply(snapshot), now, Utc::now());
-                tracing::debug!(rows = cycle.rows.len(), "cycle sampled");
-                let shown = if options.quiet {
-                    Ok(())
-                } else if options.detailed {
-                    output::print_sample(&mut stdout, &cycle)
-                } else {
-                    output::print_rates(&mut stdout, &cycle)
-                };
-                if let Err(e) = shown {
-                    tracing::debug!("stdout closed: {e}");
+                if let Some(missed) = unreadable.ends() {
+                    tracing::info!(missed_cycles = missed, "counters readable again");
                 }
-                writer.submit(cycle);
+                taken += 1;
+                let listed = !snapshot.is_empty();
+                note(&mut nothing_listed, !listed, || {
+                    format!("{} lists no interfaces: nothing stored until it does", source.name())
+                });
+                let selected = selection.apply(snapshot);
+                note(&mut nothing_selected, listed && selected.is_empty(), || {
+                    "no interface is selected (see interfaces / exclude_interfaces): nothing stored until one is".into()
+                });
+                if !selected.is_empty() {
+                    let now = start.elapsed().as_secs_f64();
+                    let cycle = sampler.sample(&selected, now, Utc::now());
+                    tracing::debug!(rows = cycle.rows.len(), "cycle sampled");
+                    let shown = if options.quiet {
+                        Ok(())
+                    } else if options.detailed {
+                        output::print_sample(&mut stdout, &cycle)
+                    } else {
+                        output::print_rates(&mut stdout, &cycle)
+                    };
+                    if let Err(e) = shown {
+                        tracing::debug!("stdout closed: {e}");
+                    }
+                    writer.submit(cycle);
+                }
             }
-            Err(e) => tracing::error!("cannot read counters: {e}"),
+            Err(e) => {
+                if unreadable.occurs() {
+                    tracing::error!(
+                        "cannot read counters: {e}; retrying every cycle (logged again when it recovers)"
+                    );
+                }
+            }
         }
-        taken += 1;
+        if retention.is_none() && Instant::now() >= next_retention {
+            retention = writer.store().and_then(|store| plan_retention(config, store));
+            next_retention = Instant::now() + RETENTION_EVERY;
+        }
+        if let (Some(work), Some(store)) = (retention.as_mut(), writer.store()) {
+            match work.step(store, slice) {
+                Ok(None) => {}
+                Ok(Some(done)) => {
+                    tracing::info!(
+                        raw_rows_deleted = done.raw_deleted,
+                        rollup_rows_deleted = done.rollup_deleted,
+                        batches = done.batches,
+                        retention_days = config.retention_days,
+                        "retention done"
+                    );
+                    retention = None;
+                }
+                Err(e) => {
+                    tracing::warn!("retention failed (will retry in an hour): {e}");
+                    retention = None;
+                }
+            }
+        }
         if options.samples.is_some_and(|limit| taken >= limit) {
             break;
-        }
-        if last_retention.elapsed() >= RETENTION_EVERY {
-            if let Some(store) = writer.store() {
-                run_retention(config, store);
-            }
-            last_retention = Instant::now();
         }
         let slot = next_slot(start.elapsed().as_secs_f64(), config.interval);
         let deadline = start + Duration::from_secs_f64(slot as f64 * config.interval);
@@ -127,16 +187,30 @@ pub fn run(
     }
     let _ = stdout.flush();
     let outcome = writer.flush();
-    if outcome.pending > 0 || writer.dropped() > 0 {
+    if outcome.pending > 0 {
         return Err(Error::runtime(format!(
-            "{} cycle(s) could not be written to {} and {} were dropped from the full queue",
+            "{} cycle(s) could not be written to {}",
             outcome.pending,
             writer.path().display(),
-            writer.dropped()
         )));
     }
-    tracing::info!(samples = taken, "netmon stopped; every cycle committed");
+    tracing::info!(
+        cycles_stored = writer.written(),
+        cycles_merged = writer.merged(),
+        "netmon stopped; every cycle committed"
+    );
     Ok(())
+}
+
+/// Logs `message` once when `happening` starts, and a line when it ends.
+fn note(episode: &mut Episode, happening: bool, message: impl FnOnce() -> String) {
+    if happening {
+        if episode.occurs() {
+            tracing::warn!("{}", message());
+        }
+    } else if let Some(cycles) = episode.ends() {
+        tracing::info!(cycles, "interfaces to store again");
+    }
 }
 
 /// Sleeps until `deadline`, handling signals; true when asked to stop.
@@ -159,41 +233,34 @@ fn wait_until(deadline: Instant, signals: &Receiver<Signal>, log: &LogHandle) ->
 }
 
 /// Continues each interface from its last stored counters when they come
-/// from this boot, and records the boot the new counters belong to. `now`
-/// is the sampler's monotonic second at which the wall clock is read.
-fn resume(
-    config: &Config,
-    source: &dyn CounterSource,
-    store: &Store,
-    sampler: &mut Sampler,
-    now: f64,
-) {
+/// from this boot (and the `_total` cycle clock from the last written
+/// cycle), and records the boot the new counters belong to. `now` is the
+/// sampler's monotonic second at which the wall clock is read.
+fn resume(source: &dyn CounterSource, store: &Store, sampler: &mut Sampler, now: f64) {
     let boot = source.boot_time();
-    let stored_boot = store
-        .meta(BOOT_TIME_KEY)
-        .ok()
-        .flatten()
-        .and_then(|v| v.parse::<i64>().ok());
-    if same_boot(boot, stored_boot) && config.sample.store_raw_counts {
-        match store.last_samples() {
-            Ok(samples) => {
-                let wall_now = Utc::now();
-                for sample in &samples {
-                    let ago = (wall_now - sample.timestamp).num_milliseconds() as f64 / 1000.0;
-                    sampler.resume(&sample.interface, sample.counters, ago, now);
-                }
-                tracing::info!(
-                    interfaces = samples.len(),
-                    "continuing from the stored counters of this boot"
-                );
-            }
-            Err(e) => tracing::warn!("cannot read the last stored counters, starting fresh: {e}"),
+    let point = match store.resume_point() {
+        Ok(point) => point,
+        Err(e) => {
+            tracing::warn!("cannot read the last stored counters, starting fresh: {e}");
+            return;
         }
+    };
+    let same = same_boot(boot, point.boot_time);
+    if same {
+        let wall_now = Utc::now();
+        let ago = |t: chrono::DateTime<Utc>| (wall_now - t).num_milliseconds() as f64 / 1000.0;
+        for last in &point.interfaces {
+            sampler.resume(&last.interface, last.counters, last.ifindex, ago(last.timestamp), now);
+        }
+        if let Some(cycle) = point.last_cycle {
+            sampler.resume_cycle(ago(cycle), now);
+        }
+        tracing::info!(
+            interfaces = point.interfaces.len(),
+            "continuing from the stored counters of this boot"
+        );
     }
-    let value = boot
-        .filter(|_| config.sample.store_raw_counts)
-        .map(|b| b.to_string());
-    if let Err(e) = store.set_meta(BOOT_TIME_KEY, value.as_deref()) {
+    if let Err(e) = store.record_boot(boot, same) {
         tracing::warn!("cannot record the boot time: {e}");
     }
 }
@@ -209,38 +276,13 @@ fn same_boot(current: Option<i64>, stored: Option<i64>) -> bool {
     matches!((current, stored), (Some(a), Some(b)) if (a - b).abs() <= BOOT_TIME_TOLERANCE)
 }
 
-/// The spike guard's limit per interface in bytes/s: `max_bandwidth_mbit`
-/// when configured, else the link speed from sysfs (with 25 % headroom)
-/// where the kernel knows it.
-fn spike_guard(config: &Config) -> crate::sampler::SpikeGuard {
-    const BYTES_PER_MBIT: f64 = 1_000_000.0 / 8.0;
-    match config.max_bandwidth_mbit {
-        Some(mbit) => Box::new(move |_| Some(mbit * BYTES_PER_MBIT)),
-        None => Box::new(|interface| {
-            let path = format!("/sys/class/net/{interface}/speed");
-            let mbit: f64 = std::fs::read_to_string(path).ok()?.trim().parse().ok()?;
-            (mbit > 0.0).then_some(mbit * BYTES_PER_MBIT * 1.25)
-        }),
-    }
-}
-
-fn run_retention(config: &Config, store: &Store) {
-    if config.retention_days == 0 && config.rollup_retention_days == 0 {
-        return;
-    }
-    match store.apply_retention(
+fn plan_retention(config: &Config, store: &Store) -> Option<Retention> {
+    Retention::plan(
         Utc::now(),
         config.retention_days,
         config.rollup_retention_days,
-    ) {
-        Ok((raw, rollups)) => tracing::info!(
-            raw_rows_deleted = raw,
-            hourly_rows_deleted = rollups,
-            retention_days = config.retention_days,
-            "retention done"
-        ),
-        Err(e) => tracing::warn!("retention failed (will retry in an hour): {e}"),
-    }
+        store.calendar(),
+    )
 }
 
 #[cfg(test)]
@@ -250,12 +292,27 @@ mod tests {
     #[test]
     fn boots_match_within_btime_jitter_only() {
         assert!(same_boot(Some(1_000), Some(1_000)));
-        assert!(same_boot(Some(1_001), Some(1_000)));
+        assert!(same_boot(Some(1_002), Some(1_000)));
+        assert!(same_boot(Some(998), Some(1_000)));
+        assert!(!same_boot(Some(1_003), Some(1_000)));
+        assert!(!same_boot(Some(997), Some(1_000)));
         assert!(
             !same_boot(Some(5_000), Some(1_000)),
             "a reboot starts fresh"
         );
         assert!(!same_boot(None, Some(1_000)));
         assert!(!same_boot(Some(1_000), None));
+    }
+
+    #[test]
+    fn episodes_are_logged_once_and_count_their_cycles() {
+        let mut episode = Episode::default();
+        assert_eq!(episode.ends(), None);
+        assert!(episode.occurs());
+        assert!(!episode.occurs());
+        assert!(!episode.occurs());
+        assert_eq!(episode.ends(), Some(3));
+        assert_eq!(episode.ends(), None);
+        assert!(episode.occurs());
     }
 }

@@ -152,16 +152,32 @@ impl StackText {
     }
 }
 
+/// Narrowest interface column.
+const NAME_WIDTH: usize = 16;
+
+/// Width of the interface column for a cycle: its longest name, at least
+/// [`NAME_WIDTH`] (names are already printable: see [`crate::ifname`]).
+fn name_width(cycle: &Cycle) -> usize {
+    cycle
+        .rows
+        .iter()
+        .map(|r| r.interface.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(NAME_WIDTH)
+}
+
 /// Prints one continuous-mode line per row: time, interface, rx and tx rates.
 pub fn print_rates(out: &mut impl Write, cycle: &Cycle) -> std::io::Result<()> {
     let time = cycle
         .timestamp
         .with_timezone(&Local)
         .format("%Y-%m-%d %H:%M:%S");
+    let width = name_width(cycle);
     for row in &cycle.rows {
         writeln!(
             out,
-            "{time}  {:<16} rx {:>13}  tx {:>13}",
+            "{time}  {:<width$} rx {:>13}  tx {:>13}",
             row.interface,
             HumanRate(row.bytes_recv_rate),
             HumanRate(row.bytes_sent_rate)
@@ -177,9 +193,10 @@ pub fn print_sample(out: &mut impl Write, cycle: &Cycle) -> std::io::Result<()> 
         .with_timezone(&Local)
         .format("%Y-%m-%d %H:%M:%S %Z");
     writeln!(out, "sample at {time}")?;
+    let width = name_width(cycle);
     writeln!(
         out,
-        "{:<16} {:>12} {:>12} {:>12} {:>12} {:>8} {:>8} {:>8} {:>8} {:>13} {:>13}",
+        "{:<width$} {:>12} {:>12} {:>12} {:>12} {:>8} {:>8} {:>8} {:>8} {:>13} {:>13}",
         "interface",
         "rx bytes",
         "tx bytes",
@@ -193,16 +210,16 @@ pub fn print_sample(out: &mut impl Write, cycle: &Cycle) -> std::io::Result<()> 
         "tx rate"
     )?;
     for row in &cycle.rows {
-        write_sample_row(out, row)?;
+        write_sample_row(out, row, width)?;
     }
     out.flush()
 }
 
-fn write_sample_row(out: &mut impl Write, row: &Row) -> std::io::Result<()> {
+fn write_sample_row(out: &mut impl Write, row: &Row, width: usize) -> std::io::Result<()> {
     let c = &row.counters;
     writeln!(
         out,
-        "{:<16} {:>12} {:>12} {:>12} {:>12} {:>8} {:>8} {:>8} {:>8} {:>13} {:>13}",
+        "{:<width$} {:>12} {:>12} {:>12} {:>12} {:>8} {:>8} {:>8} {:>8} {:>13} {:>13}",
         row.interface,
         HumanBytes(c.bytes_recv as f64),
         HumanBytes(c.bytes_sent as f64),

@@ -38,18 +38,26 @@ impl Selection {
     /// Keeps the selected interfaces of a snapshot, logging named ones that
     /// do not exist (with the list of those that do) and ones that appear.
     pub fn apply(&mut self, snapshot: Vec<InterfaceCounters>) -> Vec<InterfaceCounters> {
+        let mut vanished = Vec::new();
         for wanted in &self.include {
             let present = snapshot.iter().any(|i| &i.name == wanted);
             if present && self.missing.remove(wanted) {
                 tracing::info!(interface = %wanted, "named interface appeared; monitoring it");
             } else if !present && (self.first || !self.missing.contains(wanted)) {
-                let existing: Vec<&str> = snapshot.iter().map(|i| i.name.as_str()).collect();
-                tracing::warn!(
-                    "interface {wanted} does not exist (existing: {}); it will be monitored if it appears",
-                    existing.join(", ")
-                );
-                self.missing.insert(wanted.clone());
+                vanished.push(wanted.as_str());
             }
+        }
+        if !vanished.is_empty() {
+            let existing: Vec<&str> = snapshot.iter().map(|i| i.name.as_str()).collect();
+            tracing::warn!(
+                "{} ({}) {} not exist (existing: {}); monitored as soon as it appears",
+                if vanished.len() == 1 { "interface" } else { "interfaces" },
+                bounded_list(&vanished),
+                if vanished.len() == 1 { "does" } else { "do" },
+                bounded_list(&existing)
+            );
+            let vanished: Vec<String> = vanished.into_iter().map(String::from).collect();
+            self.missing.extend(vanished);
         }
         self.first = false;
         snapshot
@@ -57,6 +65,26 @@ impl Selection {
             .filter(|i| self.selects(&i.name))
             .collect()
     }
+}
+
+/// Names shown in one log line.
+const LISTED_NAMES: usize = 10;
+
+/// `a, b, c` — at most [`LISTED_NAMES`] names, then `and N more`.
+pub fn bounded_list(names: &[&str]) -> String {
+    let mut text = names
+        .iter()
+        .take(LISTED_NAMES)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > LISTED_NAMES {
+        text.push_str(&format!(" and {} more", names.len() - LISTED_NAMES));
+    }
+    if text.is_empty() {
+        text.push_str("none");
+    }
+    text
 }
 
 #[cfg(test)]
@@ -68,6 +96,7 @@ mod tests {
         list.iter()
             .map(|n| InterfaceCounters {
                 name: n.to_string(),
+                ifindex: None,
                 counters: Counters::default(),
             })
             .collect()

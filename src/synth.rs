@@ -78,6 +78,7 @@ pub fn write_history(
                 c.dropin += u64::from(noise.next() < 0.001);
                 InterfaceCounters {
                     name: names[i].clone(),
+                    ifindex: None,
                     counters: *c,
                 }
             })

@@ -16,6 +16,27 @@ const ENV_KEYS: [&str; 7] = [
     "NETMON_MAX_BANDWIDTH_MBIT",
 ];
 
+/// A list from the environment: comma-separated (`eth0,wlan0`), or, for
+/// values that contain commas (a regex like `^veth.{1,3}$`), a YAML flow
+/// sequence (`['^veth.{1,3}$', '^lo$']`).
+fn parse_list(value: &str) -> std::result::Result<Vec<String>, String> {
+    let trimmed = value.trim();
+    if trimmed.starts_with('[') {
+        return serde_yaml::from_str::<Vec<String>>(trimmed).map_err(|e| {
+            format!(
+                "not a list of strings ({}); write ['a', 'b']",
+                e.to_string().lines().next().unwrap_or_default()
+            )
+        });
+    }
+    Ok(trimmed
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect())
+}
+
 /// Applies `NETMON_*` and `LOG_LEVEL` from the environment (`.env` merged in);
 /// relative paths resolve against the working directory.
 pub(super) fn apply(layers: &mut Layers, context: &Context) -> Result<()> {
@@ -29,14 +50,12 @@ pub(super) fn apply(layers: &mut Layers, context: &Context) -> Result<()> {
             ENV_KEYS.join(", ")
         )));
     }
-    let origin = |key: &str| format!("environment variable {key}={:?}", env[key]);
-    let list = |key: &str| -> Vec<String> {
-        env[key]
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(String::from)
-            .collect()
+    let origin = |key: &str| {
+        let shown: String = env[key].chars().take(80).collect();
+        format!("environment variable {key}={shown:?}")
+    };
+    let list = |key: &str| -> Result<Vec<String>> {
+        parse_list(&env[key]).map_err(|e| Error::config(format!("{}: {e}", origin(key))))
     };
     let number = |key: &str| -> Result<f64> {
         env[key]
@@ -51,8 +70,8 @@ pub(super) fn apply(layers: &mut Layers, context: &Context) -> Result<()> {
         let value = &env[key];
         match key.as_str() {
             "NETMON_MONITORING_INTERVAL" => layers.interval = sourced(number(key)?, origin(key)),
-            "NETMON_INTERFACES" => layers.interfaces = sourced(list(key), origin(key)),
-            "NETMON_EXCLUDE_INTERFACES" => layers.exclude = sourced(list(key), origin(key)),
+            "NETMON_INTERFACES" => layers.interfaces = sourced(list(key)?, origin(key)),
+            "NETMON_EXCLUDE_INTERFACES" => layers.exclude = sourced(list(key)?, origin(key)),
             "NETMON_DATABASE_FILE" if value.is_empty() => {
                 return Err(Error::config(format!("{}: must name a file", origin(key))))
             }
@@ -70,4 +89,23 @@ pub(super) fn apply(layers: &mut Layers, context: &Context) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_list;
+
+    #[test]
+    fn lists_are_comma_separated_or_yaml_sequences() {
+        assert_eq!(parse_list("eth0, wlan0,,"), Ok(vec!["eth0".into(), "wlan0".into()]));
+        assert_eq!(parse_list(""), Ok(vec![]));
+        assert_eq!(
+            parse_list(" ['^veth.{1,3}$', \"^lo$\"] "),
+            Ok(vec!["^veth.{1,3}$".into(), "^lo$".into()])
+        );
+        assert_eq!(parse_list("[]"), Ok(vec![]));
+        let err = parse_list("[unclosed").unwrap_err();
+        assert!(err.starts_with("not a list of strings"), "{err}");
+        assert!(!err.contains('\n'), "{err}");
+    }
 }

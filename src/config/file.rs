@@ -3,6 +3,7 @@
 use super::Env;
 use crate::error::{Error, Result};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The configuration file as written (SPEC §2). Every key has a default;
@@ -22,15 +23,25 @@ pub struct FileConfig {
     pub collector: String,
     /// The `/proc/net/dev`-format file the procfs collector reads.
     pub proc_net_dev: String,
-    /// Spike guard: deltas implying more than this many Mbit/s are resets.
-    /// Unset: the link speed from sysfs where known, else off.
+    /// Opt-in spike guard: a delta implying more than this many Mbit/s is
+    /// set aside (not counted). Unset: no guard.
     pub max_bandwidth_mbit: Option<f64>,
+    /// Settings for single interfaces, by name.
+    pub per_interface: BTreeMap<String, InterfaceSection>,
     /// The `database:` section.
     pub database: DatabaseSection,
     /// The `options:` section.
     pub options: OptionsSection,
     /// The `logging:` section.
     pub logging: LoggingSection,
+}
+
+/// One interface's entry in `per_interface:`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct InterfaceSection {
+    /// This interface's spike guard, overriding the global one.
+    pub max_bandwidth_mbit: Option<f64>,
 }
 
 /// The `database:` section.
@@ -85,6 +96,7 @@ impl Default for FileConfig {
             collector: "auto".into(),
             proc_net_dev: "/proc/net/dev".into(),
             max_bandwidth_mbit: None,
+            per_interface: BTreeMap::new(),
             database: DatabaseSection::default(),
             options: OptionsSection::default(),
             logging: LoggingSection::default(),

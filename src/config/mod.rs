@@ -6,9 +6,9 @@ pub mod file;
 
 use crate::cli::Cli;
 use crate::error::{Error, Result};
-use crate::sampler::SampleOptions;
+use crate::sampler::{SampleOptions, SpikeGuard};
 use file::FileConfig;
-use regex::Regex;
+use regex::{Regex, RegexBuilder};
 use std::collections::BTreeMap;
 use std::fmt::Display;
 use std::path::{Path, PathBuf};
@@ -20,6 +20,22 @@ pub type Env = BTreeMap<String, String>;
 const MAX_INTERVAL_SECONDS: f64 = 86_400.0;
 /// Shortest accepted sampling interval, in seconds.
 const MIN_INTERVAL_SECONDS: f64 = 0.01;
+/// Largest configuration file read (a real one is a few KiB).
+pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
+/// Most interfaces `interfaces` (or `per_interface`) may name.
+const MAX_NAMED_INTERFACES: usize = 1024;
+/// Longest interface name: 15 kernel bytes, each escaped as `\xNN` at most.
+const MAX_NAME_CHARS: usize = 64;
+/// Most exclude patterns.
+const MAX_PATTERNS: usize = 256;
+/// Longest exclude pattern, in bytes.
+const MAX_PATTERN_BYTES: usize = 1024;
+/// Compiled size limit of one exclude pattern.
+const MAX_REGEX_BYTES: usize = 1 << 20;
+/// Longest retention, in days (a century).
+const MAX_RETENTION_DAYS: u32 = 36_500;
+/// Highest spike-guard limit, in Mbit/s (1 Pbit/s).
+const MAX_BANDWIDTH_MBIT: f64 = 1e9;
 
 /// Which counter source to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,8 +80,8 @@ pub struct Config {
     pub collector: CollectorKind,
     /// File the procfs collector reads.
     pub proc_net_dev: PathBuf,
-    /// Spike guard override in Mbit/s (`None`: link speed where known).
-    pub max_bandwidth_mbit: Option<f64>,
+    /// The opt-in spike guard (global and per-interface limits).
+    pub spike_guard: SpikeGuard,
     /// Days of raw samples kept (0 = forever).
     pub retention_days: u32,
     /// Days of hourly rollups kept (0 = forever).
@@ -124,10 +140,7 @@ pub fn load(cli: &Cli, context: &Context) -> Result<Config> {
         context.system_config,
     )?;
     let text = match &config_file {
-        Some(path) => Some(
-            std::fs::read_to_string(path)
-                .map_err(|e| Error::config(format!("{}: cannot read: {e}", path.display())))?,
-        ),
+        Some(path) => Some(read_limited(path, MAX_CONFIG_BYTES)?),
         None => None,
     };
     from_text(cli, context, config_file, text.as_deref())
@@ -179,6 +192,25 @@ pub fn from_text(
     build(layers, &parsed, &base, config_file)
 }
 
+/// Reads a text file of at most `limit` bytes; a bigger one is refused
+/// before it is read (a configuration that asks for gigabytes is a mistake).
+pub fn read_limited(path: &Path, limit: u64) -> Result<String> {
+    use std::io::Read;
+    let fail = |e: &dyn Display| Error::config(format!("{}: cannot read: {e}", path.display()));
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(limit + 1).read_to_string(&mut text))
+        .map_err(|e| fail(&e))?;
+    if text.len() as u64 > limit {
+        return Err(Error::config(format!(
+            "{}: larger than {} KiB; a configuration file is a few KiB, check the path",
+            path.display(),
+            limit / 1024
+        )));
+    }
+    Ok(text)
+}
+
 fn sourced<T>(value: T, origin: String) -> Sourced<T> {
     Sourced { value, origin }
 }
@@ -207,26 +239,9 @@ fn build(
             interval.value
         )));
     }
-    for name in &layers.interfaces.value {
-        if name.is_empty() || name.contains(char::is_whitespace) || name.contains('/') {
-            return Err(layers
-                .interfaces
-                .fail(format!("{name:?} is not an interface name")));
-        }
-    }
-    let exclude = layers
-        .exclude
-        .value
-        .iter()
-        .map(|pattern| {
-            Regex::new(pattern).map_err(|e| {
-                layers.exclude.fail(format!(
-                    "invalid regular expression {pattern:?}: {}",
-                    one_line(&e.to_string())
-                ))
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let names = &layers.interfaces;
+    check_names(names.value.iter(), |what| names.fail(what))?;
+    let exclude = compile_patterns(&layers.exclude)?;
     let collector = match layers.collector.value.to_ascii_lowercase().as_str() {
         "auto" if cfg!(target_os = "linux") => CollectorKind::Procfs,
         "auto" | "sysinfo" => CollectorKind::Sysinfo,
@@ -238,11 +253,7 @@ fn build(
         }
     };
     if let Some(limit) = layers.max_bandwidth_mbit.value {
-        if !(limit.is_finite() && limit > 0.0) {
-            return Err(layers
-                .max_bandwidth_mbit
-                .fail(format!("must be a number of Mbit/s > 0, got {limit}")));
-        }
+        check_bandwidth(limit).map_err(|e| layers.max_bandwidth_mbit.fail(e))?;
     }
     let level = parse_level(&layers.log_level.value).ok_or_else(|| {
         layers.log_level.fail(format!(
@@ -269,6 +280,32 @@ fn build(
             logging.backup_count
         )));
     }
+    let per_interface_origin = origin("per_interface");
+    let per_interface_fail = |what: String| Error::config(format!("{per_interface_origin}: {what}"));
+    check_names(parsed.per_interface.keys(), per_interface_fail)?;
+    let mut guard = SpikeGuard {
+        default_mbit: layers.max_bandwidth_mbit.value,
+        per_interface: Default::default(),
+    };
+    for (name, section) in &parsed.per_interface {
+        if let Some(limit) = section.max_bandwidth_mbit {
+            check_bandwidth(limit).map_err(|e| {
+                Error::config(format!("{}.{name}.max_bandwidth_mbit: {e}", per_interface_origin))
+            })?;
+            guard.per_interface.insert(name.clone(), limit);
+        }
+    }
+    for (key, days) in [
+        ("database.retention_days", parsed.database.retention_days),
+        ("database.rollup_retention_days", parsed.database.rollup_retention_days),
+    ] {
+        if days > MAX_RETENTION_DAYS {
+            return Err(Error::config(format!(
+                "{}: at most {MAX_RETENTION_DAYS} days (a century), got {days}; 0 keeps everything",
+                origin(key)
+            )));
+        }
+    }
     let pending = parsed.database.max_pending_cycles;
     if !(1..=10_000_000).contains(&pending) {
         return Err(Error::config(format!(
@@ -289,7 +326,7 @@ fn build(
         log_origin,
         collector,
         proc_net_dev: layers.proc_net_dev.value,
-        max_bandwidth_mbit: layers.max_bandwidth_mbit.value,
+        spike_guard: guard,
         retention_days: parsed.database.retention_days,
         rollup_retention_days: parsed.database.rollup_retention_days,
         cleanup_on_startup: parsed.database.cleanup_on_startup,
@@ -307,6 +344,77 @@ fn build(
             backup_count: logging.backup_count,
         },
     })
+}
+
+/// Checks interface names (at most [`MAX_NAMED_INTERFACES`], each a
+/// plausible stored name); `fail` builds the error naming the setting.
+fn check_names<'a>(
+    names: impl ExactSizeIterator<Item = &'a String>,
+    fail: impl Fn(String) -> Error,
+) -> Result<()> {
+    if names.len() > MAX_NAMED_INTERFACES {
+        return Err(fail(format!(
+            "names {} interfaces; at most {MAX_NAMED_INTERFACES}",
+            names.len()
+        )));
+    }
+    for name in names {
+        let shown: String = name.chars().take(MAX_NAME_CHARS).collect();
+        if name.is_empty()
+            || name.chars().count() > MAX_NAME_CHARS
+            || name.contains(|c: char| c.is_whitespace() || c.is_control() || c == '/' || c == ':')
+        {
+            return Err(fail(format!(
+                "{shown:?} is not an interface name (at most {MAX_NAME_CHARS} characters, no \
+                 spaces, '/' or ':'; write bytes that are not UTF-8 as \\xNN)"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Compiles the exclude patterns, refusing ones too many, too long or too
+/// big to compile cheaply.
+fn compile_patterns(patterns: &Sourced<Vec<String>>) -> Result<Vec<Regex>> {
+    if patterns.value.len() > MAX_PATTERNS {
+        return Err(patterns.fail(format!(
+            "{} patterns; at most {MAX_PATTERNS}",
+            patterns.value.len()
+        )));
+    }
+    patterns
+        .value
+        .iter()
+        .map(|pattern| {
+            let shown: String = pattern.chars().take(40).collect();
+            if pattern.len() > MAX_PATTERN_BYTES {
+                return Err(patterns.fail(format!(
+                    "pattern {shown:?}... is {} bytes long; at most {MAX_PATTERN_BYTES}",
+                    pattern.len()
+                )));
+            }
+            RegexBuilder::new(pattern)
+                .size_limit(MAX_REGEX_BYTES)
+                .build()
+                .map_err(|e| {
+                    patterns.fail(format!(
+                        "invalid regular expression {shown:?}: {}",
+                        one_line(&e.to_string())
+                    ))
+                })
+        })
+        .collect()
+}
+
+/// A spike-guard limit must be a finite number of Mbit/s in (0, 1e9].
+fn check_bandwidth(limit: f64) -> std::result::Result<(), String> {
+    if limit.is_finite() && limit > 0.0 && limit <= MAX_BANDWIDTH_MBIT {
+        Ok(())
+    } else {
+        Err(format!(
+            "must be a number of Mbit/s above 0 and at most {MAX_BANDWIDTH_MBIT:e}, got {limit}"
+        ))
+    }
 }
 
 /// Maps a configured level name (case-insensitive, Python-style names

@@ -2,17 +2,20 @@
 //! over a time window, optionally by hour, day or month. Whole months, days
 //! and hours come from the rollups and only partial hours at the window's
 //! edges from raw rows, so the cost does not grow with the number of raw
-//! samples. Opens the database read-only and never writes.
+//! samples. Days and months are those of the database's recorded calendar,
+//! so the totals of an absolute window are the same in any reader's time
+//! zone. Opens the database read-only and never writes.
 
 pub mod render;
 pub mod window;
 
+use crate::calendar::Calendar;
 use crate::cli::Period;
 use crate::error::{Error, Result};
 use crate::sampler::TOTAL_INTERFACE;
 use crate::store::rollup::{period_key, Level, LEVELS};
-use crate::store::{format_timestamp, schema};
-use chrono::{DateTime, Local, TimeZone, Utc};
+use crate::store::{format_timestamp, parse_timestamp, schema};
+use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use rusqlite::types::ValueRef;
 use rusqlite::Connection;
 use std::collections::btree_map::{BTreeMap, Entry};
@@ -89,8 +92,8 @@ pub struct InterfaceReport {
     pub interface: String,
     /// Totals over the whole window.
     pub totals: Totals,
-    /// With `--by`: (local period start, totals), oldest first.
-    pub periods: Vec<(DateTime<Local>, Totals)>,
+    /// With `--by`: (period start in the database's zone, totals), oldest first.
+    pub periods: Vec<(DateTime<FixedOffset>, Totals)>,
 }
 
 /// The whole `--summary` answer.
@@ -104,6 +107,12 @@ pub struct Report {
     pub since: Option<DateTime<Utc>>,
     /// Window end (exclusive), if bounded.
     pub until: Option<DateTime<Utc>>,
+    /// The requested `since` and `until` where they had to be moved to an
+    /// hour boundary: the raw samples that would resolve them are gone.
+    pub rounded: (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
+    /// The calendar the database's days and months are cut in (and in
+    /// which the report shows times).
+    pub calendar: Calendar,
     /// Per interface, alphabetically, `_total` last.
     pub interfaces: Vec<InterfaceReport>,
     /// Only when the window holds no sample: the first and last sample the
@@ -115,6 +124,8 @@ pub struct Report {
 /// What to report on.
 #[derive(Debug, Clone, Default)]
 pub struct Query {
+    /// The database's calendar.
+    pub calendar: Calendar,
     /// Inclusive start.
     pub since: Option<DateTime<Utc>>,
     /// Exclusive end.
@@ -127,7 +138,10 @@ pub struct Query {
 
 /// Opens `path` read-only (never creating or changing it) and checks it is
 /// a netmon database at the current schema.
-pub fn open_read_only(path: &Path) -> Result<Connection> {
+pub fn open_read_only(path: &Path) -> Result<schema::ReadOnly> {
+    crate::fsutil::check_regular(path).map_err(|e| {
+        Error::config(format!("database_file {}: {e}; name a database file", path.display()))
+    })?;
     if !path.exists() {
         return Err(Error::runtime(format!(
             "database {} does not exist; run netmon first to collect samples (or check database_file)",
@@ -141,11 +155,13 @@ pub fn open_read_only(path: &Path) -> Result<Connection> {
             path.display()
         )));
     }
-    let conn = schema::open_read_only(path)
+    let opened = schema::open_read_only(path)
         .map_err(|e| Error::runtime(format!("cannot open {}: {e}", path.display())))?;
-    conn.busy_timeout(crate::store::BUSY_TIMEOUT)
+    opened
+        .conn
+        .busy_timeout(crate::store::BUSY_TIMEOUT)
         .map_err(|e| Error::runtime(format!("cannot open {}: {e}", path.display())))?;
-    Ok(conn)
+    Ok(opened)
 }
 
 /// Where one piece of a window is answered from.
@@ -158,6 +174,7 @@ enum Source {
 /// Splits [from, to) into the fewest pieces: whole months from the monthly
 /// rollups, then whole days, whole hours, and raw rows for partial hours.
 fn cover(
+    calendar: &Calendar,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     levels: &[Level],
@@ -169,13 +186,13 @@ fn cover(
     match levels.split_last() {
         None => out.push((Source::Raw, from, to)),
         Some((&level, finer)) => {
-            let (start, end) = (level.ceil(from), level.floor(to));
+            let (start, end) = (level.ceil(calendar, from), level.floor(calendar, to));
             if start < end {
                 out.push((Source::Rollup(level), start, end));
-                cover(from, start, finer, out);
-                cover(end, to, finer, out);
+                cover(calendar, from, start, finer, out);
+                cover(calendar, end, to, finer, out);
             } else {
-                cover(from, to, finer, out);
+                cover(calendar, from, to, finer, out);
             }
         }
     }
@@ -266,11 +283,12 @@ fn aggregate(
 /// Totals per interface over [from, to), from the coarsest rollups that fit.
 fn window_totals(
     conn: &Connection,
+    calendar: &Calendar,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> rusqlite::Result<Vec<Piece>> {
     let mut pieces = Vec::new();
-    cover(from, to, &LEVELS, &mut pieces);
+    cover(calendar, from, to, &LEVELS, &mut pieces);
     let mut totals = Vec::new();
     for (source, start, end) in pieces {
         totals.extend(aggregate(conn, source, start, end, false)?);
@@ -299,28 +317,81 @@ fn unbounded() -> (DateTime<Utc>, DateTime<Utc>) {
     )
 }
 
+/// Moves a window edge older than the raw samples to the nearest hour
+/// boundary when its hour holds rollup data: the raw rows that would
+/// resolve it exactly are gone (retention). `None` when it stays exact.
+fn round_edge(
+    conn: &Connection,
+    calendar: &Calendar,
+    edge: DateTime<Utc>,
+    earliest_raw: Option<DateTime<Utc>>,
+) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    let hour = Level::Hour.floor(calendar, edge);
+    if hour == edge || earliest_raw.is_some_and(|first| edge >= first) {
+        return Ok(None);
+    }
+    let held: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM network_stats_hourly WHERE period_start = ?1)",
+        [period_key(hour)],
+        |r| r.get(0),
+    )?;
+    if !held {
+        return Ok(None);
+    }
+    let next = Level::Hour.next(calendar, hour);
+    Ok(Some(if edge - hour < next - edge { hour } else { next }))
+}
+
+/// The earliest raw sample's time (an index lookup).
+fn earliest_raw(conn: &Connection) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    let first: Option<String> =
+        conn.query_row("SELECT MIN(timestamp) FROM network_stats", [], |r| r.get(0))?;
+    Ok(first.as_deref().and_then(parse_timestamp))
+}
+
 /// Builds the report for `query` from an open database.
 pub fn build(conn: &Connection, database: &Path, query: &Query) -> rusqlite::Result<Report> {
-    let (earliest, latest) = unbounded();
-    let from = query.since.unwrap_or(earliest);
-    let to = query.until.unwrap_or(latest);
-    let Some(level) = query.by.map(period_level) else {
-        return assemble(conn, database, query, window_totals(conn, from, to)?);
-    };
-    // Whole periods from their own rollup table; the partial first and last
-    // periods from the coarsest pieces that fit.
-    let (start, end) = (level.ceil(from), level.floor(to));
-    let mut pieces = if start < end {
-        aggregate(conn, Source::Rollup(level), start, end, true)?
-    } else {
-        Vec::new()
-    };
-    for (edge_from, edge_to) in [(from, start.min(to)), (end.max(start), to)] {
-        for (interface, _, totals) in window_totals(conn, edge_from, edge_to)? {
-            pieces.push((interface, Some(level.floor(edge_from)), totals));
+    let calendar = &query.calendar;
+    let first_raw = earliest_raw(conn)?;
+    let mut rounded = (None, None);
+    let mut query = query.clone();
+    if let Some(since) = query.since {
+        if let Some(edge) = round_edge(conn, calendar, since, first_raw)? {
+            rounded.0 = Some(since);
+            query.since = Some(edge);
         }
     }
-    assemble(conn, database, query, pieces)
+    if let Some(until) = query.until {
+        if let Some(edge) = round_edge(conn, calendar, until, first_raw)? {
+            rounded.1 = Some(until);
+            query.until = Some(edge);
+        }
+    }
+    let (earliest, latest) = unbounded();
+    let from = query.since.unwrap_or(earliest);
+    let to = query.until.unwrap_or(latest).max(from);
+    let pieces = match query.by.map(period_level) {
+        None => window_totals(conn, calendar, from, to)?,
+        Some(level) => {
+            // Whole periods from their own rollup table; the partial first
+            // and last periods from the coarsest pieces that fit.
+            let (start, end) = (level.ceil(calendar, from), level.floor(calendar, to));
+            let mut pieces = if start < end {
+                aggregate(conn, Source::Rollup(level), start, end, true)?
+            } else {
+                Vec::new()
+            };
+            for (edge_from, edge_to) in [(from, start.min(to)), (end.max(start), to)] {
+                for (interface, _, totals) in window_totals(conn, calendar, edge_from, edge_to)? {
+                    pieces.push((interface, Some(level.floor(calendar, edge_from)), totals));
+                }
+            }
+            pieces
+        }
+    };
+    let mut report = assemble(conn, database, &query, pieces)?;
+    report.rounded = rounded;
+    Ok(report)
 }
 
 fn assemble(
@@ -358,7 +429,7 @@ fn assemble(
             totals,
             periods: periods
                 .into_iter()
-                .map(|(start, t)| (start.with_timezone(&Local), t))
+                .map(|(start, t)| (query.calendar.local(start), t))
                 .collect(),
         })
         .collect();
@@ -381,6 +452,8 @@ fn assemble(
         total_records: total_records.max(0) as u64,
         since: query.since,
         until: query.until,
+        rounded: (None, None),
+        calendar: query.calendar.clone(),
         interfaces,
         held,
     })

@@ -1,8 +1,11 @@
 //! Printing a [`Report`] as an aligned table, JSON (SPEC §6) or CSV.
 
 use super::{InterfaceReport, Report, Totals};
+use crate::calendar::Calendar;
+use crate::ifname::printable;
 use crate::output::{HumanBytes, HumanRate};
-use chrono::{DateTime, Local, SecondsFormat, Utc};
+use crate::store::parse_timestamp;
+use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -10,40 +13,70 @@ use std::io::{self, Write};
 /// print a prefix of it.
 const BAR: &str = "##############################";
 
-fn local_time(stored: &str) -> String {
-    DateTime::parse_from_rfc3339(stored)
-        .map(|t| {
-            t.with_timezone(&Local)
-                .format("%Y-%m-%d %H:%M:%S")
-                .to_string()
-        })
-        .unwrap_or_else(|_| stored.to_string())
+/// Narrowest interface column (kernel names are at most 15 bytes).
+const NAME_WIDTH: usize = 16;
+
+/// A stored timestamp shown in the database's zone.
+fn local_time(calendar: &Calendar, stored: &str) -> String {
+    parse_timestamp(stored)
+        .map(|t| calendar.local(t).format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_else(|| printable(stored).into_owned())
+}
+
+/// Width of the interface column: the longest printable name, at least
+/// [`NAME_WIDTH`].
+fn name_width(report: &Report) -> usize {
+    report
+        .interfaces
+        .iter()
+        .map(|e| printable(&e.interface).chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(NAME_WIDTH)
 }
 
 /// Prints the human-readable table.
 pub fn table(out: &mut impl Write, report: &Report) -> io::Result<()> {
+    let calendar = &report.calendar;
     let bound = |t: Option<DateTime<Utc>>, open: &str| {
         t.map_or(open.to_string(), |t| {
-            t.with_timezone(&Local)
-                .format("%Y-%m-%d %H:%M:%S")
-                .to_string()
+            calendar.local(t).format("%Y-%m-%d %H:%M:%S").to_string()
         })
     };
-    writeln!(out, "netmon summary of {}", report.database.display())?;
+    writeln!(out, "netmon summary of {}", printable(&report.database.display().to_string()))?;
     writeln!(
         out,
         "window: {} .. {}",
         bound(report.since, "beginning"),
         bound(report.until, "now")
     )?;
+    writeln!(
+        out,
+        "times, days and months in {}, the time zone this database records",
+        calendar.describe(Utc::now())
+    )?;
+    for (flag, requested, effective) in [
+        ("--since", report.rounded.0, report.since),
+        ("--until", report.rounded.1, report.until),
+    ] {
+        if let (Some(requested), Some(effective)) = (requested, effective) {
+            writeln!(
+                out,
+                "note: {flag} {} was resolved to the hour ({}): the raw samples that would \
+                 place it exactly are gone (database.retention_days)",
+                bound(Some(requested), ""),
+                bound(Some(effective), "")
+            )?;
+        }
+    }
     writeln!(out)?;
     match &report.held {
         Some((first, last)) => writeln!(
             out,
             "no samples in this window; the database holds samples from {} to {}: \
              widen the window with --since/--until, or --since all",
-            local_time(first),
-            local_time(last)
+            local_time(calendar, first),
+            local_time(calendar, last)
         )?,
         None => totals_table(out, report)?,
     }
@@ -53,9 +86,10 @@ pub fn table(out: &mut impl Write, report: &Report) -> io::Result<()> {
 
 /// One line per interface, then with `--by` one block of periods each.
 fn totals_table(out: &mut impl Write, report: &Report) -> io::Result<()> {
+    let width = name_width(report);
     writeln!(
         out,
-        "{:<16} {:<19} {:<19} {:>8} {:>11} {:>11} {:>11} {:>13} {:>13} {:>13} {:>13} {:>9} {:>9} {:>9} {:>9}",
+        "{:<width$} {:<19} {:<19} {:>8} {:>11} {:>11} {:>11} {:>13} {:>13} {:>13} {:>13} {:>9} {:>9} {:>9} {:>9}",
         "interface", "first sample", "last sample", "samples", "received", "sent", "total",
         "avg rx", "avg tx", "peak rx", "peak tx", "errs in", "errs out", "drops in", "drops out"
     )?;
@@ -63,10 +97,10 @@ fn totals_table(out: &mut impl Write, report: &Report) -> io::Result<()> {
         let t = &entry.totals;
         writeln!(
             out,
-            "{:<16} {:<19} {:<19} {:>8} {:>11} {:>11} {:>11} {:>13} {:>13} {:>13} {:>13} {:>9} {:>9} {:>9} {:>9}",
-            entry.interface,
-            local_time(&t.first_sample),
-            local_time(&t.last_sample),
+            "{:<width$} {:<19} {:<19} {:>8} {:>11} {:>11} {:>11} {:>13} {:>13} {:>13} {:>13} {:>9} {:>9} {:>9} {:>9}",
+            printable(&entry.interface),
+            local_time(&report.calendar, &t.first_sample),
+            local_time(&report.calendar, &t.last_sample),
             t.samples,
             HumanBytes(t.bytes_recv as f64),
             HumanBytes(t.bytes_sent as f64),
@@ -96,7 +130,7 @@ fn periods_table(out: &mut impl Write, entry: &InterfaceReport) -> io::Result<()
         .unwrap_or(0)
         .max(1);
     writeln!(out)?;
-    writeln!(out, "{}", entry.interface)?;
+    writeln!(out, "{}", printable(&entry.interface))?;
     writeln!(
         out,
         "  {:<16} {:>11} {:>11} {:>11} {:>13} {:>13}  total traffic",
@@ -172,6 +206,13 @@ struct JsonReport<'a> {
     total_records: u64,
     since: Option<String>,
     until: Option<String>,
+    /// The requested bounds, when they had to be resolved to the hour.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    since_requested: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    until_requested: Option<String>,
+    /// The zone days and months (and period starts) are in.
+    time_zone: &'a str,
     interfaces: Vec<JsonInterface<'a>>,
 }
 
@@ -187,7 +228,7 @@ struct JsonInterface<'a> {
 }
 
 /// `"periods"`, each converted as it is written.
-struct JsonPeriods<'a>(&'a [(DateTime<Local>, Totals)]);
+struct JsonPeriods<'a>(&'a [(DateTime<FixedOffset>, Totals)]);
 
 impl JsonPeriods<'_> {
     /// Without `--by` there are none, and no `"periods"` key.
@@ -221,6 +262,9 @@ pub fn json(out: &mut impl Write, report: &Report) -> io::Result<()> {
         total_records: report.total_records,
         since: window(report.since),
         until: window(report.until),
+        since_requested: window(report.rounded.0),
+        until_requested: window(report.rounded.1),
+        time_zone: report.calendar.name(),
         interfaces: report
             .interfaces
             .iter()
@@ -256,7 +300,7 @@ pub fn csv(out: &mut impl Write, report: &Report) -> io::Result<()> {
                 writeln!(
                     out,
                     "{},{start},{}",
-                    csv_text(&entry.interface),
+                    csv_text(&printable(&entry.interface)),
                     csv_fields(t)
                 )?;
             }
@@ -264,7 +308,7 @@ pub fn csv(out: &mut impl Write, report: &Report) -> io::Result<()> {
             writeln!(
                 out,
                 "{},{}",
-                csv_text(&entry.interface),
+                csv_text(&printable(&entry.interface)),
                 csv_fields(&entry.totals)
             )?;
         }

@@ -12,12 +12,13 @@ use chrono::Duration;
 fn history(minutes: i64) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("h.db");
-    let mut store = Store::open(&path, BUSY_TIMEOUT).unwrap();
+    let mut store = Store::open_in(&path, BUSY_TIMEOUT, Some(&Calendar::utc())).unwrap();
     let mut sampler = Sampler::new(SampleOptions::default());
     let start = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
     for minute in 0..minutes {
         let snapshot = [InterfaceCounters {
             name: "eth0".into(),
+            ifindex: None,
             counters: Counters {
                 bytes_recv: minute as u64 * 1000,
                 ..Counters::default()
@@ -43,7 +44,7 @@ fn eth0(report: &Report) -> &Totals {
 #[test]
 fn windows_mixing_rollups_and_raw_edges_match_raw_sums() {
     let (_dir, path) = history(300);
-    let conn = open_read_only(&path).unwrap();
+    let conn = open_read_only(&path).unwrap().conn;
     let t = |h: u32, m: u32| Utc.with_ymd_and_hms(2026, 11, 1, h, m, 0).unwrap();
     let cases = [
         (None, None, 299_000, 300),
@@ -70,7 +71,7 @@ fn windows_mixing_rollups_and_raw_edges_match_raw_sums() {
 #[test]
 fn averages_peaks_and_hourly_periods() {
     let (_dir, path) = history(150);
-    let conn = open_read_only(&path).unwrap();
+    let conn = open_read_only(&path).unwrap().conn;
     let query = Query {
         by: Some(Period::Hour),
         ..Query::default()
@@ -89,7 +90,7 @@ fn averages_peaks_and_hourly_periods() {
 #[test]
 fn interface_filter_keeps_total() {
     let (_dir, path) = history(10);
-    let conn = open_read_only(&path).unwrap();
+    let conn = open_read_only(&path).unwrap().conn;
     let query = Query {
         interfaces: vec!["wlan0".into()],
         ..Query::default()
@@ -106,7 +107,7 @@ fn interface_filter_keeps_total() {
 #[test]
 fn json_has_the_spec_fields_in_order() {
     let (_dir, path) = history(90);
-    let conn = open_read_only(&path).unwrap();
+    let conn = open_read_only(&path).unwrap().conn;
     let json_of = |by| {
         let query = Query {
             by,
@@ -136,8 +137,9 @@ fn json_has_the_spec_fields_in_order() {
     let plain = json_of(None);
     assert_eq!(
         keys(&plain),
-        ["database", "total_records", "since", "until", "interfaces"]
+        ["database", "total_records", "since", "until", "time_zone", "interfaces"]
     );
+    assert_eq!(plain["time_zone"], "UTC");
     let eth0 = &plain["interfaces"][0];
     let mut expected = vec!["interface", "first_sample", "last_sample"];
     expected.extend(totals);

@@ -2,8 +2,10 @@
 //! `_total` row. Pure logic: time comes in as arguments, so tests can script
 //! counters and a fake clock.
 
+mod fold;
+
 use crate::collector::InterfaceCounters;
-use crate::counters::Counters;
+use crate::counters::{Continuity, Counters, Step};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
@@ -13,6 +15,14 @@ pub const TOTAL_INTERFACE: &str = "_total";
 /// Interfaces unseen for this long (monotonic seconds) are forgotten, so
 /// container churn cannot grow memory without bound.
 const FORGET_AFTER_SECONDS: f64 = 3600.0;
+
+/// Bytes per second in one Mbit/s.
+const BYTES_PER_MBIT: f64 = 1_000_000.0 / 8.0;
+
+/// Slack the spike guard allows on top of `limit x seconds`: this many
+/// seconds' worth of traffic at the limit, for scheduling jitter on very
+/// short intervals.
+const GUARD_SLACK_SECONDS: f64 = 0.05;
 
 /// What each cycle stores (the `options` configuration section).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,12 +48,42 @@ impl Default for SampleOptions {
     }
 }
 
+/// The opt-in spike guard: the highest believable rate per interface. A
+/// delta above it is set aside (stored as a new baseline, never as traffic).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SpikeGuard {
+    /// Limit for every interface, in Mbit/s (`None`: no guard).
+    pub default_mbit: Option<f64>,
+    /// Per-interface limits in Mbit/s, overriding `default_mbit`.
+    pub per_interface: HashMap<String, f64>,
+}
+
+impl SpikeGuard {
+    /// The limit of `interface` in bytes per second, if it has one.
+    pub fn limit_bytes_per_second(&self, interface: &str) -> Option<f64> {
+        self.per_interface
+            .get(interface)
+            .copied()
+            .or(self.default_mbit)
+            .map(|mbit| mbit * BYTES_PER_MBIT)
+    }
+
+    /// Whether moving `bytes` in `seconds` is beyond `limit` bytes/s (with a
+    /// little slack for scheduling jitter).
+    pub fn exceeds(limit: f64, bytes: u64, seconds: f64) -> bool {
+        bytes as f64 > limit * (seconds.max(0.0) + GUARD_SLACK_SECONDS)
+    }
+}
+
 /// One row of `network_stats`, as computed for one interface in one cycle.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
-    /// Kernel interface name or [`TOTAL_INTERFACE`].
+    /// Stored interface name or [`TOTAL_INTERFACE`].
     pub interface: String,
-    /// Cumulative counters (all 0 when raw counts are not stored).
+    /// The kernel's interface index, where known (kept for restarts).
+    pub ifindex: Option<u32>,
+    /// Cumulative counters as read (the store writes 0s when raw counts
+    /// are not stored).
     pub counters: Counters,
     /// Traffic since this interface's previous sample; `None` on a first sample.
     pub deltas: Option<Counters>,
@@ -53,6 +93,9 @@ pub struct Row {
     pub bytes_recv_rate: Option<f64>,
     /// Sent bytes per second over `interval_s`.
     pub bytes_sent_rate: Option<f64>,
+    /// How the counters got here from the previous sample (`None` on a first
+    /// sample or when the spike guard set the delta aside).
+    pub step: Option<Step>,
 }
 
 /// Everything one cycle stores: all rows share one timestamp.
@@ -64,40 +107,43 @@ pub struct Cycle {
     pub rows: Vec<Row>,
 }
 
+/// What the sampler remembers of an interface.
 #[derive(Debug, Clone, Copy)]
 struct Previous {
     counters: Counters,
+    ifindex: Option<u32>,
+    /// Monotonic second of the reading.
     at: f64,
+    /// Number of the cycle it was last read in.
+    cycle: u64,
+    /// Seeded from the database after a restart: unwatched time before it.
+    resumed: bool,
 }
-
-/// Gives the highest believable rate (bytes/s, per direction) of an
-/// interface, or `None` when unknown; asked once per interface.
-pub type SpikeGuard = Box<dyn Fn(&str) -> Option<f64>>;
 
 /// Holds the previous snapshot of every interface and computes each cycle.
 pub struct Sampler {
     options: SampleOptions,
-    previous: HashMap<String, Previous>,
-    last_cycle_at: Option<f64>,
     guard: SpikeGuard,
-    limits: HashMap<String, Option<f64>>,
+    previous: HashMap<String, Previous>,
+    /// Cycles sampled so far (resumed state counts as cycle 0).
+    cycles: u64,
+    last_cycle_at: Option<f64>,
 }
 
 impl Sampler {
-    /// A sampler with no history: every interface's first sample has NULL deltas.
+    /// A sampler with no history and no spike guard: every interface's first
+    /// sample has NULL deltas.
     pub fn new(options: SampleOptions) -> Self {
         Sampler {
             options,
+            guard: SpikeGuard::default(),
             previous: HashMap::new(),
+            cycles: 0,
             last_cycle_at: None,
-            guard: Box::new(|_| None),
-            limits: HashMap::new(),
         }
     }
 
-    /// Installs the spike guard: a delta implying more than the interface's
-    /// limit is logged and stored as a reset (NULL deltas, a new baseline),
-    /// never as traffic.
+    /// Installs the spike guard.
     pub fn with_spike_guard(mut self, guard: SpikeGuard) -> Self {
         self.guard = guard;
         self
@@ -105,16 +151,36 @@ impl Sampler {
 
     /// Seeds an interface with counters stored `seconds_ago` before the
     /// monotonic instant `now` (continuing across a netmon restart within the
-    /// same boot), so its next sample gets the whole gap as one delta.
-    pub fn resume(&mut self, interface: &str, counters: Counters, seconds_ago: f64, now: f64) {
+    /// same boot), so its next sample gets the unwatched gap as one delta.
+    /// Call before the first [`Sampler::sample`].
+    pub fn resume(
+        &mut self,
+        interface: &str,
+        counters: Counters,
+        ifindex: Option<u32>,
+        seconds_ago: f64,
+        now: f64,
+    ) {
         if seconds_ago.is_finite() && seconds_ago > 0.0 {
             self.previous.insert(
                 interface.to_string(),
                 Previous {
                     counters,
+                    ifindex,
                     at: now - seconds_ago,
+                    cycle: self.cycles,
+                    resumed: true,
                 },
             );
+        }
+    }
+
+    /// Seeds the time of the last stored cycle (`seconds_ago` before the
+    /// monotonic instant `now`), so that the first `_total` after a restart
+    /// covers the same gap as its interfaces.
+    pub fn resume_cycle(&mut self, seconds_ago: f64, now: f64) {
+        if seconds_ago.is_finite() && seconds_ago > 0.0 {
+            self.last_cycle_at = Some(now - seconds_ago);
         }
     }
 
@@ -126,6 +192,7 @@ impl Sampler {
         now: f64,
         timestamp: DateTime<Utc>,
     ) -> Cycle {
+        self.cycles += 1;
         let mut rows = Vec::with_capacity(interfaces.len() + 1);
         let mut total = TotalAccumulator::default();
         for interface in interfaces {
@@ -145,10 +212,25 @@ impl Sampler {
         Cycle { timestamp, rows }
     }
 
+    /// What is known about `interface` between `previous` and this cycle.
+    fn continuity(&self, previous: &Previous, ifindex: Option<u32>) -> Continuity {
+        let index_changed = matches!((previous.ifindex, ifindex), (Some(a), Some(b)) if a != b);
+        if index_changed || previous.cycle + 1 != self.cycles {
+            Continuity::Recreated
+        } else if previous.resumed {
+            Continuity::Gap
+        } else {
+            Continuity::Contiguous
+        }
+    }
+
     fn interface_row(&mut self, interface: &InterfaceCounters, now: f64) -> Row {
         let current = Previous {
             counters: interface.counters,
+            ifindex: interface.ifindex,
             at: now,
+            cycle: self.cycles,
+            resumed: false,
         };
         // Known interfaces are updated in place: no key allocation per cycle.
         let replaced = match self.previous.get_mut(&interface.name) {
@@ -158,69 +240,70 @@ impl Sampler {
                 None
             }
         };
-        let (deltas, interval_s) = match replaced {
-            Some(previous) => {
-                let (deltas, reset) = interface.counters.delta_since(previous.counters);
-                if reset {
-                    tracing::info!(
-                        interface = %interface.name,
-                        "counters went down: counted as a reset, delta = traffic since the reset"
-                    );
-                }
-                let seconds = now - previous.at;
-                if self.is_spike(&interface.name, &deltas, seconds) {
-                    (None, None)
-                } else {
-                    (Some(deltas), Some(seconds))
-                }
+        let mut measured = replaced.map(|previous| {
+            let continuity = self.continuity(&previous, interface.ifindex);
+            let (deltas, step) = interface.counters.delta_since(previous.counters, continuity);
+            if step == Step::Reset {
+                tracing::info!(
+                    interface = %interface.name,
+                    ?continuity,
+                    "interface was reset or re-created: delta = its counters since then"
+                );
             }
-            None => (None, None),
-        };
-        let rate = |select: fn(&Counters) -> u64| match (deltas, interval_s) {
-            (Some(d), Some(seconds)) if self.options.calculate_rates && seconds > 0.0 => {
-                Some(select(&d) as f64 / seconds)
+            (deltas, now - previous.at, step)
+        });
+        if let Some((deltas, seconds, _)) = measured {
+            if self.set_aside(&interface.name, &deltas, seconds) {
+                measured = None;
             }
-            _ => None,
-        };
-        Row {
-            interface: interface.name.clone(),
-            counters: if self.options.store_raw_counts {
-                interface.counters
-            } else {
-                Counters::default()
-            },
-            bytes_recv_rate: rate(|c| c.bytes_recv),
-            bytes_sent_rate: rate(|c| c.bytes_sent),
-            deltas,
-            interval_s,
         }
-    }
-}
-
-impl Sampler {
-    fn is_spike(&mut self, interface: &str, deltas: &Counters, seconds: f64) -> bool {
-        let limit = match self.limits.get(interface) {
-            Some(limit) => *limit,
-            None => {
-                let limit = (self.guard)(interface);
-                self.limits.insert(interface.to_string(), limit);
-                limit
-            }
+        let mut row = Row {
+            interface: interface.name.clone(),
+            ifindex: interface.ifindex,
+            counters: interface.counters,
+            deltas: measured.map(|m| m.0),
+            interval_s: measured.map(|m| m.1),
+            bytes_recv_rate: None,
+            bytes_sent_rate: None,
+            step: measured.map(|m| m.2),
         };
-        let Some(limit) = limit else { return false };
-        let busiest = deltas.bytes_recv.max(deltas.bytes_sent) as f64;
-        // Allow a little scheduling jitter on very short intervals.
-        let spike = busiest > limit * seconds.max(0.0) + limit * 0.05;
+        if self.options.calculate_rates {
+            row.fill_rates();
+        }
+        row
+    }
+
+    /// The spike guard: whether a delta is beyond the interface's limit, in
+    /// which case it is logged with its size and not counted.
+    fn set_aside(&self, interface: &str, deltas: &Counters, seconds: f64) -> bool {
+        let Some(limit) = self.guard.limit_bytes_per_second(interface) else {
+            return false;
+        };
+        let busiest = deltas.bytes_recv.max(deltas.bytes_sent);
+        let spike = SpikeGuard::exceeds(limit, busiest, seconds);
         if spike {
             tracing::warn!(
-                interface,
-                delta_bytes = busiest,
-                seconds,
-                limit_bytes_per_s = limit,
-                "delta exceeds the interface's maximum bandwidth: stored as a reset, not as traffic"
+                "{interface}: {busiest} bytes in {seconds:.3} s would be {:.0} Mbit/s, above \
+                 its max_bandwidth_mbit of {:.0}: set aside (not counted as traffic; the next \
+                 delta starts from these counters)",
+                busiest as f64 / seconds.max(f64::MIN_POSITIVE) / BYTES_PER_MBIT,
+                limit / BYTES_PER_MBIT
             );
         }
         spike
+    }
+}
+
+impl Row {
+    /// Sets the byte rates to delta / interval where both are known (and the
+    /// interval is positive); otherwise to `None`.
+    pub fn fill_rates(&mut self) {
+        let rate = |bytes: fn(&Counters) -> u64| match (self.deltas, self.interval_s) {
+            (Some(d), Some(seconds)) if seconds > 0.0 => Some(bytes(&d) as f64 / seconds),
+            _ => None,
+        };
+        self.bytes_recv_rate = rate(|c| c.bytes_recv);
+        self.bytes_sent_rate = rate(|c| c.bytes_sent);
     }
 }
 
@@ -231,6 +314,7 @@ struct TotalAccumulator {
     deltas: Option<Counters>,
     recv_rate: Option<f64>,
     sent_rate: Option<f64>,
+    longest_interval: Option<f64>,
 }
 
 impl TotalAccumulator {
@@ -245,16 +329,25 @@ impl TotalAccumulator {
         };
         self.recv_rate = sum(self.recv_rate, row.bytes_recv_rate);
         self.sent_rate = sum(self.sent_rate, row.bytes_sent_rate);
+        self.longest_interval = match (self.longest_interval, row.interval_s) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
     }
 
+    /// The `_total` row: its interval is the time since the previous cycle
+    /// (the span its interfaces' deltas cover), or, when that is unknown, the
+    /// longest interval among them; its rates are the sums of theirs.
     fn into_row(self, cycle_interval: Option<f64>) -> Row {
         Row {
             interface: TOTAL_INTERFACE.to_string(),
+            ifindex: None,
             counters: self.counters,
-            interval_s: self.deltas.and(cycle_interval),
+            interval_s: self.deltas.and(cycle_interval.or(self.longest_interval)),
             deltas: self.deltas,
             bytes_recv_rate: self.recv_rate,
             bytes_sent_rate: self.sent_rate,
+            step: None,
         }
     }
 }

@@ -1,21 +1,41 @@
-//! Unit tests for the sampler: scripted counters and a fake clock.
+//! Unit tests for the sampler: scripted counters and a fake clock. Each test
+//! names the rule it pins.
 
 use super::*;
 use chrono::TimeZone;
 
+fn interface(name: &str, recv: u64, sent: u64, ifindex: Option<u32>) -> InterfaceCounters {
+    InterfaceCounters {
+        name: name.to_string(),
+        ifindex,
+        counters: Counters {
+            bytes_recv: recv,
+            bytes_sent: sent,
+            packets_recv: recv / 100,
+            packets_sent: sent / 100,
+            ..Counters::default()
+        },
+    }
+}
+
+/// Counters with bytes only (packets 0), for wrap tests: a packet counter
+/// falling with the bytes would be a reset of the whole interface.
+fn bytes_only(entries: &[(&str, u64, u64)]) -> Vec<InterfaceCounters> {
+    entries
+        .iter()
+        .map(|&(name, recv, sent)| {
+            let mut interface = interface(name, recv, sent, None);
+            interface.counters.packets_recv = 0;
+            interface.counters.packets_sent = 0;
+            interface
+        })
+        .collect()
+}
+
 fn snapshot(entries: &[(&str, u64, u64)]) -> Vec<InterfaceCounters> {
     entries
         .iter()
-        .map(|&(name, recv, sent)| InterfaceCounters {
-            name: name.to_string(),
-            counters: Counters {
-                bytes_recv: recv,
-                bytes_sent: sent,
-                packets_recv: recv / 100,
-                packets_sent: sent / 100,
-                ..Counters::default()
-            },
-        })
+        .map(|&(name, recv, sent)| interface(name, recv, sent, None))
         .collect()
 }
 
@@ -27,6 +47,10 @@ fn row<'a>(cycle: &'a Cycle, name: &str) -> &'a Row {
     cycle.rows.iter().find(|r| r.interface == name).unwrap()
 }
 
+fn recv_delta(cycle: &Cycle, name: &str) -> Option<u64> {
+    row(cycle, name).deltas.map(|d| d.bytes_recv)
+}
+
 #[test]
 fn first_sample_has_null_deltas_and_rates() {
     let mut sampler = Sampler::new(SampleOptions::default());
@@ -36,13 +60,14 @@ fn first_sample_has_null_deltas_and_rates() {
         assert_eq!(r.deltas, None);
         assert_eq!(r.interval_s, None);
         assert_eq!(r.bytes_recv_rate, None);
+        assert_eq!(r.step, None);
     }
     assert_eq!(row(&cycle, "eth0").counters.bytes_recv, 1000);
     assert_eq!(row(&cycle, TOTAL_INTERFACE).counters.bytes_recv, 1000);
 }
 
 #[test]
-fn rates_use_measured_elapsed_time_not_the_interval() {
+fn rate_rule_uses_measured_elapsed_time_not_the_interval() {
     let mut sampler = Sampler::new(SampleOptions::default());
     sampler.sample(&snapshot(&[("eth0", 1000, 500)]), 10.0, at(0));
     // Configured interval might be 1 s; the read really came 2.5 s later.
@@ -53,30 +78,51 @@ fn rates_use_measured_elapsed_time_not_the_interval() {
     assert_eq!(eth0.interval_s, Some(2.5));
     assert_eq!(eth0.bytes_recv_rate, Some(2000.0));
     assert_eq!(eth0.bytes_sent_rate, Some(400.0));
+    assert_eq!(eth0.step, Some(Step::Forward));
 }
 
 #[test]
-fn reset_counts_traffic_since_the_reset() {
+fn rate_rule_no_rate_over_a_zero_interval() {
+    let mut row = Row {
+        interface: "eth0".into(),
+        ifindex: None,
+        counters: Counters::default(),
+        deltas: Some(Counters::default()),
+        interval_s: Some(0.0),
+        bytes_recv_rate: Some(1.0),
+        bytes_sent_rate: Some(1.0),
+        step: None,
+    };
+    row.fill_rates();
+    assert_eq!((row.bytes_recv_rate, row.bytes_sent_rate), (None, None));
+}
+
+#[test]
+fn reset_rule_counts_everything_since_the_reset() {
     let mut sampler = Sampler::new(SampleOptions::default());
     sampler.sample(&snapshot(&[("eth0", 5_000_000, 9_000)]), 0.0, at(0));
+    // Received bytes fell: the interface restarted, so the sent counter
+    // (9_100) also counts from zero.
     let cycle = sampler.sample(&snapshot(&[("eth0", 300, 9_100)]), 1.0, at(1));
-    let deltas = row(&cycle, "eth0").deltas.unwrap();
-    assert_eq!(deltas.bytes_recv, 300);
-    assert_eq!(deltas.bytes_sent, 100);
+    let eth0 = row(&cycle, "eth0");
+    assert_eq!(eth0.deltas.unwrap().bytes_recv, 300);
+    assert_eq!(eth0.deltas.unwrap().bytes_sent, 9_100);
+    assert_eq!(eth0.step, Some(Step::Reset));
 }
 
 #[test]
-fn wrap_of_32_bit_counters() {
+fn wrap_rule_between_consecutive_cycles() {
     let mut sampler = Sampler::new(SampleOptions::default());
     let near_max = u64::from(u32::MAX) - 999;
-    sampler.sample(&snapshot(&[("eth0", near_max, 0)]), 0.0, at(0));
-    let cycle = sampler.sample(&snapshot(&[("eth0", 24, 0)]), 1.0, at(1));
-    assert_eq!(row(&cycle, "eth0").deltas.unwrap().bytes_recv, 1024);
+    sampler.sample(&bytes_only(&[("eth0", near_max, 0)]), 0.0, at(0));
+    let cycle = sampler.sample(&bytes_only(&[("eth0", 24, 0)]), 1.0, at(1));
+    assert_eq!(recv_delta(&cycle, "eth0"), Some(1024));
     assert_eq!(row(&cycle, "eth0").bytes_recv_rate, Some(1024.0));
+    assert_eq!(row(&cycle, "eth0").step, Some(Step::Wrap32));
 }
 
 #[test]
-fn total_sums_monitored_interfaces() {
+fn total_rule_sums_monitored_interfaces() {
     let mut sampler = Sampler::new(SampleOptions::default());
     sampler.sample(&snapshot(&[("a", 100, 10), ("b", 1000, 20)]), 0.0, at(0));
     let cycle = sampler.sample(&snapshot(&[("a", 300, 30), ("b", 1500, 60)]), 2.0, at(2));
@@ -88,33 +134,122 @@ fn total_sums_monitored_interfaces() {
     assert_eq!(total.deltas.unwrap().bytes_sent, 60);
     assert_eq!(total.interval_s, Some(2.0));
     assert_eq!(total.bytes_recv_rate, Some(350.0));
+    assert_eq!(total.bytes_sent_rate, Some(30.0));
+    assert_eq!(total.ifindex, None);
 }
 
 #[test]
-fn interfaces_appear_and_vanish() {
+fn total_rule_interval_is_the_time_since_the_previous_cycle() {
+    let mut sampler = Sampler::new(SampleOptions::default());
+    sampler.sample(&snapshot(&[("a", 100, 0), ("b", 50, 0)]), 0.0, at(0));
+    sampler.sample(&snapshot(&[("a", 200, 0)]), 1.5, at(1));
+    // `b` comes back after a cycle away: its own interval is 4 s, but its
+    // traffic (all since it was re-created) lies inside this cycle's 2.5 s.
+    let cycle = sampler.sample(&snapshot(&[("a", 300, 0), ("b", 40, 0)]), 4.0, at(4));
+    assert_eq!(row(&cycle, "b").interval_s, Some(4.0));
+    assert_eq!(row(&cycle, "a").interval_s, Some(2.5));
+    let total = row(&cycle, TOTAL_INTERFACE);
+    assert_eq!(total.interval_s, Some(2.5));
+    assert_eq!(total.deltas.unwrap().bytes_recv, 140);
+}
+
+#[test]
+fn total_rule_without_any_delta_has_no_interval() {
     let mut sampler = Sampler::new(SampleOptions::default());
     sampler.sample(&snapshot(&[("a", 100, 0)]), 0.0, at(0));
-    let cycle = sampler.sample(&snapshot(&[("a", 200, 0), ("vpn0", 50, 0)]), 1.0, at(1));
-    assert_eq!(row(&cycle, "vpn0").deltas, None);
-    assert_eq!(row(&cycle, TOTAL_INTERFACE).deltas.unwrap().bytes_recv, 100);
-    assert_eq!(row(&cycle, TOTAL_INTERFACE).counters.bytes_recv, 250);
-    let cycle = sampler.sample(&snapshot(&[("vpn0", 80, 0)]), 2.0, at(2));
-    let names: Vec<_> = cycle.rows.iter().map(|r| r.interface.as_str()).collect();
-    assert_eq!(names, ["vpn0", TOTAL_INTERFACE]);
-    assert_eq!(row(&cycle, TOTAL_INTERFACE).deltas.unwrap().bytes_recv, 30);
-    // `a` comes back re-created with fresh counters: a reset, never negative.
-    let cycle = sampler.sample(&snapshot(&[("a", 7, 0), ("vpn0", 80, 0)]), 3.0, at(3));
-    assert_eq!(row(&cycle, "a").deltas.unwrap().bytes_recv, 7);
+    // Only a new interface: no deltas, so `_total` is a baseline too.
+    let cycle = sampler.sample(&snapshot(&[("new", 5, 0)]), 1.0, at(1));
+    let total = row(&cycle, TOTAL_INTERFACE);
+    assert_eq!((total.deltas, total.interval_s), (None, None));
+    assert_eq!(total.bytes_recv_rate, None);
+}
+
+#[test]
+fn total_rule_after_a_restart_covers_the_same_gap_as_its_interfaces() {
+    let mut sampler = Sampler::new(SampleOptions::default());
+    let stored = interface("eth0", 1000, 100, None).counters;
+    sampler.resume("eth0", stored, None, 300.0, 5.0);
+    sampler.resume_cycle(300.0, 5.0);
+    let cycle = sampler.sample(&snapshot(&[("eth0", 31_000, 100)]), 5.0, at(0));
+    let (eth0, total) = (row(&cycle, "eth0"), row(&cycle, TOTAL_INTERFACE));
+    assert_eq!(total.interval_s, Some(300.0));
+    assert_eq!(total.interval_s, eth0.interval_s);
+    assert_eq!(total.deltas, eth0.deltas);
+    assert_eq!(total.bytes_recv_rate, eth0.bytes_recv_rate);
+}
+
+#[test]
+fn total_rule_falls_back_to_the_longest_member_interval() {
+    // Resumed interfaces but no stored cycle time (an older database).
+    let mut sampler = Sampler::new(SampleOptions::default());
+    let stored = interface("a", 0, 0, None).counters;
+    sampler.resume("a", stored, None, 30.0, 100.0);
+    sampler.resume("b", stored, None, 60.0, 100.0);
+    let cycle = sampler.sample(&snapshot(&[("a", 10, 0), ("b", 20, 0)]), 100.0, at(0));
+    assert_eq!(row(&cycle, TOTAL_INTERFACE).interval_s, Some(60.0));
+    let mut sampler = Sampler::new(SampleOptions::default());
+    sampler.resume("b", stored, None, 60.0, 100.0);
+    sampler.resume("a", stored, None, 30.0, 100.0);
+    let cycle = sampler.sample(&snapshot(&[("a", 10, 0), ("b", 20, 0)]), 100.0, at(0));
+    assert_eq!(row(&cycle, TOTAL_INTERFACE).interval_s, Some(60.0));
+}
+
+#[test]
+fn recreated_rule_an_interface_absent_for_a_cycle_was_reset() {
+    let mut sampler = Sampler::new(SampleOptions::default());
+    sampler.sample(&snapshot(&[("a", 3_000_000_000, 0)]), 0.0, at(0));
+    let cycle = sampler.sample(&snapshot(&[("vpn0", 50, 0)]), 1.0, at(1));
+    assert_eq!(recv_delta(&cycle, "vpn0"), None, "first sample");
+    assert_eq!(recv_delta(&cycle, TOTAL_INTERFACE), None);
+    assert_eq!(row(&cycle, TOTAL_INTERFACE).counters.bytes_recv, 50);
+    // `a` comes back reading 1000: re-created, so 1000 bytes moved, not a
+    // 1.29 GB phantom wrap.
+    let cycle = sampler.sample(&snapshot(&[("a", 1000, 0), ("vpn0", 80, 0)]), 2.0, at(2));
+    assert_eq!(recv_delta(&cycle, "a"), Some(1000));
+    assert_eq!(row(&cycle, "a").step, Some(Step::Reset));
     assert_eq!(row(&cycle, "a").interval_s, Some(2.0));
+    assert_eq!(recv_delta(&cycle, "vpn0"), Some(30));
+    // Even when its counters came back higher than before.
+    sampler.sample(&snapshot(&[("vpn0", 90, 0)]), 3.0, at(3));
+    let cycle = sampler.sample(&snapshot(&[("a", 5_000, 0), ("vpn0", 95, 0)]), 4.0, at(4));
+    assert_eq!(recv_delta(&cycle, "a"), Some(5_000));
+    // Present in consecutive cycles again: plain differences.
+    let cycle = sampler.sample(&snapshot(&[("a", 5_600, 0), ("vpn0", 95, 0)]), 5.0, at(5));
+    assert_eq!(recv_delta(&cycle, "a"), Some(600));
+    assert_eq!(row(&cycle, "a").step, Some(Step::Forward));
 }
 
 #[test]
-fn long_gone_interfaces_are_forgotten() {
+fn recreated_rule_a_changed_ifindex_means_a_new_interface() {
+    let mut sampler = Sampler::new(SampleOptions::default());
+    sampler.sample(&[interface("veth0", 8_000, 10, Some(7))], 0.0, at(0));
+    let cycle = sampler.sample(&[interface("veth0", 9_000, 20, Some(9))], 1.0, at(1));
+    assert_eq!(recv_delta(&cycle, "veth0"), Some(9_000));
+    assert_eq!(row(&cycle, "veth0").step, Some(Step::Reset));
+    assert_eq!(row(&cycle, "veth0").ifindex, Some(9));
+    // The same index: a plain difference.
+    let cycle = sampler.sample(&[interface("veth0", 9_500, 20, Some(9))], 2.0, at(2));
+    assert_eq!(recv_delta(&cycle, "veth0"), Some(500));
+    // An unknown index on either side says nothing.
+    let cycle = sampler.sample(&[interface("veth0", 9_700, 20, None)], 3.0, at(3));
+    assert_eq!(recv_delta(&cycle, "veth0"), Some(200));
+    let cycle = sampler.sample(&[interface("veth0", 9_800, 20, Some(4))], 4.0, at(4));
+    assert_eq!(recv_delta(&cycle, "veth0"), Some(100));
+}
+
+#[test]
+fn forget_rule_long_gone_interfaces_start_afresh() {
+    let mut sampler = Sampler::new(SampleOptions::default());
+    sampler.sample(&snapshot(&[("a", 100, 0), ("b", 1, 0)]), 0.0, at(0));
+    sampler.sample(&snapshot(&[("b", 2, 0)]), FORGET_AFTER_SECONDS + 1.0, at(3601));
+    let cycle = sampler.sample(&snapshot(&[("a", 200, 0), ("b", 3, 0)]), 3602.0, at(3602));
+    assert_eq!(recv_delta(&cycle, "a"), None);
+    // Gone exactly FORGET_AFTER_SECONDS: still remembered (and re-created).
     let mut sampler = Sampler::new(SampleOptions::default());
     sampler.sample(&snapshot(&[("a", 100, 0)]), 0.0, at(0));
-    sampler.sample(&snapshot(&[]), FORGET_AFTER_SECONDS + 1.0, at(3601));
-    let cycle = sampler.sample(&snapshot(&[("a", 200, 0)]), 3602.0, at(3602));
-    assert_eq!(row(&cycle, "a").deltas, None);
+    sampler.sample(&snapshot(&[]), FORGET_AFTER_SECONDS, at(3600));
+    let cycle = sampler.sample(&snapshot(&[("a", 200, 0)]), 3601.0, at(3601));
+    assert_eq!(recv_delta(&cycle, "a"), Some(200));
 }
 
 #[test]
@@ -131,9 +266,12 @@ fn options_shape_the_rows() {
     assert_eq!(cycle.rows.len(), 1);
     let total = &cycle.rows[0];
     assert_eq!(total.interface, TOTAL_INTERFACE);
-    assert_eq!(total.counters, Counters::default());
+    // The counters are kept (the store decides what to write).
+    assert_eq!(total.counters.bytes_recv, 210);
     assert_eq!(total.deltas.unwrap().bytes_recv, 105);
+    assert_eq!(total.interval_s, Some(1.0));
     assert_eq!(total.bytes_recv_rate, None);
+    assert_eq!(total.bytes_sent_rate, None);
 
     let mut no_total = Sampler::new(SampleOptions {
         track_total: false,
@@ -145,48 +283,130 @@ fn options_shape_the_rows() {
 }
 
 #[test]
-fn spike_guard_turns_impossible_deltas_into_a_reset() {
-    let mut sampler = Sampler::new(SampleOptions::default())
-        .with_spike_guard(Box::new(|name| (name == "eth0").then_some(1000.0)));
-    sampler.sample(&snapshot(&[("eth0", 0, 0), ("wg0", 0, 0)]), 0.0, at(0));
-    let cycle = sampler.sample(
-        &snapshot(&[("eth0", 900, 0), ("wg0", 1 << 40, 0)]),
-        1.0,
-        at(1),
-    );
-    assert_eq!(row(&cycle, "eth0").deltas.unwrap().bytes_recv, 900);
-    assert_eq!(
-        row(&cycle, "wg0").deltas.unwrap().bytes_recv,
-        1 << 40,
-        "no limit known"
-    );
-    // A phantom 4 GiB jump in one second on a 1000 B/s link.
-    let cycle = sampler.sample(
-        &snapshot(&[("eth0", 1 << 32, 0), ("wg0", 1 << 40, 0)]),
-        2.0,
-        at(2),
-    );
-    let eth0 = row(&cycle, "eth0");
-    assert_eq!((eth0.deltas, eth0.bytes_recv_rate), (None, None));
-    assert_eq!(row(&cycle, TOTAL_INTERFACE).deltas.unwrap().bytes_recv, 0);
-    // The next delta counts from the new baseline.
-    let cycle = sampler.sample(&snapshot(&[("eth0", (1 << 32) + 500, 0)]), 3.0, at(3));
-    assert_eq!(row(&cycle, "eth0").deltas.unwrap().bytes_recv, 500);
+fn guard_rule_limits_come_from_mbit_per_second() {
+    let guard = SpikeGuard {
+        default_mbit: Some(1000.0),
+        per_interface: HashMap::from([("wan0".to_string(), 8.0)]),
+    };
+    assert_eq!(guard.limit_bytes_per_second("eth0"), Some(125_000_000.0));
+    assert_eq!(guard.limit_bytes_per_second("wan0"), Some(1_000_000.0));
+    let per_interface_only = SpikeGuard {
+        default_mbit: None,
+        per_interface: HashMap::from([("wan0".to_string(), 8.0)]),
+    };
+    assert_eq!(per_interface_only.limit_bytes_per_second("eth0"), None);
+    assert_eq!(SpikeGuard::default().limit_bytes_per_second("eth0"), None);
 }
 
 #[test]
-fn resume_counts_the_gap_as_one_delta() {
+fn guard_rule_threshold_is_limit_times_seconds_plus_50_ms() {
+    // 1000 B/s for 2 s, plus 0.05 s of slack: 2050 bytes is the most allowed.
+    assert!(!SpikeGuard::exceeds(1000.0, 2050, 2.0));
+    assert!(SpikeGuard::exceeds(1000.0, 2051, 2.0));
+    assert!(!SpikeGuard::exceeds(1000.0, 0, 2.0));
+    // A negative interval (a clock oddity) counts as none: only the slack.
+    assert!(!SpikeGuard::exceeds(1000.0, 50, -4.0));
+    assert!(SpikeGuard::exceeds(1000.0, 51, -4.0));
+    assert!(SpikeGuard::exceeds(4000.0, 8201, 2.0));
+    assert!(!SpikeGuard::exceeds(4000.0, 8200, 2.0));
+}
+
+#[test]
+fn guard_rule_is_off_by_default_so_fast_links_keep_their_traffic() {
     let mut sampler = Sampler::new(SampleOptions::default());
-    let stored = snapshot(&[("eth0", 1000, 100)])[0].counters;
-    sampler.resume("eth0", stored, 300.0, 5.0);
+    sampler.sample(&snapshot(&[("veth0", 0, 0)]), 0.0, at(0));
+    // 9.4 GB in one second (a veth pair under iperf3): real traffic.
+    let cycle = sampler.sample(&snapshot(&[("veth0", 0, 9_366_468_773)]), 1.0, at(1));
+    assert_eq!(row(&cycle, "veth0").deltas.unwrap().bytes_sent, 9_366_468_773);
+}
+
+#[test]
+fn guard_rule_sets_aside_impossible_deltas() {
+    let guard = SpikeGuard {
+        default_mbit: None,
+        per_interface: HashMap::from([("eth0".to_string(), 0.008)]), // 1000 B/s
+    };
+    let mut sampler = Sampler::new(SampleOptions::default()).with_spike_guard(guard);
+    sampler.sample(&snapshot(&[("eth0", 0, 0), ("wg0", 0, 0)]), 0.0, at(0));
+    let cycle = sampler.sample(&snapshot(&[("eth0", 900, 1050), ("wg0", 1 << 40, 0)]), 1.0, at(1));
+    assert_eq!(recv_delta(&cycle, "eth0"), Some(900));
+    assert_eq!(recv_delta(&cycle, "wg0"), Some(1 << 40), "no limit for wg0");
+    // A phantom 4 GiB jump in one second on a 1000 B/s link.
+    let cycle = sampler.sample(&snapshot(&[("eth0", 1 << 32, 1050), ("wg0", 1 << 40, 0)]), 2.0, at(2));
+    let eth0 = row(&cycle, "eth0");
+    assert_eq!((eth0.deltas, eth0.interval_s, eth0.bytes_recv_rate), (None, None, None));
+    assert_eq!(eth0.step, None);
+    assert_eq!(recv_delta(&cycle, TOTAL_INTERFACE), Some(0));
+    // The send side alone trips it too.
+    let cycle = sampler.sample(&snapshot(&[("eth0", 1 << 32, 1_000_000)]), 3.0, at(3));
+    assert_eq!(recv_delta(&cycle, "eth0"), None);
+    // The next delta counts from the new baseline.
+    let cycle = sampler.sample(&snapshot(&[("eth0", (1 << 32) + 500, 1_000_000)]), 4.0, at(4));
+    assert_eq!(recv_delta(&cycle, "eth0"), Some(500));
+}
+
+#[test]
+fn gap_rule_resume_counts_the_unwatched_time_as_one_delta() {
+    let mut sampler = Sampler::new(SampleOptions::default());
+    let stored = interface("eth0", 1000, 100, None).counters;
+    sampler.resume("eth0", stored, None, 300.0, 5.0);
     let cycle = sampler.sample(&snapshot(&[("eth0", 31_000, 100)]), 5.0, at(0));
     let eth0 = row(&cycle, "eth0");
     assert_eq!(eth0.deltas.unwrap().bytes_recv, 30_000);
     assert_eq!(eth0.interval_s, Some(300.0));
     assert_eq!(eth0.bytes_recv_rate, Some(100.0));
-    // A stored row from the future (clock moved back) is not resumed.
-    let mut fresh = Sampler::new(SampleOptions::default());
-    fresh.resume("eth0", stored, -3.0, 5.0);
-    let cycle = fresh.sample(&snapshot(&[("eth0", 31_000, 100)]), 5.0, at(0));
-    assert_eq!(row(&cycle, "eth0").deltas, None);
+    assert_eq!(eth0.step, Some(Step::Forward));
+}
+
+#[test]
+fn gap_rule_a_drop_across_a_restart_is_a_reset_never_a_wrap() {
+    let mut sampler = Sampler::new(SampleOptions::default());
+    let near_max = bytes_only(&[("eth0", u64::from(u32::MAX) - 99, 0)])[0].counters;
+    sampler.resume("eth0", near_max, None, 60.0, 5.0);
+    let cycle = sampler.sample(&bytes_only(&[("eth0", 50, 0)]), 5.0, at(0));
+    assert_eq!(recv_delta(&cycle, "eth0"), Some(50));
+    assert_eq!(row(&cycle, "eth0").step, Some(Step::Reset));
+    // After the first cycle the interface is watched again: wraps count.
+    let cycle = sampler.sample(&bytes_only(&[("eth0", u64::from(u32::MAX) - 49, 0)]), 6.0, at(1));
+    assert_eq!(recv_delta(&cycle, "eth0"), Some(u64::from(u32::MAX) - 99));
+    let cycle = sampler.sample(&bytes_only(&[("eth0", 50, 0)]), 7.0, at(2));
+    assert_eq!(recv_delta(&cycle, "eth0"), Some(100));
+    assert_eq!(row(&cycle, "eth0").step, Some(Step::Wrap32));
+}
+
+#[test]
+fn gap_rule_a_resumed_interface_with_a_new_ifindex_was_re_created() {
+    let mut sampler = Sampler::new(SampleOptions::default());
+    let stored = interface("veth0", 3_000, 0, None).counters;
+    sampler.resume("veth0", stored, Some(12), 60.0, 5.0);
+    let cycle = sampler.sample(&[interface("veth0", 4_000, 0, Some(13))], 5.0, at(0));
+    assert_eq!(recv_delta(&cycle, "veth0"), Some(4_000));
+    let mut sampler = Sampler::new(SampleOptions::default());
+    sampler.resume("veth0", stored, Some(12), 60.0, 5.0);
+    let cycle = sampler.sample(&[interface("veth0", 4_000, 0, Some(12))], 5.0, at(0));
+    assert_eq!(recv_delta(&cycle, "veth0"), Some(1_000));
+}
+
+#[test]
+fn gap_rule_a_resumed_interface_missing_at_the_first_cycle_was_re_created() {
+    let mut sampler = Sampler::new(SampleOptions::default());
+    let stored = interface("ppp0", 3_000, 0, None).counters;
+    sampler.resume("ppp0", stored, None, 60.0, 5.0);
+    sampler.sample(&snapshot(&[("eth0", 1, 0)]), 5.0, at(0));
+    let cycle = sampler.sample(&snapshot(&[("eth0", 1, 0), ("ppp0", 4_000, 0)]), 6.0, at(1));
+    assert_eq!(recv_delta(&cycle, "ppp0"), Some(4_000));
+    assert_eq!(row(&cycle, "ppp0").interval_s, Some(61.0));
+}
+
+#[test]
+fn gap_rule_rows_from_the_future_or_nonsense_are_not_resumed() {
+    let stored = interface("eth0", 1000, 100, None).counters;
+    for ago in [-3.0, 0.0, f64::NAN, f64::INFINITY] {
+        let mut fresh = Sampler::new(SampleOptions::default());
+        fresh.resume("eth0", stored, None, ago, 5.0);
+        fresh.resume_cycle(ago, 5.0);
+        let cycle = fresh.sample(&snapshot(&[("eth0", 31_000, 100)]), 5.0, at(0));
+        assert_eq!(recv_delta(&cycle, "eth0"), None, "{ago}");
+        assert_eq!(row(&cycle, TOTAL_INTERFACE).interval_s, None, "{ago}");
+    }
 }

@@ -1,83 +1,99 @@
-//! One monitoring process per database: an exclusive lock on `<database>.lock`
-//! holding the owner's pid. The kernel drops the lock when the process dies,
-//! so a `kill -9` never leaves a stale lock behind.
+//! One monitoring process per database: an exclusive `flock` on the database
+//! file itself, so a symlink, a hard link or a second path to the same file
+//! meets the same lock. SQLite's own locks are POSIX record locks, which
+//! `flock` locks never interfere with on Linux. The kernel drops the lock
+//! when the process dies, so a `kill -9` never leaves a stale lock; the
+//! holder's pid is read from `/proc/locks`, where it appears atomically with
+//! the lock.
 
-use crate::error::{Error, Result};
-use std::fs::{File, OpenOptions, TryLockError};
-use std::io::{Read, Seek, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use std::fs::{File, TryLockError};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Held for as long as this process writes the database.
 #[derive(Debug)]
-pub struct MonitorLock {
+pub struct DatabaseLock {
     _file: File,
-    path: PathBuf,
 }
 
-/// The lock file that guards `database`.
-pub fn lock_path(database: &Path) -> PathBuf {
-    let mut name = database.as_os_str().to_owned();
-    name.push(".lock");
-    PathBuf::from(name)
+/// Why the lock could not be taken.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    /// Another process holds it.
+    #[error(
+        "database {} is already being monitored by {}; stop that process or use another database_file",
+        path.display(),
+        holder.map_or("another process".to_string(), |pid| format!("process {pid}"))
+    )]
+    Held {
+        /// The database.
+        path: PathBuf,
+        /// The holder's pid, when the kernel says.
+        holder: Option<u32>,
+    },
+    /// The file could not be opened or locked.
+    #[error("cannot lock database {}: {source}", path.display())]
+    Io {
+        /// The database.
+        path: PathBuf,
+        /// What the OS said.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
-impl MonitorLock {
-    /// Takes the lock for `database`, or fails naming the process that holds it.
-    pub fn acquire(database: &Path) -> Result<MonitorLock> {
-        let path = lock_path(database);
-        crate::fsutil::create_private_parent(&path).map_err(|e| {
-            Error::config(format!(
-                "database_file {}: cannot create its directory ({e}); choose another path",
-                database.display()
-            ))
-        })?;
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .open(&path)
-            .map_err(|e| {
-                Error::runtime(format!("cannot open lock file {}: {e}", path.display()))
-            })?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => {
-                let mut owner = String::new();
-                let _ = file.read_to_string(&mut owner);
-                let owner = owner.trim();
-                let owner = if owner.is_empty() { "unknown" } else { owner };
-                return Err(Error::runtime(format!(
-                    "database {} is already being monitored by process {owner} (lock {}); stop that process or use another database_file",
-                    database.display(),
-                    path.display()
-                )));
-            }
-            Err(TryLockError::Error(e)) => {
-                return Err(Error::runtime(format!(
-                    "cannot lock {}: {e}",
-                    path.display()
-                )))
-            }
-        }
-        let write_pid = |file: &mut File| -> std::io::Result<()> {
-            file.set_len(0)?;
-            file.rewind()?;
-            writeln!(file, "{}", std::process::id())?;
-            file.flush()
+/// Attempts before giving up on naming a holder that keeps vanishing.
+const ATTEMPTS: u32 = 5;
+
+impl DatabaseLock {
+    /// Takes the lock of the existing file at `path`, or fails naming the
+    /// process that holds it.
+    pub fn acquire(path: &Path) -> Result<DatabaseLock, LockError> {
+        let io = |source| LockError::Io {
+            path: path.to_path_buf(),
+            source,
         };
-        write_pid(&mut file).map_err(|e| {
-            Error::runtime(format!("cannot write lock file {}: {e}", path.display()))
-        })?;
-        Ok(MonitorLock { _file: file, path })
+        let file = File::open(path).map_err(io)?;
+        let metadata = file.metadata().map_err(io)?;
+        let mut holder = None;
+        for _ in 0..ATTEMPTS {
+            match file.try_lock() {
+                Ok(()) => return Ok(DatabaseLock { _file: file }),
+                Err(TryLockError::WouldBlock) => {}
+                Err(TryLockError::Error(e)) => return Err(io(e)),
+            }
+            let locks = std::fs::read_to_string("/proc/locks").unwrap_or_default();
+            holder = lock_holder(&locks, metadata.dev(), metadata.ino());
+            if holder.is_some() {
+                break;
+            }
+            // The holder let go between our attempt and the read: try again.
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        Err(LockError::Held {
+            path: path.to_path_buf(),
+            holder,
+        })
     }
+}
 
-    /// The lock file's path.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
+/// The pid holding a `flock` write lock on the file (`dev`, `ino`), from the
+/// text of `/proc/locks` (`1: FLOCK ADVISORY WRITE 4242 fd:01:123 0 EOF`;
+/// waiting locks are marked `->` and skipped).
+pub fn lock_holder(proc_locks: &str, dev: u64, ino: u64) -> Option<u32> {
+    let wanted = format!(
+        "{:02x}:{:02x}:{ino}",
+        nix::sys::stat::major(dev),
+        nix::sys::stat::minor(dev)
+    );
+    proc_locks.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        match fields.as_slice() {
+            [_, "FLOCK", _, "WRITE", pid, file, ..] if *file == wanted => pid.parse().ok(),
+            _ => None,
+        }
+    })
 }
 
 #[cfg(test)]
@@ -85,20 +101,37 @@ mod tests {
     use super::*;
 
     #[test]
-    fn second_lock_names_the_holder() {
+    fn holder_is_read_from_proc_locks() {
+        let dev = nix::sys::stat::makedev(0xfd, 1);
+        let text = "1: POSIX  ADVISORY  WRITE 11 fd:01:77 0 EOF\n\
+                    2: FLOCK  ADVISORY  WRITE 4242 fd:01:77 0 EOF\n\
+                    2: -> FLOCK  ADVISORY  WRITE 5151 fd:01:77 0 EOF\n\
+                    3: FLOCK  ADVISORY  WRITE 99 fd:01:78 0 EOF\n";
+        assert_eq!(lock_holder(text, dev, 77), Some(4242));
+        assert_eq!(lock_holder(text, dev, 78), Some(99));
+        assert_eq!(lock_holder(text, dev, 79), None);
+        assert_eq!(lock_holder(text, nix::sys::stat::makedev(8, 1), 77), None);
+        assert_eq!(lock_holder("", dev, 77), None);
+    }
+
+    #[test]
+    fn a_second_lock_on_the_same_file_names_the_holder() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("x.db");
-        let held = MonitorLock::acquire(&db).unwrap();
-        assert_eq!(held.path(), dir.path().join("x.db.lock"));
-        let err = MonitorLock::acquire(&db).unwrap_err();
-        assert_eq!(err.exit_code(), 1);
-        let message = err.to_string();
-        assert!(
-            message.contains(&format!("by process {}", std::process::id())),
-            "{message}"
-        );
-        assert!(message.contains("x.db"), "{message}");
+        std::fs::write(&db, "").unwrap();
+        let link = dir.path().join("link.db");
+        std::os::unix::fs::symlink(&db, &link).unwrap();
+        let held = DatabaseLock::acquire(&db).unwrap();
+        for path in [&db, &link] {
+            let err = DatabaseLock::acquire(path).unwrap_err();
+            let message = err.to_string();
+            assert!(
+                message.contains(&format!("by process {}", std::process::id())),
+                "{message}"
+            );
+            assert!(message.contains(&path.display().to_string()), "{message}");
+        }
         drop(held);
-        MonitorLock::acquire(&db).unwrap();
+        DatabaseLock::acquire(&link).unwrap();
     }
 }

@@ -2,13 +2,17 @@
 //! writing one cycle per transaction, resume points, retention and counts.
 
 pub mod lock;
+pub mod meta;
+pub mod retention;
 pub mod rollup;
 pub mod schema;
 pub mod writer;
 
+use crate::calendar::Calendar;
 use crate::counters::Counters;
 use crate::sampler::{Cycle, Row, TOTAL_INTERFACE};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use lock::{DatabaseLock, LockError};
 use rusqlite::{params, Connection, ErrorCode, OpenFlags};
 use std::fs;
 use std::os::unix::fs::MetadataExt;
@@ -16,8 +20,6 @@ use std::path::{Path, PathBuf};
 
 /// How long a reader waits for a lock before failing.
 pub const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
-/// Rows deleted per retention transaction, so the write lock is held briefly.
-const RETENTION_BATCH: usize = 5_000;
 /// Times a cycle's timestamp is nudged by 1 ms when it collides with a stored
 /// one (the wall clock went backwards).
 const MAX_TIMESTAMP_NUDGES: i64 = 1_000;
@@ -29,9 +31,25 @@ const INSERT_ROW: &str = "INSERT INTO network_stats (timestamp, interface,
     errin_delta, errout_delta, dropin_delta, dropout_delta)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)";
 
+const UPSERT_LAST: &str = "INSERT INTO netmon_last (interface, timestamp, ifindex, bytes_recv,
+    bytes_sent, packets_recv, packets_sent, errin, errout, dropin, dropout)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+ON CONFLICT(interface) DO UPDATE SET timestamp = excluded.timestamp, ifindex = excluded.ifindex,
+    bytes_recv = excluded.bytes_recv, bytes_sent = excluded.bytes_sent,
+    packets_recv = excluded.packets_recv, packets_sent = excluded.packets_sent,
+    errin = excluded.errin, errout = excluded.errout, dropin = excluded.dropin,
+    dropout = excluded.dropout";
+
 /// Formats a timestamp as stored: UTC, RFC 3339, milliseconds, `Z`.
 pub fn format_timestamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Parses a stored timestamp.
+pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 /// Cumulative counters are stored bit-for-bit as SQLite's signed 64-bit
@@ -47,6 +65,82 @@ fn delta_to_sql(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
+/// Why the store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database file or its directory could not be created or opened.
+    #[error("cannot create database {}: {source}", path.display())]
+    Create {
+        /// The database.
+        path: PathBuf,
+        /// What the OS said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not a database netmon may write.
+    #[error("{0}")]
+    Refused(String),
+    /// Another monitor holds the database.
+    #[error(transparent)]
+    Locked(#[from] LockError),
+    /// SQLite failed.
+    #[error("database {}: {source}", path.display())]
+    Sqlite {
+        /// The database.
+        path: PathBuf,
+        /// What SQLite said.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The wall clock went back so far that every nearby timestamp is taken.
+    #[error("cannot write to {}: timestamps around {around} are all taken", path.display())]
+    ClockCollision {
+        /// The database.
+        path: PathBuf,
+        /// The cycle's timestamp.
+        around: String,
+    },
+    /// The database records a time zone this machine does not know.
+    #[error("database {}: {reason}", path.display())]
+    Zone {
+        /// The database.
+        path: PathBuf,
+        /// Why the zone cannot be used.
+        reason: String,
+    },
+}
+
+impl StoreError {
+    /// Whether the database refused this cycle's content (a constraint, a
+    /// value too big, a clock collision): writing the same cycle again can
+    /// never work. Every other failure (disk full, locked, directory gone,
+    /// I/O) may pass, so the cycle is kept and retried.
+    pub fn rejects_cycle(&self) -> bool {
+        match self {
+            StoreError::ClockCollision { .. } => true,
+            StoreError::Sqlite {
+                source: rusqlite::Error::SqliteFailure(e, _),
+                ..
+            } => matches!(
+                e.code,
+                ErrorCode::ConstraintViolation | ErrorCode::TooBig | ErrorCode::TypeMismatch
+            ),
+            _ => false,
+        }
+    }
+}
+
+/// What a restart continues from: the last stored counters of this boot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResumePoint {
+    /// The boot (`btime`) the counters belong to.
+    pub boot_time: Option<i64>,
+    /// When the last cycle was written.
+    pub last_cycle: Option<DateTime<Utc>>,
+    /// Each interface's last stored counters.
+    pub interfaces: Vec<LastSample>,
+}
+
 /// The last stored counters of one interface, for continuing after a restart.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LastSample {
@@ -54,27 +148,52 @@ pub struct LastSample {
     pub interface: String,
     /// When it was stored.
     pub timestamp: DateTime<Utc>,
+    /// Its kernel index then, where known.
+    pub ifindex: Option<u32>,
     /// Its cumulative counters.
     pub counters: Counters,
 }
 
-/// An open, validated, writable netmon database.
+/// An open, validated, writable netmon database, locked for this process.
 pub struct Store {
     conn: Connection,
     path: PathBuf,
     identity: (u64, u64),
+    calendar: Calendar,
+    raw_counts: bool,
+    _lock: DatabaseLock,
 }
 
 impl Store {
     /// Opens the database at `path` for writing, creating it (mode 0600, new
-    /// directories 0700) or upgrading it in place. A file that is not a netmon
-    /// database is refused untouched. A write waits at most `busy_timeout`
-    /// for another process's lock before failing (and being retried later).
-    pub fn open(path: &Path, busy_timeout: std::time::Duration) -> Result<Store, String> {
-        crate::fsutil::open_private_append(path)
-            .map_err(|e| format!("cannot create database {}: {e}", path.display()))?;
-        let kind = schema::inspect(path)?;
-        let fail = |e: rusqlite::Error| format!("database {}: {e}", path.display());
+    /// directories 0700) or upgrading it in place, and takes its monitor
+    /// lock. A file that is not a netmon database is refused untouched. A
+    /// write waits at most `busy_timeout` for another process's lock before
+    /// failing (and being retried later).
+    pub fn open(path: &Path, busy_timeout: std::time::Duration) -> Result<Store, StoreError> {
+        Store::open_in(path, busy_timeout, None)
+    }
+
+    /// Like [`Store::open`], but a database that records no calendar yet
+    /// gets `calendar` (`None`: this process's time zone).
+    pub fn open_in(
+        path: &Path,
+        busy_timeout: std::time::Duration,
+        calendar: Option<&Calendar>,
+    ) -> Result<Store, StoreError> {
+        crate::fsutil::check_regular(path).map_err(|why| {
+            StoreError::Refused(format!("database_file {}: {why}; name a database file", path.display()))
+        })?;
+        crate::fsutil::open_private_append(path).map_err(|source| StoreError::Create {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let lock = DatabaseLock::acquire(path)?;
+        let kind = schema::inspect(path).map_err(StoreError::Refused)?;
+        let fail = |source: rusqlite::Error| StoreError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        };
         let mut conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -86,28 +205,62 @@ impl Store {
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(fail)?;
         if kind != schema::Kind::Netmon(schema::SCHEMA_VERSION) {
+            let system = match calendar {
+                Some(calendar) => calendar.clone(),
+                None => Calendar::system().map_err(|reason| StoreError::Zone {
+                    path: path.to_path_buf(),
+                    reason,
+                })?,
+            };
             match kind {
                 schema::Kind::Empty => {
-                    tracing::info!(database = %path.display(), "creating a new netmon database")
+                    tracing::info!(database = %path.display(), time_zone = system.name(), "creating a new netmon database")
                 }
                 schema::Kind::Netmon(from) => {
-                    tracing::info!(database = %path.display(), from, to = schema::SCHEMA_VERSION, "upgrading the database schema in place")
+                    tracing::info!(database = %path.display(), from, to = schema::SCHEMA_VERSION, "upgrading the database schema in place");
+                    tracing::warn!(
+                        "database {} did not record the time zone its days and months are cut in: \
+                         taking {} (this process's time zone)",
+                        path.display(),
+                        system.name()
+                    );
                 }
             }
-            schema::upgrade(&mut conn, &kind).map_err(fail)?;
+            schema::upgrade(&mut conn, &kind, &system).map_err(fail)?;
         }
-        let identity = file_identity(path)
-            .ok_or_else(|| format!("database {} vanished while opening", path.display()))?;
+        let calendar = read_calendar(&conn).map_err(|reason| StoreError::Zone {
+            path: path.to_path_buf(),
+            reason,
+        })?;
+        let identity = file_identity(path).ok_or_else(|| StoreError::Create {
+            path: path.to_path_buf(),
+            source: std::io::Error::from(std::io::ErrorKind::NotFound),
+        })?;
         Ok(Store {
             conn,
             path: path.to_path_buf(),
             identity,
+            calendar,
+            raw_counts: true,
+            _lock: lock,
         })
+    }
+
+    /// Whether `network_stats` gets the cumulative counters (`false`: those
+    /// columns hold 0; `netmon_last` keeps them either way, for restarts).
+    pub fn with_raw_counts(mut self, raw_counts: bool) -> Store {
+        self.raw_counts = raw_counts;
+        self
     }
 
     /// The database path.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The calendar this database's rollups are cut in.
+    pub fn calendar(&self) -> &Calendar {
+        &self.calendar
     }
 
     /// Whether the file at the path is still the one this store opened (not
@@ -116,32 +269,46 @@ impl Store {
         file_identity(&self.path) == Some(self.identity)
     }
 
-    /// Writes one cycle in one transaction (all its rows and their rollups,
-    /// or nothing). If the wall clock went backwards onto a stored timestamp,
-    /// the cycle's timestamp is nudged forward by milliseconds until unique.
-    pub fn write_cycle(&mut self, cycle: &Cycle) -> Result<(), String> {
+    fn sqlite(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Writes one cycle in one transaction (all its rows, their rollups and
+    /// resume points, or nothing). If the wall clock went back onto a stored
+    /// timestamp, the cycle's timestamp is nudged forward by milliseconds
+    /// until unique; no other failure is retried here.
+    pub fn write_cycle(&mut self, cycle: &Cycle) -> Result<(), StoreError> {
         for nudge in 0..=MAX_TIMESTAMP_NUDGES {
             let at = cycle.timestamp + Duration::milliseconds(nudge);
-            match self.try_write(at, &format_timestamp(at), &cycle.rows) {
-                Err(rusqlite::Error::SqliteFailure(e, _))
-                    if e.code == ErrorCode::ConstraintViolation =>
-                {
-                    continue
-                }
-                other => {
+            let timestamp = format_timestamp(at);
+            match self.try_write(at, &timestamp, &cycle.rows) {
+                Err(e) if is_unique_clash(&e) && self.timestamp_taken(&timestamp)? => continue,
+                Err(e) => return Err(self.sqlite(e)),
+                Ok(()) => {
                     if nudge > 0 {
                         tracing::warn!(nudged_ms = nudge, "a stored cycle already had this timestamp (clock went back); stored 1 ms later");
                     }
-                    return other
-                        .map_err(|e| format!("cannot write to {}: {e}", self.path.display()));
+                    return Ok(());
                 }
             }
         }
-        Err(format!(
-            "cannot write to {}: timestamps around {} are all taken",
-            self.path.display(),
-            format_timestamp(cycle.timestamp)
-        ))
+        Err(StoreError::ClockCollision {
+            path: self.path.clone(),
+            around: format_timestamp(cycle.timestamp),
+        })
+    }
+
+    fn timestamp_taken(&self, timestamp: &str) -> Result<bool, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM network_stats WHERE timestamp = ?1)",
+                [timestamp],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.sqlite(e))
     }
 
     fn try_write(
@@ -153,8 +320,10 @@ impl Store {
         let tx = self.conn.transaction()?;
         {
             let mut insert = tx.prepare_cached(INSERT_ROW)?;
+            let mut last = tx.prepare_cached(UPSERT_LAST)?;
             for row in rows {
-                let c = row.counters.to_array().map(counter_to_sql);
+                let counters = row.counters.to_array().map(counter_to_sql);
+                let c = if self.raw_counts { counters } else { [0; 8] };
                 let d = row.deltas.map(|d| d.to_array().map(delta_to_sql));
                 let delta = |i: usize| d.map(|d| d[i]);
                 insert.execute(params![
@@ -180,111 +349,135 @@ impl Store {
                     delta(6),
                     delta(7),
                 ])?;
-                rollup::add(&tx, at, timestamp, row)?;
+                rollup::add(&tx, &self.calendar, at, timestamp, row)?;
+                if row.interface != TOTAL_INTERFACE {
+                    let c = counters;
+                    last.execute(params![
+                        row.interface,
+                        timestamp,
+                        row.ifindex,
+                        c[0],
+                        c[1],
+                        c[2],
+                        c[3],
+                        c[4],
+                        c[5],
+                        c[6],
+                        c[7]
+                    ])?;
+                }
             }
+            meta::set(&tx, meta::LAST_CYCLE, timestamp)?;
         }
         tx.commit()
     }
 
-    /// The newest stored counters of every interface (not `_total`).
-    pub fn last_samples(&self) -> rusqlite::Result<Vec<LastSample>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT s.interface, s.timestamp, s.bytes_recv, s.bytes_sent, s.packets_recv,
-                    s.packets_sent, s.errin, s.errout, s.dropin, s.dropout
-             FROM network_stats s
-             JOIN (SELECT interface, MAX(timestamp) AS ts FROM network_stats
-                   WHERE interface != ?1 GROUP BY interface) newest
-               ON s.interface = newest.interface AND s.timestamp = newest.ts",
-        )?;
-        let rows = stmt.query_map([TOTAL_INTERFACE], |r| {
-            let text: String = r.get(1)?;
-            let counters: [i64; 8] = std::array::from_fn(|i| r.get(i + 2).unwrap_or(0));
-            Ok((r.get::<_, String>(0)?, text, counters))
-        })?;
-        let mut samples = Vec::new();
+    /// What a restart continues from: the recorded boot, the last written
+    /// cycle and each interface's last counters (`netmon_last`, one row per
+    /// interface: O(interfaces), whatever the history's size).
+    pub fn resume_point(&self) -> Result<ResumePoint, StoreError> {
+        let fail = |e| self.sqlite(e);
+        let boot_time = meta::get(&self.conn, meta::BOOT_TIME)
+            .map_err(fail)?
+            .and_then(|v| v.parse().ok());
+        let last_cycle = meta::get(&self.conn, meta::LAST_CYCLE)
+            .map_err(fail)?
+            .and_then(|v| parse_timestamp(&v));
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT interface, timestamp, ifindex, bytes_recv, bytes_sent, packets_recv,
+                        packets_sent, errin, errout, dropin, dropout FROM netmon_last",
+            )
+            .map_err(fail)?;
+        let rows = stmt
+            .query_map([], |r| {
+                let counters: [i64; 8] = std::array::from_fn(|i| r.get(i + 3).unwrap_or(0));
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<i64>>(2)?,
+                    counters,
+                ))
+            })
+            .map_err(fail)?;
+        let mut interfaces = Vec::new();
         for row in rows {
-            let (interface, text, counters) = row?;
-            if let Ok(timestamp) = DateTime::parse_from_rfc3339(&text) {
-                samples.push(LastSample {
+            let (interface, text, ifindex, counters) = row.map_err(fail)?;
+            if let Some(timestamp) = parse_timestamp(&text) {
+                interfaces.push(LastSample {
                     interface,
-                    timestamp: timestamp.with_timezone(&Utc),
+                    timestamp,
+                    ifindex: ifindex.and_then(|i| u32::try_from(i).ok()),
                     counters: Counters::from_array(counters.map(|v| v as u64)),
                 });
             }
         }
-        Ok(samples)
+        Ok(ResumePoint {
+            boot_time,
+            last_cycle,
+            interfaces,
+        })
     }
 
-    /// Reads a value from the `netmon_meta` table.
-    pub fn meta(&self, key: &str) -> rusqlite::Result<Option<String>> {
-        use rusqlite::OptionalExtension;
+    /// Records the boot the counters written from now on belong to. Resume
+    /// rows of another boot are useless and go.
+    pub fn record_boot(&self, boot_time: Option<i64>, same_boot: bool) -> Result<(), StoreError> {
+        let fail = |e| self.sqlite(e);
+        if !same_boot {
+            self.conn
+                .execute("DELETE FROM netmon_last", [])
+                .map_err(fail)?;
+        }
+        match boot_time {
+            Some(boot) => meta::set(&self.conn, meta::BOOT_TIME, &boot.to_string()),
+            None => meta::remove(&self.conn, meta::BOOT_TIME),
+        }
+        .map_err(fail)
+    }
+
+    /// Runs one retention statement (parameters: cutoff, batch size);
+    /// returns the rows deleted.
+    fn execute(&self, sql: &str, cutoff: &str, batch: usize) -> Result<usize, StoreError> {
         self.conn
-            .query_row("SELECT value FROM netmon_meta WHERE key = ?1", [key], |r| {
-                r.get(0)
-            })
-            .optional()
+            .prepare_cached(sql)
+            .and_then(|mut stmt| stmt.execute(params![cutoff, batch]))
+            .map_err(|e| self.sqlite(e))
     }
+}
 
-    /// Writes (or with `None` removes) a value in the `netmon_meta` table.
-    pub fn set_meta(&self, key: &str, value: Option<&str>) -> rusqlite::Result<()> {
-        match value {
-            Some(value) => self.conn.execute(
-                "INSERT INTO netmon_meta (key, value) VALUES (?1, ?2)
-                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                [key, value],
-            )?,
-            None => self
-                .conn
-                .execute("DELETE FROM netmon_meta WHERE key = ?1", [key])?,
-        };
-        Ok(())
+impl Drop for Store {
+    /// Leaves the database in rollback-journal mode when the monitor stops
+    /// (checkpointing the WAL into it), so that readers of a stopped
+    /// monitor's database need no `-wal`/`-shm` file. If another connection
+    /// has it open, it simply stays in WAL mode.
+    fn drop(&mut self) {
+        let _ = self.conn.busy_timeout(std::time::Duration::ZERO);
+        let _ = self
+            .conn
+            .pragma_update_and_check(None, "journal_mode", "DELETE", |r| r.get::<_, String>(0));
     }
+}
 
-    /// Deletes raw samples older than `raw_days` and rollups older than
-    /// `rollup_days` (0 = keep), in small transactions; returns the numbers
-    /// of raw rows and rollup rows deleted.
-    pub fn apply_retention(
-        &self,
-        now: DateTime<Utc>,
-        raw_days: u32,
-        rollup_days: u32,
-    ) -> rusqlite::Result<(usize, usize)> {
-        let cutoff = |days: u32| format_timestamp(now - Duration::days(i64::from(days)));
-        let mut deleted = (0, 0);
-        if raw_days > 0 {
-            deleted.0 = self.delete_in_batches(
-                "DELETE FROM network_stats WHERE id IN
-                 (SELECT id FROM network_stats WHERE timestamp < ?1 LIMIT ?2)",
-                &cutoff(raw_days),
-            )?;
-        }
-        if rollup_days > 0 {
-            let cutoff = now - Duration::days(i64::from(rollup_days));
-            for level in rollup::LEVELS {
-                // A bin goes only once it ended before the cutoff.
-                let key = rollup::period_key(level.floor(cutoff));
-                deleted.1 += self.delete_in_batches(
-                    &format!(
-                        "DELETE FROM {0} WHERE (period_start, interface) IN
-                         (SELECT period_start, interface FROM {0} WHERE period_start < ?1 LIMIT ?2)",
-                        level.table()
-                    ),
-                    &key,
-                )?;
-            }
-        }
-        Ok(deleted)
-    }
+/// Whether `e` is a UNIQUE constraint failure (a row with the same
+/// timestamp and interface exists).
+fn is_unique_clash(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _)
+        if f.code == ErrorCode::ConstraintViolation
+            && f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
+}
 
-    fn delete_in_batches(&self, sql: &str, cutoff: &str) -> rusqlite::Result<usize> {
-        let mut total = 0;
-        loop {
-            let deleted = self.conn.execute(sql, params![cutoff, RETENTION_BATCH])?;
-            total += deleted;
-            if deleted < RETENTION_BATCH {
-                return Ok(total);
-            }
-        }
+/// The calendar recorded in the database (UTC hours and days for a database
+/// that records none).
+pub fn read_calendar(conn: &Connection) -> Result<Calendar, String> {
+    let zone = meta::get(conn, meta::ZONE).map_err(|e| e.to_string())?;
+    let phase = meta::get(conn, meta::HOUR_PHASE)
+        .map_err(|e| e.to_string())?
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    match zone {
+        Some(spec) => Calendar::from_spec(&spec, phase),
+        None => Ok(Calendar::utc()),
     }
 }
 

@@ -1,23 +1,25 @@
 //! Rollups: per interface, the sums of the deltas, the seconds they cover and
-//! the peak rates, per UTC hour (`network_stats_hourly`), per local day
-//! (`network_stats_daily`) and per local month (`network_stats_monthly`).
-//! They are updated in the same transaction as each cycle, so a summary over
-//! any range reads a handful of rows per month, day and hour at its edges,
-//! whatever the number of raw samples, and raw-sample retention never erases
-//! long-term totals.
+//! the peak rates, per hour (`network_stats_hourly`), day
+//! (`network_stats_daily`) and month (`network_stats_monthly`) of the
+//! database's [`Calendar`]. They are updated in the same transaction as each
+//! cycle, so a summary over any range reads a handful of rows per month, day
+//! and hour at its edges, whatever the number of raw samples, and raw-sample
+//! retention never erases long-term totals.
 
+use crate::calendar::Calendar;
 use crate::sampler::Row;
-use chrono::{DateTime, Datelike, Duration, DurationRound, Local, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 use rusqlite::{params, Connection};
 
 /// A rollup granularity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
-    /// UTC clock hours.
+    /// Hours (starting at the calendar's hour phase: on the hour in UTC for
+    /// whole-hour zones).
     Hour,
-    /// Local calendar days (midnight to midnight in the process's time zone).
+    /// Calendar days of the database's zone.
     Day,
-    /// Local calendar months.
+    /// Calendar months of the database's zone.
     Month,
 }
 
@@ -35,37 +37,33 @@ impl Level {
     }
 
     /// Start (as a UTC instant) of the bin containing `t`.
-    pub fn floor(self, t: DateTime<Utc>) -> DateTime<Utc> {
+    pub fn floor(self, calendar: &Calendar, t: DateTime<Utc>) -> DateTime<Utc> {
         match self {
-            Level::Hour => t.duration_trunc(Duration::hours(1)).unwrap_or(t),
-            Level::Day => local_midnight(t.with_timezone(&Local).date_naive()),
+            Level::Hour => calendar.hour_floor(t),
+            Level::Day => calendar.start_of_day(calendar.date(t)),
             Level::Month => {
-                let date = t.with_timezone(&Local).date_naive();
-                local_midnight(date.with_day(1).unwrap_or(date))
+                let date = calendar.date(t);
+                calendar.start_of_day(date.with_day(1).unwrap_or(date))
             }
         }
     }
 
     /// Start of the bin after the one starting at `start`.
-    pub fn next(self, start: DateTime<Utc>) -> DateTime<Utc> {
-        match self {
-            Level::Hour => start + Duration::hours(1),
-            Level::Day | Level::Month => {
-                let date = start.with_timezone(&Local).date_naive();
-                let next = match self {
-                    Level::Day => date.succ_opt(),
-                    _ => date
-                        .with_day(1)
-                        .and_then(|d| d.checked_add_months(chrono::Months::new(1))),
-                };
-                next.map_or(start + Duration::days(1), local_midnight)
-            }
-        }
+    pub fn next(self, calendar: &Calendar, start: DateTime<Utc>) -> DateTime<Utc> {
+        let date = calendar.date(start);
+        let next = match self {
+            Level::Hour => return start + Duration::hours(1),
+            Level::Day => date.succ_opt(),
+            Level::Month => date
+                .with_day(1)
+                .and_then(|d| d.checked_add_months(chrono::Months::new(1))),
+        };
+        next.map_or(start + Duration::days(1), |d| calendar.start_of_day(d))
     }
 
     /// Start of the bin `n` bins before the one starting at `start`.
-    pub fn back(self, start: DateTime<Utc>, n: u32) -> DateTime<Utc> {
-        let date = start.with_timezone(&Local).date_naive();
+    pub fn back(self, calendar: &Calendar, start: DateTime<Utc>, n: u32) -> DateTime<Utc> {
+        let date = calendar.date(start);
         let earlier = match self {
             Level::Hour => return start - Duration::hours(i64::from(n)),
             Level::Day => date.checked_sub_days(chrono::Days::new(u64::from(n))),
@@ -73,31 +71,18 @@ impl Level {
                 .with_day(1)
                 .and_then(|d| d.checked_sub_months(chrono::Months::new(n))),
         };
-        earlier.map_or(start, local_midnight)
+        earlier.map_or(start, |d| calendar.start_of_day(d))
     }
 
     /// First bin start at or after `t`.
-    pub fn ceil(self, t: DateTime<Utc>) -> DateTime<Utc> {
-        let floor = self.floor(t);
+    pub fn ceil(self, calendar: &Calendar, t: DateTime<Utc>) -> DateTime<Utc> {
+        let floor = self.floor(calendar, t);
         if floor == t {
             t
         } else {
-            self.next(floor)
+            self.next(calendar, floor)
         }
     }
-}
-
-/// The first instant of a local date (DST-safe: a skipped midnight starts
-/// at the first valid local time after it).
-pub fn local_midnight(date: NaiveDate) -> DateTime<Utc> {
-    let naive = date.and_hms_opt(0, 0, 0).unwrap_or_default();
-    (0..4)
-        .find_map(|hour| {
-            Local
-                .from_local_datetime(&(naive + Duration::hours(hour)))
-                .earliest()
-        })
-        .map_or_else(|| Utc.from_utc_datetime(&naive), |t| t.with_timezone(&Utc))
 }
 
 /// Formats a bin start as stored in `period_start`.
@@ -167,9 +152,10 @@ ON CONFLICT(period_start, interface) DO UPDATE SET
 }
 
 /// Folds `row`, stored at `at` (whose stored text is `timestamp`), into its
-/// hour, day and month.
+/// hour, day and month of `calendar`.
 pub fn add(
     conn: &Connection,
+    calendar: &Calendar,
     at: DateTime<Utc>,
     timestamp: &str,
     row: &Row,
@@ -183,7 +169,7 @@ pub fn add(
     let d = deltas.to_array().map(super::delta_to_sql);
     for (level, sql) in LEVELS.into_iter().zip(UPSERTS.iter()) {
         conn.prepare_cached(sql)?.execute(params![
-            period_key(level.floor(at)),
+            period_key(level.floor(calendar, at)),
             row.interface,
             timestamp,
             covered,
@@ -203,7 +189,7 @@ pub fn add(
 }
 
 /// Recomputes every rollup from the raw rows (when upgrading a database).
-pub fn rebuild(conn: &Connection) -> rusqlite::Result<()> {
+pub fn rebuild(conn: &Connection, calendar: &Calendar) -> rusqlite::Result<()> {
     for level in LEVELS {
         conn.execute_batch(&format!("DELETE FROM {}", level.table()))?;
     }
@@ -222,6 +208,7 @@ pub fn rebuild(conn: &Connection) -> rusqlite::Result<()> {
         let deltas: [Option<i64>; 8] = std::array::from_fn(|i| r.get(i + 5).ok().flatten());
         let row = Row {
             interface: r.get(1)?,
+            ifindex: None,
             counters: Default::default(),
             deltas: deltas[0].map(|_| {
                 crate::counters::Counters::from_array(deltas.map(|d| d.unwrap_or(0).max(0) as u64))
@@ -229,8 +216,9 @@ pub fn rebuild(conn: &Connection) -> rusqlite::Result<()> {
             interval_s: r.get(2)?,
             bytes_recv_rate: r.get(3)?,
             bytes_sent_rate: r.get(4)?,
+            step: None,
         };
-        add(conn, at.with_timezone(&Utc), &timestamp, &row)?;
+        add(conn, calendar, at.with_timezone(&Utc), &timestamp, &row)?;
     }
     Ok(())
 }
@@ -238,55 +226,50 @@ pub fn rebuild(conn: &Connection) -> rusqlite::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::{NaiveDate, TimeZone};
 
-    #[test]
-    fn bins_in_utc_for_hours() {
-        let t = Utc.with_ymd_and_hms(2026, 3, 29, 1, 30, 0).unwrap();
-        assert_eq!(period_key(Level::Hour.floor(t)), "2026-03-29T01:00:00Z");
-        assert_eq!(period_key(Level::Hour.ceil(t)), "2026-03-29T02:00:00Z");
-        let aligned = Utc.with_ymd_and_hms(2026, 3, 29, 1, 0, 0).unwrap();
-        assert_eq!(Level::Hour.ceil(aligned), aligned);
+    fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
     }
 
     #[test]
-    fn days_and_months_follow_the_local_calendar() {
-        // Whatever TZ the tests run in, a day bin is [local midnight, next local midnight).
-        let t = Utc.with_ymd_and_hms(2026, 11, 15, 12, 0, 0).unwrap();
-        let day = Level::Day.floor(t);
-        assert_eq!(
-            day.with_timezone(&Local).format("%H:%M").to_string(),
-            "00:00"
-        );
-        assert!(day <= t && t < Level::Day.next(day));
-        let month = Level::Month.floor(t);
-        assert_eq!(
-            month.with_timezone(&Local).format("%d %H:%M").to_string(),
-            "01 00:00"
-        );
-        assert_eq!(
-            Level::Month
-                .back(month, 11)
-                .with_timezone(&Local)
-                .format("%Y-%m-%d %H:%M")
-                .to_string(),
-            "2025-12-01 00:00"
-        );
-        assert_eq!(
-            Level::Day
-                .back(day, 29)
-                .with_timezone(&Local)
-                .format("%Y-%m-%d %H:%M")
-                .to_string(),
-            "2026-10-17 00:00"
-        );
-        assert_eq!(Level::Hour.back(t, 23), t - Duration::hours(23));
-        assert_eq!(
-            Level::Month
-                .next(month)
-                .with_timezone(&Local)
-                .format("%m-%d")
-                .to_string(),
-            "12-01"
-        );
+    fn hour_bins_follow_the_calendar_phase() {
+        let utc_calendar = Calendar::utc();
+        let t = utc(2026, 3, 29, 1, 30);
+        assert_eq!(period_key(Level::Hour.floor(&utc_calendar, t)), "2026-03-29T01:00:00Z");
+        assert_eq!(period_key(Level::Hour.ceil(&utc_calendar, t)), "2026-03-29T02:00:00Z");
+        let aligned = utc(2026, 3, 29, 1, 0);
+        assert_eq!(Level::Hour.ceil(&utc_calendar, aligned), aligned);
+        assert_eq!(Level::Hour.next(&utc_calendar, aligned), utc(2026, 3, 29, 2, 0));
+        assert_eq!(Level::Hour.back(&utc_calendar, aligned, 23), utc(2026, 3, 28, 2, 0));
+        let india = Calendar::from_spec("+05:30", 1800).unwrap();
+        assert_eq!(Level::Hour.floor(&india, t), t);
+        assert_eq!(Level::Hour.floor(&india, utc(2026, 3, 29, 1, 10)), utc(2026, 3, 29, 0, 30));
+    }
+
+    #[test]
+    fn days_and_months_follow_the_recorded_zone() {
+        let india = Calendar::from_spec("+05:30", 1800).unwrap();
+        // 20:00 UTC on the 15th is 01:30 on the 16th in India.
+        let t = utc(2026, 11, 15, 20, 0);
+        let day = Level::Day.floor(&india, t);
+        assert_eq!(day, utc(2026, 11, 15, 18, 30));
+        assert_eq!(Level::Day.next(&india, day), utc(2026, 11, 16, 18, 30));
+        assert_eq!(Level::Day.back(&india, day, 29), utc(2026, 10, 17, 18, 30));
+        assert_eq!(Level::Day.ceil(&india, t), utc(2026, 11, 16, 18, 30));
+        assert_eq!(Level::Day.ceil(&india, day), day);
+        let month = Level::Month.floor(&india, t);
+        assert_eq!(month, utc(2026, 10, 31, 18, 30));
+        assert_eq!(Level::Month.next(&india, month), utc(2026, 11, 30, 18, 30));
+        assert_eq!(Level::Month.back(&india, month, 11), utc(2025, 11, 30, 18, 30));
+        // A day is a whole number of hour bins there.
+        assert_eq!(Level::Hour.floor(&india, day), day);
+    }
+
+    #[test]
+    fn a_dst_day_is_25_hours_long() {
+        let new_york = Calendar::from_spec("EST5EDT,M3.2.0,M11.1.0", 0).unwrap();
+        let day = new_york.start_of_day(NaiveDate::from_ymd_opt(2026, 11, 1).unwrap());
+        assert_eq!(Level::Day.next(&new_york, day) - day, Duration::hours(25));
     }
 }

@@ -1,13 +1,23 @@
 //! The database schema, its version, and recognising and upgrading existing
-//! files (SPEC §5). A file that is not a netmon database is never touched.
+//! files. A file that is not a netmon database is never touched.
+//!
+//! Versions: 0 is the original tool's seed `network_stats` table; 1 added
+//! deltas, rollups and bookkeeping; 2 adds `netmon_last` (each interface's
+//! last counters, so a restart resumes in O(interfaces)) and records the
+//! calendar the rollups are cut in.
 
-use rusqlite::{Connection, OpenFlags};
-use std::path::Path;
+use super::meta;
+use crate::calendar::Calendar;
+use crate::counters::{Continuity, Counters};
+use crate::sampler::TOTAL_INTERFACE;
+use rusqlite::{params, Connection, OpenFlags, Transaction};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 /// `PRAGMA application_id` of netmon databases ("NTMN").
 pub const APPLICATION_ID: i64 = 0x4e54_4d4e;
 /// `PRAGMA user_version` this build writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// The seed columns of `network_stats`, as the original tool created them.
 const SEED_COLUMNS: [&str; 12] = [
@@ -70,29 +80,99 @@ CREATE TRIGGER IF NOT EXISTS network_stats_count_delete AFTER DELETE ON network_
     BEGIN UPDATE netmon_row_count SET rows = rows - 1; END;
 ";
 
-/// Opens `path` read-only, never creating or changing anything. A WAL
-/// database on a read-only file system cannot get its `-shm` file; it is then
-/// opened as immutable (nothing can be writing it there anyway).
-pub fn open_read_only(path: &Path) -> rusqlite::Result<Connection> {
+/// Schema 2: the last counters of every interface, written with each cycle.
+const SCHEMA_2_OBJECTS: &str = "
+CREATE TABLE IF NOT EXISTS netmon_last (
+    interface TEXT PRIMARY KEY,
+    timestamp TEXT NOT NULL,
+    ifindex INTEGER,
+    bytes_recv INTEGER NOT NULL,
+    bytes_sent INTEGER NOT NULL,
+    packets_recv INTEGER NOT NULL,
+    packets_sent INTEGER NOT NULL,
+    errin INTEGER NOT NULL,
+    errout INTEGER NOT NULL,
+    dropin INTEGER NOT NULL,
+    dropout INTEGER NOT NULL
+) WITHOUT ROWID;
+";
+
+/// Opens `path` read-only, never creating or changing anything, from any
+/// user and in any directory:
+///
+/// - a database whose WAL file exists is opened normally (a monitor may be
+///   writing it); if its `-shm` cannot be created there (a read-only
+///   directory), it is opened as immutable: no process can be writing it;
+/// - a database in rollback-journal mode (how netmon leaves it when it stops)
+///   is opened normally: that needs no extra file;
+/// - a WAL-mode database without a WAL file (a copy, or one left by a crash)
+///   holds all its data in the main file and is opened as immutable, so no
+///   `-wal`/`-shm` file is created beside it. [`ReadOnly::still_valid`]
+///   tells whether a monitor started meanwhile (then read again).
+pub fn open_read_only(path: &Path) -> rusqlite::Result<ReadOnly> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let wal = sibling(path, "-wal");
+    if !wal.exists() && is_wal_mode(path) {
+        return Ok(ReadOnly {
+            conn: open_immutable(path, flags)?,
+            wal: Some(wal),
+        });
+    }
     let conn = Connection::open_with_flags(path, flags)?;
-    match conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| {
-        r.get::<_, i64>(0)
-    }) {
-        Ok(_) => Ok(conn),
+    match conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
+        Ok(_) => Ok(ReadOnly { conn, wal: None }),
         Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::CannotOpen => {
-            let mut uri = String::from("file:");
-            for c in path.to_string_lossy().chars() {
-                match c {
-                    '?' | '#' | '%' => uri.push_str(&format!("%{:02X}", c as u32)),
-                    _ => uri.push(c),
-                }
-            }
-            uri.push_str("?immutable=1");
-            Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
+            Ok(ReadOnly {
+                conn: open_immutable(path, flags)?,
+                wal: None,
+            })
         }
         Err(e) => Err(e),
     }
+}
+
+/// A read-only connection from [`open_read_only`].
+pub struct ReadOnly {
+    /// The connection.
+    pub conn: Connection,
+    /// The WAL file that did not exist when the database was opened as
+    /// immutable.
+    wal: Option<PathBuf>,
+}
+
+impl ReadOnly {
+    /// Whether what was read is valid: false when the database was read as
+    /// immutable and a monitor has since started writing it.
+    pub fn still_valid(&self) -> bool {
+        self.wal.as_ref().is_none_or(|wal| !wal.exists())
+    }
+}
+
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// Whether the database header says WAL mode (file format versions 2).
+fn is_wal_mode(path: &Path) -> bool {
+    use std::io::Read;
+    let mut header = [0u8; 20];
+    std::fs::File::open(path)
+        .and_then(|mut file| file.read_exact(&mut header))
+        .is_ok_and(|()| header.starts_with(b"SQLite format 3\0") && header[18] == 2)
+}
+
+fn open_immutable(path: &Path, flags: OpenFlags) -> rusqlite::Result<Connection> {
+    let mut uri = String::from("file:");
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '?' | '#' | '%' => uri.push_str(&format!("%{:02X}", c as u32)),
+            _ => uri.push(c),
+        }
+    }
+    uri.push_str("?immutable=1");
+    Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
 }
 
 /// What an existing file turned out to be.
@@ -113,8 +193,9 @@ pub fn inspect(path: &Path) -> Result<Kind, String> {
             path.display()
         )
     };
-    let conn = open_read_only(path)
-        .map_err(|e| refuse(format!("is not a readable SQLite database ({e})")))?;
+    let unreadable = |e: rusqlite::Error| refuse(format!("is not a readable SQLite database ({e})"));
+    let opened = open_read_only(path).map_err(unreadable)?;
+    let conn = &opened.conn;
     let probe = || -> rusqlite::Result<(i64, i64, Vec<String>)> {
         let app_id = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
         let version = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
@@ -126,9 +207,8 @@ pub fn inspect(path: &Path) -> Result<Kind, String> {
             .collect::<rusqlite::Result<Vec<String>>>()?;
         Ok((app_id, version, tables))
     };
-    let (app_id, version, tables) =
-        probe().map_err(|e| refuse(format!("is not a readable SQLite database ({e})")))?;
-    classify(&conn, app_id, version, &tables).map_err(refuse)
+    let (app_id, version, tables) = probe().map_err(unreadable)?;
+    classify(conn, app_id, version, &tables).map_err(refuse)
 }
 
 fn classify(
@@ -180,15 +260,26 @@ fn table_columns(conn: &Connection, table: &str) -> rusqlite::Result<Vec<String>
 }
 
 /// Brings a database of kind `kind` to [`SCHEMA_VERSION`] in one transaction,
-/// keeping every row.
-pub fn upgrade(conn: &mut Connection, kind: &Kind) -> rusqlite::Result<()> {
+/// keeping every row. A database that does not record its calendar yet gets
+/// `calendar` (this process's time zone); hour bins of a schema-1 database
+/// stay on the UTC hour, as they were cut.
+pub fn upgrade(conn: &mut Connection, kind: &Kind, calendar: &Calendar) -> rusqlite::Result<()> {
     let tx = conn.transaction()?;
     match kind {
         Kind::Empty => {
             tx.execute_batch(SEED_TABLE)?;
-            add_schema_1(&tx, false)?;
+            add_schema_1(&tx)?;
+            add_schema_2(&tx, calendar)?;
         }
-        Kind::Netmon(0) => add_schema_1(&tx, true)?,
+        Kind::Netmon(0) => {
+            add_schema_1(&tx)?;
+            backfill_deltas(&tx)?;
+            add_schema_2(&tx, calendar)?;
+            super::rollup::rebuild(&tx, calendar)?;
+        }
+        Kind::Netmon(1) => {
+            add_schema_2(&tx, &calendar.clone().with_hour_phase(0))?;
+        }
         Kind::Netmon(_) => {}
     }
     tx.pragma_update(None, "application_id", APPLICATION_ID)?;
@@ -196,10 +287,8 @@ pub fn upgrade(conn: &mut Connection, kind: &Kind) -> rusqlite::Result<()> {
     tx.commit()
 }
 
-/// Adds schema 1's columns and tables; for a seed-era database also derives
-/// the deltas from successive counters (same reset and wrap rules as the
-/// sampler) and fills the hourly rollups.
-fn add_schema_1(conn: &Connection, backfill: bool) -> rusqlite::Result<()> {
+/// Adds schema 1's columns and tables.
+fn add_schema_1(conn: &Connection) -> rusqlite::Result<()> {
     let existing = table_columns(conn, "network_stats")?;
     for (name, kind) in ADDED_COLUMNS {
         if !existing.iter().any(|c| c == name) {
@@ -212,51 +301,111 @@ fn add_schema_1(conn: &Connection, backfill: bool) -> rusqlite::Result<()> {
     for level in super::rollup::LEVELS {
         conn.execute_batch(&super::rollup::create_table(level))?;
     }
-    if backfill {
-        conn.execute_batch(BACKFILL_DELTAS)?;
-        super::rollup::rebuild(conn)?;
+    Ok(())
+}
+
+/// Adds `netmon_last` (filled from each interface's last written row) and
+/// records the calendar.
+fn add_schema_2(conn: &Connection, calendar: &Calendar) -> rusqlite::Result<()> {
+    conn.execute_batch(SCHEMA_2_OBJECTS)?;
+    conn.execute(
+        "INSERT OR REPLACE INTO netmon_last (interface, timestamp, ifindex, bytes_recv, bytes_sent,
+             packets_recv, packets_sent, errin, errout, dropin, dropout)
+         SELECT s.interface, s.timestamp, NULL, s.bytes_recv, s.bytes_sent, s.packets_recv,
+                s.packets_sent, s.errin, s.errout, s.dropin, s.dropout
+         FROM network_stats s
+         JOIN (SELECT MAX(id) AS id FROM network_stats WHERE interface != ?1 GROUP BY interface) last
+           ON s.id = last.id",
+        [TOTAL_INTERFACE],
+    )?;
+    let last_cycle: Option<String> = conn.query_row(
+        "SELECT timestamp FROM network_stats WHERE id = (SELECT MAX(id) FROM network_stats)",
+        [],
+        |r| r.get(0),
+    ).or_else(|e| match e {
+        rusqlite::Error::QueryReturnedNoRows => Ok(None),
+        e => Err(e),
+    })?;
+    if let Some(last_cycle) = last_cycle {
+        meta::set(conn, meta::LAST_CYCLE, &last_cycle)?;
+    }
+    if meta::get(conn, meta::ZONE)?.is_none() {
+        meta::set(conn, meta::ZONE, calendar.spec())?;
+        meta::set(conn, meta::HOUR_PHASE, &calendar.hour_phase().to_string())?;
     }
     Ok(())
 }
 
 /// Derives `interval_s` and the `*_delta` columns of seed-era rows from the
-/// previous row of the same interface.
-const BACKFILL_DELTAS: &str = "
-CREATE TEMP TABLE backfill AS
-SELECT id,
-       (julianday(timestamp) - julianday(LAG(timestamp) OVER w)) * 86400.0 AS interval_s,
-       LAG(bytes_sent) OVER w AS p0, bytes_sent AS n0,
-       LAG(bytes_recv) OVER w AS p1, bytes_recv AS n1,
-       LAG(packets_sent) OVER w AS p2, packets_sent AS n2,
-       LAG(packets_recv) OVER w AS p3, packets_recv AS n3,
-       LAG(errin) OVER w AS p4, errin AS n4,
-       LAG(errout) OVER w AS p5, errout AS n5,
-       LAG(dropin) OVER w AS p6, dropin AS n6,
-       LAG(dropout) OVER w AS p7, dropout AS n7
-FROM network_stats
-WHERE interface != '_total'
-WINDOW w AS (PARTITION BY interface ORDER BY timestamp);
-UPDATE network_stats SET
-    interval_s = b.interval_s,
-    bytes_sent_delta = CASE WHEN b.p0 IS NULL THEN NULL WHEN b.n0 >= b.p0 THEN b.n0 - b.p0 WHEN b.p0 < 4294967296 AND b.p0 - b.n0 > 2147483648 THEN b.n0 + 4294967296 - b.p0 ELSE b.n0 END,
-    bytes_recv_delta = CASE WHEN b.p1 IS NULL THEN NULL WHEN b.n1 >= b.p1 THEN b.n1 - b.p1 WHEN b.p1 < 4294967296 AND b.p1 - b.n1 > 2147483648 THEN b.n1 + 4294967296 - b.p1 ELSE b.n1 END,
-    packets_sent_delta = CASE WHEN b.p2 IS NULL THEN NULL WHEN b.n2 >= b.p2 THEN b.n2 - b.p2 WHEN b.p2 < 4294967296 AND b.p2 - b.n2 > 2147483648 THEN b.n2 + 4294967296 - b.p2 ELSE b.n2 END,
-    packets_recv_delta = CASE WHEN b.p3 IS NULL THEN NULL WHEN b.n3 >= b.p3 THEN b.n3 - b.p3 WHEN b.p3 < 4294967296 AND b.p3 - b.n3 > 2147483648 THEN b.n3 + 4294967296 - b.p3 ELSE b.n3 END,
-    errin_delta = CASE WHEN b.p4 IS NULL THEN NULL WHEN b.n4 >= b.p4 THEN b.n4 - b.p4 ELSE b.n4 END,
-    errout_delta = CASE WHEN b.p5 IS NULL THEN NULL WHEN b.n5 >= b.p5 THEN b.n5 - b.p5 ELSE b.n5 END,
-    dropin_delta = CASE WHEN b.p6 IS NULL THEN NULL WHEN b.n6 >= b.p6 THEN b.n6 - b.p6 ELSE b.n6 END,
-    dropout_delta = CASE WHEN b.p7 IS NULL THEN NULL WHEN b.n7 >= b.p7 THEN b.n7 - b.p7 ELSE b.n7 END
-FROM backfill b WHERE network_stats.id = b.id;
-UPDATE network_stats SET
-    interval_s = t.interval_s,
-    bytes_sent_delta = t.d0, bytes_recv_delta = t.d1, packets_sent_delta = t.d2, packets_recv_delta = t.d3,
-    errin_delta = t.d4, errout_delta = t.d5, dropin_delta = t.d6, dropout_delta = t.d7
-FROM (SELECT timestamp, MAX(interval_s) AS interval_s,
-             SUM(bytes_sent_delta) AS d0, SUM(bytes_recv_delta) AS d1,
-             SUM(packets_sent_delta) AS d2, SUM(packets_recv_delta) AS d3,
-             SUM(errin_delta) AS d4, SUM(errout_delta) AS d5,
-             SUM(dropin_delta) AS d6, SUM(dropout_delta) AS d7
-      FROM network_stats WHERE interface != '_total' GROUP BY timestamp) t
-WHERE network_stats.interface = '_total' AND network_stats.timestamp = t.timestamp;
-DROP TABLE backfill;
-";
+/// previous row of the same interface, with the sampler's own rule
+/// ([`Counters::delta_since`]): readings from consecutive cycles may wrap;
+/// readings with cycles in between (the interface was not read, or the tool
+/// was stopped) are a gap. `_total` rows get the sum of their cycle's deltas
+/// over the time since the previous cycle.
+fn backfill_deltas(tx: &Transaction) -> rusqlite::Result<()> {
+    let cycles: Vec<String> = tx
+        .prepare("SELECT DISTINCT timestamp FROM network_stats ORDER BY timestamp")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let cycle_of: HashMap<&str, usize> = cycles.iter().enumerate().map(|(i, t)| (t.as_str(), i)).collect();
+    let seconds = |a: &str, b: &str| -> Option<f64> {
+        let parse = |t: &str| chrono::DateTime::parse_from_rfc3339(t).ok();
+        Some((parse(b)? - parse(a)?).num_milliseconds() as f64 / 1000.0)
+    };
+    let mut totals: HashMap<usize, Counters> = HashMap::new();
+    {
+        let mut select = tx.prepare(
+            "SELECT id, timestamp, interface, bytes_recv, bytes_sent, packets_recv, packets_sent,
+                    errin, errout, dropin, dropout
+             FROM network_stats WHERE interface != ?1 ORDER BY interface, timestamp",
+        )?;
+        let mut update = tx.prepare(UPDATE_DELTAS)?;
+        let mut rows = select.query([TOTAL_INTERFACE])?;
+        let mut previous: Option<(String, String, usize, Counters)> = None;
+        while let Some(r) = rows.next()? {
+            let (id, timestamp, interface): (i64, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            let counters = Counters::from_array(std::array::from_fn(|i| {
+                r.get::<_, i64>(i + 3).map_or(0, |v| v as u64)
+            }));
+            let cycle = cycle_of.get(timestamp.as_str()).copied().unwrap_or(0);
+            let (deltas, interval) = match &previous {
+                Some((name, at, previous_cycle, old)) if *name == interface => {
+                    let continuity = if previous_cycle + 1 == cycle {
+                        Continuity::Contiguous
+                    } else {
+                        Continuity::Gap
+                    };
+                    let (deltas, _) = counters.delta_since(*old, continuity);
+                    let total = totals.entry(cycle).or_default();
+                    *total = *total + deltas;
+                    (Some(deltas), seconds(at, &timestamp))
+                }
+                _ => (None, None),
+            };
+            let d = delta_params(deltas);
+            update.execute(params![interval, d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], id])?;
+            previous = Some((interface, timestamp, cycle, counters));
+        }
+    }
+    let mut update = tx.prepare(&UPDATE_DELTAS.replace("id = ?10", "timestamp = ?10 AND interface = ?11"))?;
+    for (cycle, deltas) in totals {
+        let interval = cycle
+            .checked_sub(1)
+            .and_then(|before| seconds(&cycles[before], &cycles[cycle]));
+        let d = delta_params(Some(deltas));
+        update.execute(params![
+            interval, d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], cycles[cycle], TOTAL_INTERFACE
+        ])?;
+    }
+    Ok(())
+}
+
+const UPDATE_DELTAS: &str = "UPDATE network_stats SET interval_s = ?1,
+    bytes_sent_delta = ?3, bytes_recv_delta = ?2, packets_sent_delta = ?5, packets_recv_delta = ?4,
+    errin_delta = ?6, errout_delta = ?7, dropin_delta = ?8, dropout_delta = ?9
+    WHERE id = ?10";
+
+/// Deltas as SQL values in [`Counters::to_array`] order (`None`: NULL).
+fn delta_params(deltas: Option<Counters>) -> [Option<i64>; 8] {
+    deltas.map_or([None; 8], |d| d.to_array().map(|v| Some(super::delta_to_sql(v))))
+}

@@ -1,5 +1,6 @@
 //! Unit tests for the repository against real SQLite files.
 
+use super::retention::Retention;
 use super::*;
 use crate::collector::InterfaceCounters;
 use crate::sampler::{SampleOptions, Sampler};
@@ -14,88 +15,101 @@ fn counters(recv: u64, sent: u64) -> Counters {
     }
 }
 
+fn at(second: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(1_764_000_000 + second, 0).unwrap()
+}
+
 fn cycle_at(sampler: &mut Sampler, second: i64, values: &[(&str, u64, u64)]) -> Cycle {
     let snapshot: Vec<_> = values
         .iter()
         .map(|&(name, recv, sent)| InterfaceCounters {
             name: name.into(),
+            ifindex: Some(name.len() as u32),
             counters: counters(recv, sent),
         })
         .collect();
-    let at = Utc.timestamp_opt(1_764_000_000 + second, 0).unwrap();
-    sampler.sample(&snapshot, second as f64, at)
+    sampler.sample(&snapshot, second as f64, at(second))
 }
 
 fn count(store: &Store, sql: &str) -> i64 {
     store.conn.query_row(sql, [], |r| r.get(0)).unwrap()
 }
 
+fn open(path: &Path) -> Store {
+    Store::open_in(path, BUSY_TIMEOUT, Some(&Calendar::utc())).unwrap()
+}
+
 #[test]
 fn new_database_has_schema_modes_and_pragmas() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("new/sub/n.db");
-    let store = Store::open(&path, BUSY_TIMEOUT).unwrap();
+    let india = Calendar::from_spec("+05:30", 1800).unwrap();
+    let store = Store::open_in(&path, BUSY_TIMEOUT, Some(&india)).unwrap();
     let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&path), 0o600);
     assert_eq!(mode(&dir.path().join("new/sub")), 0o700);
     assert_eq!(mode(&dir.path().join("new")), 0o700);
-    let version: i64 = store
-        .conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(version, schema::SCHEMA_VERSION);
+    assert_eq!(count(&store, "PRAGMA user_version"), schema::SCHEMA_VERSION);
     let journal: String = store
         .conn
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
     assert_eq!(journal, "wal");
-    let sync: i64 = store
-        .conn
-        .query_row("PRAGMA synchronous", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(sync, 1, "synchronous=NORMAL");
+    assert_eq!(count(&store, "PRAGMA synchronous"), 1, "synchronous=NORMAL");
+    assert_eq!(store.calendar(), &india);
     drop(store);
-    Store::open(&path, BUSY_TIMEOUT).unwrap();
+    // A stopped monitor leaves the database in rollback mode, no WAL.
+    let plain = Connection::open(&path).unwrap();
+    let journal: String = plain
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(journal, "delete");
+    drop(plain);
+    assert!(!dir.path().join("new/sub/n.db-wal").exists());
+    // The recorded zone wins over the one offered on reopening.
+    let store = open(&path);
+    assert_eq!(store.calendar(), &india);
 }
 
 #[test]
-fn cycle_rows_and_rollups_are_written_together() {
+fn one_writer_per_database_file() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("n.db"), BUSY_TIMEOUT).unwrap();
+    let path = dir.path().join("n.db");
+    let store = open(&path);
+    let link = dir.path().join("link.db");
+    std::os::unix::fs::symlink(&path, &link).unwrap();
+    for other in [&path, &link] {
+        let err = Store::open(other, BUSY_TIMEOUT).err().unwrap();
+        assert!(matches!(err, StoreError::Locked(_)), "{err}");
+        assert!(err.to_string().contains("already being monitored by process"), "{err}");
+    }
+    drop(store);
+    open(&link);
+}
+
+#[test]
+fn cycle_rows_rollups_and_resume_points_are_written_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = open(&dir.path().join("n.db"));
     let mut sampler = Sampler::new(SampleOptions::default());
     store
-        .write_cycle(&cycle_at(&mut sampler, 0, &[("a", 100, 10), ("b", 5, 5)]))
+        .write_cycle(&cycle_at(&mut sampler, 0, &[("a", 100, 10), ("bb", 5, 5)]))
         .unwrap();
     store
-        .write_cycle(&cycle_at(&mut sampler, 10, &[("a", 1100, 30), ("b", 5, 5)]))
+        .write_cycle(&cycle_at(&mut sampler, 10, &[("a", 1100, 30), ("bb", 5, 5)]))
         .unwrap();
     assert_eq!(count(&store, "SELECT COUNT(*) FROM network_stats"), 6);
+    assert_eq!(count(&store, "SELECT COUNT(DISTINCT timestamp) FROM network_stats"), 2);
     assert_eq!(
-        count(
-            &store,
-            "SELECT COUNT(DISTINCT timestamp) FROM network_stats"
-        ),
-        2
-    );
-    assert_eq!(
-        count(
-            &store,
-            "SELECT SUM(bytes_recv_delta) FROM network_stats WHERE interface = 'a'"
-        ),
+        count(&store, "SELECT SUM(bytes_recv_delta) FROM network_stats WHERE interface = 'a'"),
         1000
     );
     assert_eq!(
-        count(
-            &store,
-            "SELECT bytes_recv FROM network_stats_hourly WHERE interface = '_total'"
-        ),
+        count(&store, "SELECT bytes_recv FROM network_stats_hourly WHERE interface = '_total'"),
         1000
     );
     assert_eq!(
-        count(
-            &store,
-            "SELECT samples FROM network_stats_hourly WHERE interface = 'a'"
-        ),
+        count(&store, "SELECT samples FROM network_stats_hourly WHERE interface = 'a'"),
         2
     );
     let rate: f64 = store
@@ -107,105 +121,180 @@ fn cycle_rows_and_rollups_are_written_together() {
         )
         .unwrap();
     assert_eq!(rate, 100.0);
-    let last = store.last_samples().unwrap();
-    assert_eq!(last.len(), 2);
-    let a = last.iter().find(|s| s.interface == "a").unwrap();
-    assert_eq!(a.counters, counters(1100, 30));
+    let point = store.resume_point().unwrap();
+    assert_eq!(point.last_cycle, Some(at(10)));
+    assert_eq!(point.interfaces.len(), 2, "one row per interface, no _total");
+    let a = point.interfaces.iter().find(|s| s.interface == "a").unwrap();
+    assert_eq!(
+        (a.counters, a.ifindex, a.timestamp),
+        (counters(1100, 30), Some(1), at(10))
+    );
+}
+
+#[test]
+fn raw_counts_off_writes_zeros_but_keeps_resume_counters() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = open(&dir.path().join("n.db")).with_raw_counts(false);
+    let mut sampler = Sampler::new(SampleOptions::default());
+    store.write_cycle(&cycle_at(&mut sampler, 0, &[("a", 100, 10)])).unwrap();
+    store.write_cycle(&cycle_at(&mut sampler, 1, &[("a", 150, 10)])).unwrap();
+    assert_eq!(count(&store, "SELECT MAX(bytes_recv) + MAX(bytes_sent) FROM network_stats"), 0);
+    assert_eq!(count(&store, "SELECT SUM(bytes_recv_delta) FROM network_stats WHERE interface = 'a'"), 50);
+    let point = store.resume_point().unwrap();
+    assert_eq!(point.interfaces[0].counters, counters(150, 10));
+}
+
+#[test]
+fn a_new_boot_forgets_the_resume_points() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = open(&dir.path().join("n.db"));
+    let mut sampler = Sampler::new(SampleOptions::default());
+    store.write_cycle(&cycle_at(&mut sampler, 0, &[("a", 100, 10)])).unwrap();
+    store.record_boot(Some(1_000), true).unwrap();
+    let point = store.resume_point().unwrap();
+    assert_eq!((point.boot_time, point.interfaces.len()), (Some(1_000), 1));
+    store.record_boot(Some(5_000), false).unwrap();
+    let point = store.resume_point().unwrap();
+    assert_eq!((point.boot_time, point.interfaces.len()), (Some(5_000), 0));
+    store.record_boot(None, false).unwrap();
+    assert_eq!(store.resume_point().unwrap().boot_time, None);
 }
 
 #[test]
 fn clock_going_back_onto_a_stored_timestamp_is_nudged_not_lost() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("n.db"), BUSY_TIMEOUT).unwrap();
+    let mut store = open(&dir.path().join("n.db"));
     let mut sampler = Sampler::new(SampleOptions::default());
     let first = cycle_at(&mut sampler, 0, &[("a", 1, 1)]);
     store.write_cycle(&first).unwrap();
     let mut again = cycle_at(&mut sampler, 1, &[("a", 2, 2)]);
     again.timestamp = first.timestamp;
     store.write_cycle(&again).unwrap();
-    assert_eq!(
-        count(
-            &store,
-            "SELECT COUNT(DISTINCT timestamp) FROM network_stats"
-        ),
-        2
-    );
+    let stamps: Vec<String> = store
+        .conn
+        .prepare("SELECT DISTINCT timestamp FROM network_stats ORDER BY timestamp")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(stamps, [format_timestamp(at(0)), format_timestamp(at(0) + Duration::milliseconds(1))]);
+}
+
+#[test]
+fn a_cycle_the_database_refuses_is_not_retried_forever() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = open(&dir.path().join("n.db"));
+    let mut sampler = Sampler::new(SampleOptions::default());
+    // The same interface twice in one cycle clashes with itself, not with a
+    // stored row: nudging the timestamp cannot help.
+    let mut cycle = cycle_at(&mut sampler, 0, &[("a", 1, 1)]);
+    cycle.rows.push(cycle.rows[0].clone());
+    let err = store.write_cycle(&cycle).unwrap_err();
+    assert!(err.rejects_cycle(), "{err}");
+    assert!(matches!(err, StoreError::Sqlite { .. }), "{err}");
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM network_stats"), 0, "nothing half-written");
+}
+
+#[test]
+fn only_content_errors_reject_a_cycle() {
+    let path = PathBuf::from("x.db");
+    let sqlite = |code: i32| StoreError::Sqlite {
+        path: path.clone(),
+        source: rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None),
+    };
+    for code in [rusqlite::ffi::SQLITE_CONSTRAINT, rusqlite::ffi::SQLITE_TOOBIG, rusqlite::ffi::SQLITE_MISMATCH] {
+        assert!(sqlite(code).rejects_cycle(), "{code}");
+    }
+    for code in [
+        rusqlite::ffi::SQLITE_BUSY,
+        rusqlite::ffi::SQLITE_LOCKED,
+        rusqlite::ffi::SQLITE_FULL,
+        rusqlite::ffi::SQLITE_IOERR,
+        rusqlite::ffi::SQLITE_CANTOPEN,
+        rusqlite::ffi::SQLITE_READONLY,
+    ] {
+        assert!(!sqlite(code).rejects_cycle(), "{code}");
+    }
+    let collision = StoreError::ClockCollision { path: path.clone(), around: "t".into() };
+    assert!(collision.rejects_cycle());
+    let create = StoreError::Create { path, source: std::io::Error::from(std::io::ErrorKind::NotFound) };
+    assert!(!create.rejects_cycle());
 }
 
 #[test]
 fn huge_counters_round_trip_exactly() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("n.db"), BUSY_TIMEOUT).unwrap();
+    let mut store = open(&dir.path().join("n.db"));
     let mut sampler = Sampler::new(SampleOptions::default());
     store
         .write_cycle(&cycle_at(&mut sampler, 0, &[("a", u64::MAX - 1, 1 << 63)]))
         .unwrap();
-    let last = store.last_samples().unwrap();
-    assert_eq!(last[0].counters, counters(u64::MAX - 1, 1 << 63));
+    let point = store.resume_point().unwrap();
+    assert_eq!(point.interfaces[0].counters, counters(u64::MAX - 1, 1 << 63));
 }
 
 #[test]
-fn retention_deletes_old_raw_rows_but_keeps_rollups() {
+fn retention_deletes_in_slices_and_keeps_rollups() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("n.db"), BUSY_TIMEOUT).unwrap();
+    let mut store = open(&dir.path().join("n.db"));
     let mut sampler = Sampler::new(SampleOptions::default());
-    for day in 0..5 {
-        let cycle = cycle_at(&mut sampler, day * 86_400, &[("a", day as u64 * 100, 0)]);
+    // 5 days of one sample a minute on one interface (+ _total rows).
+    for minute in 0..5 * 1440 {
+        let cycle = cycle_at(&mut sampler, minute * 60, &[("a", minute as u64 * 100, 0)]);
         store.write_cycle(&cycle).unwrap();
     }
-    let now = Utc
-        .timestamp_opt(1_764_000_000 + 4 * 86_400 + 1, 0)
-        .unwrap();
-    let (raw, rollups) = store.apply_retention(now, 2, 0).unwrap();
+    let now = at(5 * 86_400);
+    let mut work = Retention::plan(now, 2, 0, store.calendar()).unwrap();
+    let mut slices = 0;
+    let done = loop {
+        slices += 1;
+        if let Some(done) = work.step(&store, std::time::Duration::from_millis(1)).unwrap() {
+            break done;
+        }
+    };
+    assert!(slices > 1, "a 1 ms budget needs several slices");
+    assert_eq!(done.raw_deleted, 2 * 3 * 1440, "days 0-2 are older than 2 days");
+    assert!(done.batches > slices / 2);
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM network_stats"), 2 * 2 * 1440);
+    assert_eq!(count(&store, "SELECT rows FROM netmon_row_count"), 2 * 2 * 1440, "trigger-kept count");
     assert_eq!(
-        raw, 6,
-        "days 0, 1 and 2 (a and _total rows) are older than 2 days"
+        count(&store, "SELECT SUM(bytes_recv) FROM network_stats_hourly WHERE interface = 'a'"),
+        (5 * 1440 - 1) * 100,
+        "rollups keep the whole history"
     );
-    assert_eq!(rollups, 0);
-    assert_eq!(count(&store, "SELECT COUNT(*) FROM network_stats"), 4);
-    assert_eq!(
-        count(&store, "SELECT rows FROM netmon_row_count"),
-        4,
-        "trigger-kept count"
-    );
-    assert_eq!(
-        count(
-            &store,
-            "SELECT SUM(bytes_recv) FROM network_stats_hourly WHERE interface = 'a'"
-        ),
-        400
-    );
-    let (_, rollups) = store.apply_retention(now, 0, 1).unwrap();
-    assert_eq!(
-        count(&store, "SELECT COUNT(*) FROM network_stats_hourly"),
-        4,
-        "the hours of day 3 ended before the cutoff, day 4's did not: {rollups} deleted"
-    );
+    let mut work = Retention::plan(now, 0, 1, store.calendar()).unwrap();
+    let done = work.step(&store, std::time::Duration::from_secs(5)).unwrap().unwrap();
+    // The history starts 2025-11-24 16:00 UTC; the cutoff is 4 days later.
+    let hours_left = count(&store, "SELECT COUNT(*) FROM network_stats_hourly");
+    assert_eq!(hours_left, 2 * 24, "day 4's hours stay, for a and _total");
+    // Days that ended before the cutoff's midnight go: 4 of 6 per interface.
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM network_stats_daily"), 4);
+    assert_eq!(done.rollup_deleted as i64, 2 * 96 + 2 * 4);
 }
 
 #[test]
-fn meta_values() {
+fn retention_forgets_resume_points_of_long_gone_interfaces() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("n.db"), BUSY_TIMEOUT).unwrap();
-    assert_eq!(store.meta("boot_time").unwrap(), None);
-    store.set_meta("boot_time", Some("123")).unwrap();
-    store.set_meta("boot_time", Some("456")).unwrap();
-    assert_eq!(store.meta("boot_time").unwrap().as_deref(), Some("456"));
-    store.set_meta("boot_time", None).unwrap();
-    assert_eq!(store.meta("boot_time").unwrap(), None);
+    let mut store = open(&dir.path().join("n.db"));
+    let mut sampler = Sampler::new(SampleOptions::default());
+    store.write_cycle(&cycle_at(&mut sampler, 0, &[("old", 1, 1), ("a", 1, 1)])).unwrap();
+    store.write_cycle(&cycle_at(&mut sampler, 3 * 86_400, &[("a", 2, 2)])).unwrap();
+    let mut work = Retention::plan(at(3 * 86_400 + 1), 1, 0, store.calendar()).unwrap();
+    work.step(&store, std::time::Duration::from_secs(5)).unwrap().unwrap();
+    let point = store.resume_point().unwrap();
+    let names: Vec<_> = point.interfaces.iter().map(|i| i.interface.as_str()).collect();
+    assert_eq!(names, ["a"]);
 }
 
 #[test]
-fn foreign_files_are_refused_untouched() {
+fn foreign_and_special_files_are_refused_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let text = dir.path().join("notes.txt");
     let content = "hello, this is not a database at all, just some text\n";
     fs::write(&text, content).unwrap();
-    let err = Store::open(&text, BUSY_TIMEOUT).err().unwrap();
-    assert!(
-        err.contains("notes.txt") && err.contains("will not touch it"),
-        "{err}"
-    );
+    let err = Store::open(&text, BUSY_TIMEOUT).err().unwrap().to_string();
+    assert!(err.contains("notes.txt") && err.contains("will not touch it"), "{err}");
     assert_eq!(fs::read_to_string(&text).unwrap(), content);
 
     let other = dir.path().join("other.db");
@@ -213,7 +302,7 @@ fn foreign_files_are_refused_untouched() {
         .unwrap()
         .execute_batch("CREATE TABLE t (x)")
         .unwrap();
-    let err = Store::open(&other, BUSY_TIMEOUT).err().unwrap();
+    let err = Store::open(&other, BUSY_TIMEOUT).err().unwrap().to_string();
     assert!(err.contains("something else (tables: t)"), "{err}");
 
     let newer = dir.path().join("newer.db");
@@ -222,22 +311,29 @@ fn foreign_files_are_refused_untouched() {
         .unwrap();
     conn.pragma_update(None, "user_version", 99).unwrap();
     drop(conn);
-    let err = Store::open(&newer, BUSY_TIMEOUT).err().unwrap();
+    let err = Store::open(&newer, BUSY_TIMEOUT).err().unwrap().to_string();
     assert!(err.contains("newer netmon"), "{err}");
+
+    let fifo = dir.path().join("fifo.db");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
+    let err = Store::open(&fifo, BUSY_TIMEOUT).err().unwrap();
+    assert!(matches!(err, StoreError::Refused(_)), "{err}");
+    assert!(err.to_string().contains("is a FIFO"), "{err}");
+    let err = Store::open(dir.path(), BUSY_TIMEOUT).err().unwrap();
+    assert!(err.to_string().contains("is a directory"), "{err}");
 }
 
-#[test]
-fn seed_era_database_is_upgraded_with_derived_deltas() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("old.db");
-    let conn = Connection::open(&path).unwrap();
-    conn.execute_batch(schema_seed_for_tests()).unwrap();
-    let rows = [
-        ("2026-11-01T10:00:00.000Z", "eth0", 1000, 100),
-        ("2026-11-01T10:01:00.000Z", "eth0", 4000, 200),
-        ("2026-11-01T10:02:00.000Z", "eth0", 500, 300),
-        ("2026-11-01T11:03:00.000Z", "eth0", 1500, 400),
-    ];
+fn seed_database(path: &Path, rows: &[(&str, &str, i64, i64)]) {
+    let conn = Connection::open(path).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE network_stats (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, timestamp TEXT NOT NULL, interface TEXT NOT NULL,
+        bytes_sent INTEGER NOT NULL, bytes_recv INTEGER NOT NULL, packets_sent INTEGER NOT NULL,
+        packets_recv INTEGER NOT NULL, errin INTEGER NOT NULL, errout INTEGER NOT NULL,
+        dropin INTEGER NOT NULL, dropout INTEGER NOT NULL, bytes_sent_rate REAL,
+        bytes_recv_rate REAL, UNIQUE(timestamp, interface))",
+    )
+    .unwrap();
     for (ts, name, recv, sent) in rows {
         conn.execute(
             "INSERT INTO network_stats (timestamp, interface, bytes_sent, bytes_recv, packets_sent,
@@ -246,39 +342,79 @@ fn seed_era_database_is_upgraded_with_derived_deltas() {
         )
         .unwrap();
     }
-    drop(conn);
-    let store = Store::open(&path, BUSY_TIMEOUT).unwrap();
-    assert_eq!(count(&store, "SELECT COUNT(*) FROM network_stats"), 4);
-    assert_eq!(count(&store, "SELECT rows FROM netmon_row_count"), 4);
-    // 3000 forward, then a reset to 500 (counted as 500), then 1000 forward.
-    assert_eq!(
-        count(&store, "SELECT SUM(bytes_recv_delta) FROM network_stats"),
-        4500
-    );
-    assert_eq!(
-        count(&store, "SELECT SUM(bytes_recv) FROM network_stats_hourly"),
-        4500
-    );
-    assert_eq!(
-        count(&store, "SELECT COUNT(*) FROM network_stats_hourly"),
-        2
-    );
-    let interval: f64 = store
-        .conn
-        .query_row(
-            "SELECT interval_s FROM network_stats WHERE id = 2",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert!((interval - 60.0).abs() < 0.01, "{interval}");
 }
 
-fn schema_seed_for_tests() -> &'static str {
-    "CREATE TABLE network_stats (
-        id INTEGER PRIMARY KEY AUTOINCREMENT, timestamp TEXT NOT NULL, interface TEXT NOT NULL,
-        bytes_sent INTEGER NOT NULL, bytes_recv INTEGER NOT NULL, packets_sent INTEGER NOT NULL,
-        packets_recv INTEGER NOT NULL, errin INTEGER NOT NULL, errout INTEGER NOT NULL,
-        dropin INTEGER NOT NULL, dropout INTEGER NOT NULL, bytes_sent_rate REAL,
-        bytes_recv_rate REAL, UNIQUE(timestamp, interface))"
+#[test]
+fn seed_era_database_is_upgraded_with_the_samplers_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    let near = i64::from(u32::MAX) - 99;
+    seed_database(
+        &path,
+        &[
+            ("2026-11-01T10:00:00.000Z", "eth0", 1000, 100),
+            ("2026-11-01T10:00:00.000Z", "wan0", near, 0),
+            ("2026-11-01T10:00:00.000Z", "_total", 0, 0),
+            ("2026-11-01T10:01:00.000Z", "eth0", 4000, 200),
+            ("2026-11-01T10:01:00.000Z", "wan0", 50, 0),
+            ("2026-11-01T10:01:00.000Z", "_total", 0, 0),
+            ("2026-11-01T10:02:00.000Z", "eth0", 500, 300),
+            ("2026-11-01T10:02:00.000Z", "_total", 0, 0),
+            ("2026-11-01T11:03:00.000Z", "eth0", 1500, 400),
+            ("2026-11-01T11:03:00.000Z", "wan0", 10, 0),
+            ("2026-11-01T11:03:00.000Z", "_total", 0, 0),
+        ],
+    );
+    let store = open(&path);
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM network_stats"), 11);
+    assert_eq!(count(&store, "SELECT rows FROM netmon_row_count"), 11);
+    // eth0: 3000 forward, a reset to 500 (counted as 500), 1000 forward.
+    assert_eq!(count(&store, "SELECT SUM(bytes_recv_delta) FROM network_stats WHERE interface = 'eth0'"), 4500);
+    // The reset restarted every counter: sent counts 300, not 100.
+    assert_eq!(count(&store, "SELECT bytes_sent_delta FROM network_stats WHERE id = 7"), 300);
+    // wan0: a wrap between consecutive cycles (150), then absent for a
+    // cycle, so the drop to 10 is a reset (10), never a guessed wrap.
+    assert_eq!(count(&store, "SELECT SUM(bytes_recv_delta) FROM network_stats WHERE interface = 'wan0'"), 160);
+    assert_eq!(count(&store, "SELECT SUM(bytes_recv_delta) FROM network_stats WHERE interface = '_total'"), 4660);
+    assert_eq!(count(&store, "SELECT SUM(bytes_recv) FROM network_stats_hourly WHERE interface = 'eth0'"), 4500);
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM network_stats_hourly WHERE interface = 'eth0'"), 2);
+    let interval = |id: i64| -> Option<f64> {
+        store.conn.query_row("SELECT interval_s FROM network_stats WHERE id = ?1", [id], |r| r.get(0)).unwrap()
+    };
+    assert_eq!(interval(4), Some(60.0));
+    assert_eq!(interval(1), None);
+    // _total's interval is the time since the previous cycle.
+    assert_eq!(interval(11), Some(3660.0));
+    assert_eq!(interval(3), None);
+    // The last counters are where a restart continues.
+    let point = store.resume_point().unwrap();
+    assert_eq!(point.last_cycle.map(format_timestamp).as_deref(), Some("2026-11-01T11:03:00.000Z"));
+    assert_eq!(point.interfaces.len(), 2);
+}
+
+#[test]
+fn schema_1_database_gets_resume_rows_and_a_calendar() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.db");
+    {
+        let mut store = open(&path);
+        let mut sampler = Sampler::new(SampleOptions::default());
+        store.write_cycle(&cycle_at(&mut sampler, 0, &[("a", 100, 10)])).unwrap();
+        store.write_cycle(&cycle_at(&mut sampler, 60, &[("a", 200, 10)])).unwrap();
+        // Back to what schema 1 had.
+        store
+            .conn
+            .execute_batch(
+                "DROP TABLE netmon_last; DELETE FROM netmon_meta; PRAGMA user_version = 1;",
+            )
+            .unwrap();
+    }
+    let india = Calendar::from_spec("+05:30", 1800).unwrap();
+    let store = Store::open_in(&path, BUSY_TIMEOUT, Some(&india)).unwrap();
+    // Schema 1 cut hours on the UTC hour: they stay so.
+    assert_eq!(store.calendar(), &india.clone().with_hour_phase(0));
+    let point = store.resume_point().unwrap();
+    assert_eq!(point.last_cycle, Some(at(60)));
+    assert_eq!(point.interfaces[0].counters, counters(200, 10));
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM network_stats"), 4);
 }

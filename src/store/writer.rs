@@ -1,8 +1,11 @@
-//! Writes cycles without losing them: while the database cannot be written
-//! (disk full, file locked, directory gone) cycles wait in a bounded
-//! in-memory queue and are written in order once writing works again.
+//! Writes cycles without losing traffic: while the database cannot be
+//! written (disk full, file locked, directory gone) cycles wait in a bounded
+//! in-memory queue and are written in order once writing works again. When
+//! the queue is full, or the database refuses a cycle for good (a constraint
+//! it violates), that cycle's deltas are folded into the next one
+//! ([`Cycle::absorb`]): the sums stay exact, only granularity is lost.
 
-use super::Store;
+use super::{Store, StoreError};
 use crate::sampler::Cycle;
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -13,10 +16,13 @@ pub struct Writer {
     store: Option<Store>,
     path: PathBuf,
     busy_timeout: Duration,
+    raw_counts: bool,
     pending: VecDeque<Cycle>,
     max_pending: usize,
     failing: bool,
-    dropped: u64,
+    written: u64,
+    merged: u64,
+    merged_bytes: u64,
 }
 
 /// What a flush achieved.
@@ -33,12 +39,15 @@ impl Writer {
     pub fn new(store: Store, max_pending: usize, busy_timeout: Duration) -> Self {
         Writer {
             path: store.path().to_path_buf(),
+            raw_counts: store.raw_counts,
             busy_timeout,
             store: Some(store),
             pending: VecDeque::new(),
             max_pending: max_pending.max(1),
             failing: false,
-            dropped: 0,
+            written: 0,
+            merged: 0,
+            merged_bytes: 0,
         }
     }
 
@@ -52,27 +61,46 @@ impl Writer {
         &self.path
     }
 
-    /// Cycles dropped so far because the queue was full.
-    pub fn dropped(&self) -> u64 {
-        self.dropped
+    /// Cycles written so far.
+    pub fn written(&self) -> u64 {
+        self.written
     }
 
-    /// Queues `cycle` (dropping the oldest one if the queue is full) and
-    /// writes as much of the queue as the database accepts.
+    /// Cycles folded into a later one so far (queue overflow or refusal).
+    pub fn merged(&self) -> u64 {
+        self.merged
+    }
+
+    /// Queues `cycle` (folding the oldest one into the next if the queue is
+    /// full) and writes as much of the queue as the database accepts.
     pub fn submit(&mut self, cycle: Cycle) -> FlushOutcome {
-        if self.pending.len() == self.max_pending {
-            self.pending.pop_front();
-            self.dropped += 1;
-            if self.dropped == 1 || self.dropped.is_power_of_two() {
-                tracing::error!(
-                    max_pending_cycles = self.max_pending,
-                    dropped_total = self.dropped,
-                    "write queue full: dropping the oldest unwritten cycles"
-                );
-            }
-        }
         self.pending.push_back(cycle);
+        if self.pending.len() > self.max_pending {
+            self.fold_oldest("write queue full");
+        }
         self.flush()
+    }
+
+    /// Folds the oldest queued cycle into the next one.
+    fn fold_oldest(&mut self, why: &str) {
+        let Some(oldest) = self.pending.pop_front() else {
+            return;
+        };
+        let Some(next) = self.pending.front_mut() else {
+            self.pending.push_front(oldest);
+            return;
+        };
+        let from = super::format_timestamp(oldest.timestamp);
+        self.merged_bytes += next.absorb(oldest);
+        self.merged += 1;
+        if self.merged == 1 || self.merged.is_power_of_two() {
+            tracing::warn!(
+                "{why}: the cycle of {from} was merged into the next one ({} cycle(s) merged so \
+                 far, {} bytes moved with them): totals stay exact, only their granularity is lost",
+                self.merged,
+                self.merged_bytes
+            );
+        }
     }
 
     /// Writes queued cycles in order until one fails; logs a warning once
@@ -84,22 +112,20 @@ impl Writer {
         }
         let mut written = 0;
         while let Some(cycle) = self.pending.front() {
-            let result = match &mut self.store {
-                Some(store) => store.write_cycle(cycle),
-                None => Store::open(&self.path, self.busy_timeout).and_then(|store| {
-                    tracing::info!(database = %self.path.display(), "database reopened");
-                    self.store.insert(store).write_cycle(cycle)
-                }),
-            };
-            match result {
+            match write(&mut self.store, &self.path, self.busy_timeout, self.raw_counts, cycle) {
                 Ok(()) => {
                     self.pending.pop_front();
                     written += 1;
+                    self.written += 1;
                 }
-                Err(message) => {
+                Err(e) if e.rejects_cycle() && self.pending.len() > 1 => {
+                    tracing::error!("the database refused a cycle: {e}");
+                    self.fold_oldest("cycle refused");
+                }
+                Err(e) => {
                     if !self.failing {
                         tracing::warn!(
-                            error = %message,
+                            error = %e,
                             "cannot write to the database; keeping cycles in memory (up to {}) and retrying every cycle",
                             self.max_pending
                         );
@@ -112,7 +138,7 @@ impl Writer {
         if self.pending.is_empty() && std::mem::take(&mut self.failing) {
             tracing::info!(
                 written,
-                dropped_total = self.dropped,
+                merged_total = self.merged,
                 "database writable again; queued cycles written"
             );
         }
@@ -121,4 +147,24 @@ impl Writer {
             pending: self.pending.len(),
         }
     }
+
+}
+
+/// Writes one cycle, reopening the database at `path` first if it is closed.
+fn write(
+    store: &mut Option<Store>,
+    path: &Path,
+    busy_timeout: Duration,
+    raw_counts: bool,
+    cycle: &Cycle,
+) -> Result<(), StoreError> {
+    let store = match store {
+        Some(store) => store,
+        None => {
+            let opened = Store::open(path, busy_timeout)?.with_raw_counts(raw_counts);
+            tracing::info!(database = %path.display(), "database reopened");
+            store.insert(opened)
+        }
+    };
+    store.write_cycle(cycle)
 }

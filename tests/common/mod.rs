@@ -183,14 +183,24 @@ pub fn replace_file(path: &Path, text: &str) {
 /// One scripted cycle: wall time and (interface, bytes received, bytes sent).
 pub type ScriptedCycle<'a> = (chrono::DateTime<chrono::Utc>, Vec<(&'a str, u64, u64)>);
 
-/// Writes a scripted history through netmon's own write path: each entry is
-/// one cycle at a wall time with (interface, bytes received, bytes sent)
-/// cumulative counters; the monotonic clock follows the wall clock.
+/// Writes a scripted history through netmon's own write path into a
+/// database whose days are UTC days: each entry is one cycle at a wall time
+/// with (interface, bytes received, bytes sent) cumulative counters; the
+/// monotonic clock follows the wall clock.
 pub fn write_history(path: &Path, cycles: &[ScriptedCycle]) {
+    write_history_in(path, cycles, "UTC", 0);
+}
+
+/// [`write_history`] into a database whose calendar is `zone` (as netmon
+/// records it) with hours starting `hour_phase` seconds past the UTC hour.
+pub fn write_history_in(path: &Path, cycles: &[ScriptedCycle], zone: &str, hour_phase: i64) {
     use netmon::collector::InterfaceCounters;
     use netmon::counters::Counters;
     use netmon::sampler::{SampleOptions, Sampler};
-    let mut store = netmon::store::Store::open(path, std::time::Duration::from_secs(5)).unwrap();
+    let calendar = netmon::calendar::Calendar::from_spec(zone, hour_phase).unwrap();
+    let mut store =
+        netmon::store::Store::open_in(path, std::time::Duration::from_secs(5), Some(&calendar))
+            .unwrap();
     let mut sampler = Sampler::new(SampleOptions::default());
     let Some(origin) = cycles.first().map(|c| c.0) else {
         return;
@@ -200,6 +210,7 @@ pub fn write_history(path: &Path, cycles: &[ScriptedCycle]) {
             .iter()
             .map(|&(name, recv, sent)| InterfaceCounters {
                 name: name.to_string(),
+                ifindex: None,
                 counters: Counters {
                     bytes_recv: recv,
                     bytes_sent: sent,

@@ -1,0 +1,36 @@
+//! Fuzzes the `--since`/`--until` parser and the window it resolves to:
+//! any text must give a window or a one-line error naming the flag, never a
+//! panic (multi-byte characters, huge numbers, dates at the calendar's ends).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use netmon::calendar::Calendar;
+use netmon::cli::Period;
+use netmon::report::window::{resolve, validate};
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let (since, until) = text.split_once('\u{0}').unwrap_or((text, "1d"));
+    let now = chrono::Utc::now();
+    let zones = [Calendar::utc(), Calendar::from_spec("+05:45", 2700).expect("zone")];
+    let checked = validate(Some(since), Some(until));
+    for calendar in &zones {
+        for by in [None, Some(Period::Hour), Some(Period::Day), Some(Period::Month)] {
+            match resolve(Some(since), Some(until), by, now, calendar) {
+                Ok((from, to)) => {
+                    assert!(checked.is_ok(), "validate refused what resolve accepted");
+                    if let (Some(from), Some(to)) = (from, to) {
+                        assert!(from < to);
+                    }
+                }
+                Err(message) => {
+                    assert!(message.starts_with("--since") || message.starts_with("--until"), "{message}");
+                    assert!(!message.contains('\n'), "{message}");
+                }
+            }
+            if let Ok((from, _)) = resolve(None, Some(until), by, now, calendar) {
+                assert!(by.is_none() || from.is_some());
+            }
+        }
+    }
+});

@@ -1,0 +1,289 @@
+//! The calendar a database's rollups are cut in: a time zone (recorded in the
+//! database when it is created or upgraded) and the phase of its hours. Days
+//! and months start at that zone's midnights; hours start at the zone's
+//! offset modulo one hour (`:00` UTC for whole-hour zones, `:30` for India,
+//! `:15` for Nepal), so a day is always a whole number of hour bins. Every
+//! reader uses the recorded calendar, whatever its own `TZ`, so a report
+//! over an absolute window gives the same totals in any time zone.
+
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Offset, TimeZone as _, Utc};
+use jiff::fmt::temporal::DateTimePrinter;
+use jiff::tz::TimeZone;
+use std::fmt::Write as _;
+
+/// Prefix of a recorded zone that is a TZif file's bytes in hex (a system
+/// zone with no name: `/etc/localtime` copied rather than linked).
+const TZIF_PREFIX: &str = "tzif:";
+
+/// Seconds in an hour bin.
+const HOUR: i64 = 3600;
+
+/// A time zone plus the phase of its hour bins.
+#[derive(Debug, Clone)]
+pub struct Calendar {
+    zone: TimeZone,
+    spec: String,
+    hour_phase: i64,
+}
+
+impl PartialEq for Calendar {
+    /// Calendars are equal when recorded the same way.
+    fn eq(&self, other: &Calendar) -> bool {
+        (&self.spec, self.hour_phase) == (&other.spec, other.hour_phase)
+    }
+}
+
+impl Default for Calendar {
+    /// UTC.
+    fn default() -> Self {
+        Calendar::utc()
+    }
+}
+
+impl Calendar {
+    /// UTC, with hours on the hour.
+    pub fn utc() -> Calendar {
+        Calendar {
+            zone: TimeZone::UTC,
+            spec: "UTC".into(),
+            hour_phase: 0,
+        }
+    }
+
+    /// This process's time zone (`TZ`, else `/etc/localtime`), with hours
+    /// phased like its current offset.
+    pub fn system() -> Result<Calendar, String> {
+        let zone = TimeZone::try_system()
+            .map_err(|e| format!("cannot determine the time zone (TZ or /etc/localtime): {e}"))?;
+        let mut printed = String::new();
+        let spec = match DateTimePrinter::new().print_time_zone(&zone, &mut printed) {
+            Ok(()) => printed,
+            Err(_) => unnamed_zone_spec()?,
+        };
+        let offset = i64::from(zone.to_offset(jiff::Timestamp::now()).seconds());
+        Ok(Calendar {
+            zone,
+            spec,
+            hour_phase: offset.rem_euclid(HOUR),
+        })
+    }
+
+    /// The calendar recorded as `spec` (see [`Calendar::spec`]) with hours
+    /// starting `hour_phase` seconds past each UTC hour.
+    pub fn from_spec(spec: &str, hour_phase: i64) -> Result<Calendar, String> {
+        if !(0..HOUR).contains(&hour_phase) {
+            return Err(format!("hour phase {hour_phase} is not 0 to 3599 seconds"));
+        }
+        let zone = match spec.strip_prefix(TZIF_PREFIX) {
+            Some(hex) => {
+                let bytes = decode_hex(hex).ok_or("a recorded TZif zone is not hex")?;
+                TimeZone::tzif("localtime", &bytes).map_err(|e| e.to_string())?
+            }
+            None => jiff::fmt::temporal::DateTimeParser::new()
+                .parse_time_zone(spec)
+                .map_err(|e| format!("time zone {spec:?} is unknown here ({e})"))?,
+        };
+        Ok(Calendar {
+            zone,
+            spec: spec.to_string(),
+            hour_phase,
+        })
+    }
+
+    /// The same zone with hour bins starting `hour_phase` seconds (taken
+    /// modulo one hour) past each UTC hour.
+    pub fn with_hour_phase(mut self, hour_phase: i64) -> Calendar {
+        self.hour_phase = hour_phase.rem_euclid(HOUR);
+        self
+    }
+
+    /// The zone as recorded in a database: an IANA name, a fixed offset, a
+    /// POSIX TZ string, or `tzif:` and the zone file's bytes in hex.
+    pub fn spec(&self) -> &str {
+        &self.spec
+    }
+
+    /// Seconds past each UTC hour at which hour bins start.
+    pub fn hour_phase(&self) -> i64 {
+        self.hour_phase
+    }
+
+    /// The zone's name for people (`tzif:` zones read `localtime`).
+    pub fn name(&self) -> &str {
+        if self.spec.starts_with(TZIF_PREFIX) {
+            "localtime"
+        } else {
+            &self.spec
+        }
+    }
+
+    /// The zone's UTC offset at instant `t`.
+    pub fn offset_at(&self, t: DateTime<Utc>) -> FixedOffset {
+        let seconds = jiff::Timestamp::new(t.timestamp(), 0)
+            .map(|ts| self.zone.to_offset(ts).seconds())
+            .unwrap_or(0);
+        FixedOffset::east_opt(seconds).unwrap_or_else(|| Utc.fix())
+    }
+
+    /// Instant `t` as a date and time in this zone.
+    pub fn local(&self, t: DateTime<Utc>) -> DateTime<FixedOffset> {
+        t.with_timezone(&self.offset_at(t))
+    }
+
+    /// The date in this zone at instant `t`.
+    pub fn date(&self, t: DateTime<Utc>) -> NaiveDate {
+        self.local(t).date_naive()
+    }
+
+    /// The first instant of `date` in this zone: its midnight, or where a
+    /// daylight-saving change skips midnight, the first time after it.
+    pub fn start_of_day(&self, date: NaiveDate) -> DateTime<Utc> {
+        let civil = i16::try_from(date.year())
+            .ok()
+            .and_then(|year| jiff::civil::Date::new(year, date.month() as i8, date.day() as i8).ok());
+        let start = civil.and_then(|day| {
+            self.zone
+                .to_ambiguous_timestamp(day.to_datetime(jiff::civil::Time::midnight()))
+                .compatible()
+                .ok()
+        });
+        match start {
+            Some(ts) => DateTime::from_timestamp(ts.as_second(), 0).unwrap_or_default(),
+            None => Utc.from_utc_datetime(&date.and_hms_opt(0, 0, 0).unwrap_or_default()),
+        }
+    }
+
+    /// Start of the hour bin holding `t`.
+    pub fn hour_floor(&self, t: DateTime<Utc>) -> DateTime<Utc> {
+        let second = t.timestamp();
+        let start = second - (second - self.hour_phase).rem_euclid(HOUR);
+        DateTime::from_timestamp(start, 0).unwrap_or(t)
+    }
+
+    /// A header line's description: `Asia/Kolkata (UTC+05:30 now)`.
+    pub fn describe(&self, now: DateTime<Utc>) -> String {
+        format!("{} (UTC{} now)", self.name(), self.offset_at(now))
+    }
+}
+
+/// The spec of a system zone without a name: its TZif file, in hex.
+fn unnamed_zone_spec() -> Result<String, String> {
+    let from_tz = std::env::var("TZ")
+        .ok()
+        .map(|tz| tz.trim_start_matches(':').to_string())
+        .filter(|tz| tz.starts_with('/'));
+    let path = from_tz.unwrap_or_else(|| "/etc/localtime".into());
+    let bytes = std::fs::read(&path)
+        .map_err(|e| format!("cannot read the time zone file {path}: {e}"))?;
+    let mut spec = String::with_capacity(TZIF_PREFIX.len() + 2 * bytes.len());
+    spec.push_str(TZIF_PREFIX);
+    for byte in bytes {
+        // Writing to a String cannot fail.
+        let _ = write!(spec, "{byte:02x}");
+    }
+    Ok(spec)
+}
+
+fn decode_hex(hex: &str) -> Option<Vec<u8>> {
+    if !hex.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
+    }
+
+    #[test]
+    fn zone_rule_days_start_at_the_recorded_zones_midnight() {
+        let india = Calendar::from_spec("+05:30", 1800).unwrap();
+        let day = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        assert_eq!(india.start_of_day(day), utc(2026, 11, 19, 18, 30));
+        assert_eq!(india.date(utc(2026, 11, 19, 18, 29)), day.pred_opt().unwrap());
+        assert_eq!(india.date(utc(2026, 11, 19, 18, 30)), day);
+        assert_eq!(Calendar::utc().start_of_day(day), utc(2026, 11, 20, 0, 0));
+    }
+
+    #[test]
+    fn zone_rule_posix_zones_with_daylight_saving() {
+        let new_york = Calendar::from_spec("EST5EDT,M3.2.0,M11.1.0", 0).unwrap();
+        let summer = NaiveDate::from_ymd_opt(2026, 7, 1).unwrap();
+        assert_eq!(new_york.start_of_day(summer), utc(2026, 7, 1, 4, 0));
+        let winter = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        assert_eq!(new_york.start_of_day(winter), utc(2026, 12, 1, 5, 0));
+        assert_eq!(new_york.offset_at(utc(2026, 7, 1, 12, 0)).local_minus_utc(), -4 * 3600);
+        assert_eq!(new_york.local(utc(2026, 12, 1, 5, 0)).to_rfc3339(), "2026-12-01T00:00:00-05:00");
+    }
+
+    #[test]
+    fn zone_rule_a_skipped_midnight_starts_the_day_after_the_gap() {
+        // Chile-like rule: clocks jump from 00:00 to 01:00 on the first Sunday
+        // of September (the 6th in 2026).
+        let zone = Calendar::from_spec("<-04>4<-03>,M9.1.0/0,M4.1.0/0", 0).unwrap();
+        let day = NaiveDate::from_ymd_opt(2026, 9, 6).unwrap();
+        // 00:00 -04 does not exist; the day starts at 01:00 -03 = 04:00 UTC.
+        assert_eq!(zone.start_of_day(day), utc(2026, 9, 6, 4, 0));
+    }
+
+    #[test]
+    fn hour_rule_bins_start_at_the_phase() {
+        let nepal = Calendar::from_spec("+05:45", 2700).unwrap();
+        assert_eq!(nepal.hour_floor(utc(2026, 11, 20, 10, 44)), utc(2026, 11, 20, 9, 45));
+        assert_eq!(nepal.hour_floor(utc(2026, 11, 20, 10, 45)), utc(2026, 11, 20, 10, 45));
+        assert_eq!(nepal.hour_floor(utc(2026, 11, 20, 10, 46)), utc(2026, 11, 20, 10, 45));
+        let plain = Calendar::utc();
+        let t = utc(2026, 11, 20, 10, 44) + chrono::Duration::milliseconds(1500);
+        assert_eq!(plain.hour_floor(t), utc(2026, 11, 20, 10, 0));
+        // Before 1970 too.
+        assert_eq!(plain.hour_floor(utc(1969, 12, 31, 23, 59)), utc(1969, 12, 31, 23, 0));
+    }
+
+    #[test]
+    fn recorded_specs_round_trip() {
+        for (spec, phase) in [("UTC", 0), ("+05:30", 1800), ("EST5EDT,M3.2.0,M11.1.0", 0)] {
+            let calendar = Calendar::from_spec(spec, phase).unwrap();
+            assert_eq!((calendar.spec(), calendar.hour_phase()), (spec, phase));
+            assert_eq!(calendar.name(), spec);
+        }
+        assert!(Calendar::from_spec("Not/AZone", 0).unwrap_err().contains("Not/AZone"));
+        assert!(Calendar::from_spec("UTC", 3600).is_err());
+        assert!(Calendar::from_spec("UTC", -1).is_err());
+        assert!(Calendar::from_spec("tzif:zz", 0).is_err());
+        assert!(Calendar::from_spec("tzif:abc", 0).is_err());
+    }
+
+    #[test]
+    fn unnamed_zone_files_are_recorded_whole() {
+        // tzdata is installed by .ci/run.
+        let bytes = std::fs::read("/usr/share/zoneinfo/Asia/Kolkata").unwrap();
+        let mut spec = String::from(TZIF_PREFIX);
+        for byte in &bytes {
+            write!(spec, "{byte:02x}").unwrap();
+        }
+        let calendar = Calendar::from_spec(&spec, 1800).unwrap();
+        assert_eq!(calendar.name(), "localtime");
+        assert_eq!(calendar.offset_at(utc(2026, 1, 1, 0, 0)).local_minus_utc(), 19_800);
+    }
+
+    #[test]
+    fn hex_decoding() {
+        assert_eq!(decode_hex("00ff10"), Some(vec![0, 255, 16]));
+        assert_eq!(decode_hex("0"), None);
+        assert_eq!(decode_hex("0g"), None);
+        assert_eq!(decode_hex(""), Some(vec![]));
+    }
+
+    #[test]
+    fn describe_names_the_zone_and_its_offset() {
+        let india = Calendar::from_spec("+05:30", 1800).unwrap();
+        assert_eq!(india.describe(utc(2026, 1, 1, 0, 0)), "+05:30 (UTC+05:30 now)");
+    }
+}

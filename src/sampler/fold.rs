@@ -1,0 +1,165 @@
+//! Folding one cycle into the next: when a cycle cannot be stored (the write
+//! queue overflowed, or the database refused it for good), its deltas move
+//! into the next cycle of each interface, so the stored deltas still add up
+//! to the counters' change. Only granularity is lost.
+
+use super::{Cycle, Row, TOTAL_INTERFACE};
+
+impl Cycle {
+    /// Absorbs `older`, the cycle just before this one, which will not be
+    /// stored: each of its rows' deltas and interval are added to this
+    /// cycle's row of the same interface (rates recomputed over the longer
+    /// interval); a row whose interface has none here is kept as it is.
+    /// Returns the interfaces' bytes (received + sent) moved.
+    pub fn absorb(&mut self, older: Cycle) -> u64 {
+        let mut moved = 0;
+        for old in older.rows {
+            if let Some(deltas) = old.deltas.filter(|_| old.interface != TOTAL_INTERFACE) {
+                moved += deltas.bytes_recv + deltas.bytes_sent;
+            }
+            match self.rows.iter_mut().find(|r| r.interface == old.interface) {
+                Some(row) => row.absorb(&old),
+                None => self.rows.push(old),
+            }
+        }
+        moved
+    }
+}
+
+impl Row {
+    /// Adds `older`'s deltas and interval to this row (see [`Cycle::absorb`]).
+    /// A row that was a new baseline (no deltas) takes `older`'s as they are.
+    fn absorb(&mut self, older: &Row) {
+        let Some(old_deltas) = older.deltas else {
+            return;
+        };
+        let had_rates = self.bytes_recv_rate.is_some() || older.bytes_recv_rate.is_some();
+        match self.deltas {
+            Some(deltas) => {
+                self.deltas = Some(deltas + old_deltas);
+                self.interval_s = match (self.interval_s, older.interval_s) {
+                    (Some(a), Some(b)) => Some(a + b),
+                    (a, b) => a.or(b),
+                };
+            }
+            None => {
+                self.deltas = Some(old_deltas);
+                self.interval_s = older.interval_s;
+                self.step = older.step;
+            }
+        }
+        if had_rates {
+            self.fill_rates();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::counters::{Counters, Step};
+    use chrono::{TimeZone, Utc};
+
+    fn row(name: &str, deltas: Option<u64>, interval: Option<f64>) -> Row {
+        let mut row = Row {
+            interface: name.into(),
+            ifindex: None,
+            counters: Counters {
+                bytes_recv: 1_000_000,
+                ..Counters::default()
+            },
+            deltas: deltas.map(|d| Counters {
+                bytes_recv: d,
+                bytes_sent: d / 2,
+                packets_recv: 1,
+                ..Counters::default()
+            }),
+            interval_s: interval,
+            bytes_recv_rate: None,
+            bytes_sent_rate: None,
+            step: deltas.map(|_| Step::Forward),
+        };
+        row.fill_rates();
+        row
+    }
+
+    fn cycle(second: i64, rows: Vec<Row>) -> Cycle {
+        Cycle {
+            timestamp: Utc.timestamp_opt(1_764_000_000 + second, 0).unwrap(),
+            rows,
+        }
+    }
+
+    #[test]
+    fn fold_rule_deltas_and_intervals_add_up() {
+        let older = cycle(0, vec![row("eth0", Some(100), Some(1.0)), row(TOTAL_INTERFACE, Some(100), Some(1.0))]);
+        let mut next = cycle(1, vec![row("eth0", Some(300), Some(2.0)), row(TOTAL_INTERFACE, Some(300), Some(2.0))]);
+        assert_eq!(next.absorb(older), 150);
+        for r in &next.rows {
+            let d = r.deltas.unwrap();
+            assert_eq!((d.bytes_recv, d.bytes_sent, d.packets_recv), (400, 200, 2));
+            assert_eq!(r.interval_s, Some(3.0));
+            assert_eq!(r.bytes_recv_rate, Some(400.0 / 3.0));
+            assert_eq!(r.bytes_sent_rate, Some(200.0 / 3.0));
+        }
+        assert_eq!(next.rows.len(), 2);
+        assert_eq!(next.timestamp, Utc.timestamp_opt(1_764_000_001, 0).unwrap());
+    }
+
+    #[test]
+    fn fold_rule_a_baseline_row_takes_the_older_deltas() {
+        let older = cycle(0, vec![row("eth0", Some(100), Some(1.0))]);
+        let mut next = cycle(1, vec![row("eth0", None, None)]);
+        next.absorb(older);
+        let eth0 = &next.rows[0];
+        assert_eq!(eth0.deltas.unwrap().bytes_recv, 100);
+        assert_eq!(eth0.interval_s, Some(1.0));
+        assert_eq!(eth0.step, Some(Step::Forward));
+        assert_eq!(eth0.bytes_recv_rate, Some(100.0));
+    }
+
+    #[test]
+    fn fold_rule_rows_without_deltas_move_nothing() {
+        let older = cycle(0, vec![row("eth0", None, None)]);
+        let mut next = cycle(1, vec![row("eth0", Some(300), Some(2.0))]);
+        assert_eq!(next.absorb(older), 0);
+        assert_eq!(next.rows[0].deltas.unwrap().bytes_recv, 300);
+        assert_eq!(next.rows[0].interval_s, Some(2.0));
+    }
+
+    #[test]
+    fn fold_rule_an_interface_missing_from_the_next_cycle_keeps_its_row() {
+        let older = cycle(0, vec![row("vpn0", Some(70), Some(1.0))]);
+        let mut next = cycle(1, vec![row("eth0", Some(300), Some(2.0))]);
+        assert_eq!(next.absorb(older), 105);
+        let names: Vec<_> = next.rows.iter().map(|r| r.interface.as_str()).collect();
+        assert_eq!(names, ["eth0", "vpn0"]);
+        assert_eq!(next.rows[1].deltas.unwrap().bytes_recv, 70);
+    }
+
+    #[test]
+    fn fold_rule_rates_stay_off_when_they_were_off() {
+        let mut older_row = row("eth0", Some(100), Some(1.0));
+        older_row.bytes_recv_rate = None;
+        older_row.bytes_sent_rate = None;
+        let mut next_row = row("eth0", Some(300), Some(2.0));
+        next_row.bytes_recv_rate = None;
+        next_row.bytes_sent_rate = None;
+        let mut next = cycle(1, vec![next_row]);
+        next.absorb(cycle(0, vec![older_row]));
+        assert_eq!(next.rows[0].bytes_recv_rate, None);
+        assert_eq!(next.rows[0].deltas.unwrap().bytes_recv, 400);
+    }
+
+    #[test]
+    fn fold_rule_one_missing_interval_keeps_the_known_one() {
+        let older = cycle(0, vec![row("eth0", Some(100), None)]);
+        let mut next = cycle(1, vec![row("eth0", Some(300), Some(2.0))]);
+        next.absorb(older);
+        assert_eq!(next.rows[0].interval_s, Some(2.0));
+        let older = cycle(0, vec![row("eth0", Some(100), Some(1.5))]);
+        let mut next = cycle(1, vec![row("eth0", Some(300), None)]);
+        next.absorb(older);
+        assert_eq!(next.rows[0].interval_s, Some(1.5));
+    }
+}

@@ -1,0 +1,181 @@
+//! Retention in slices: raw samples older than `retention_days`, rollups
+//! whose period ended more than `rollup_retention_days` ago, and the resume
+//! rows of interfaces not seen since the raw cutoff. Each slice deletes
+//! small batches (each its own short transaction) until a time budget is
+//! spent, so a large backlog never delays a sampling cycle; the monitor runs
+//! one slice after each cycle until the work is done.
+
+use super::rollup::{period_key, LEVELS};
+use super::{format_timestamp, Store, StoreError};
+use crate::calendar::Calendar;
+use chrono::{DateTime, Duration, Utc};
+use std::time::Instant;
+
+/// Rows per batch at the start; adapted to the budget as batches are timed.
+const FIRST_BATCH: usize = 1_000;
+/// Bounds of the adaptive batch size.
+const BATCH_RANGE: (usize, usize) = (16, 50_000);
+
+/// One table's deletion: the statement (parameters: cutoff, batch size) and
+/// whether its rows are raw samples.
+#[derive(Debug)]
+struct Task {
+    sql: String,
+    cutoff: String,
+    raw: bool,
+}
+
+/// Retention work in progress.
+#[derive(Debug)]
+pub struct Retention {
+    tasks: Vec<Task>,
+    batch: usize,
+    raw_deleted: usize,
+    rollup_deleted: usize,
+    batches: usize,
+}
+
+/// What a finished retention run did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetentionReport {
+    /// Raw rows deleted.
+    pub raw_deleted: usize,
+    /// Rollup rows deleted (all levels).
+    pub rollup_deleted: usize,
+    /// Delete statements it took.
+    pub batches: usize,
+}
+
+impl Retention {
+    /// The work for retention at `now`: `None` when both periods are 0
+    /// (keep forever) or reach before the calendar's range.
+    pub fn plan(
+        now: DateTime<Utc>,
+        raw_days: u32,
+        rollup_days: u32,
+        calendar: &Calendar,
+    ) -> Option<Retention> {
+        let cutoff = |days: u32| {
+            (days > 0)
+                .then(|| now.checked_sub_signed(Duration::days(i64::from(days))))
+                .flatten()
+        };
+        let mut tasks = Vec::new();
+        if let Some(raw) = cutoff(raw_days) {
+            let raw = format_timestamp(raw);
+            tasks.push(Task {
+                sql: "DELETE FROM network_stats WHERE id IN
+                      (SELECT id FROM network_stats WHERE timestamp < ?1 LIMIT ?2)"
+                    .into(),
+                cutoff: raw.clone(),
+                raw: true,
+            });
+            tasks.push(Task {
+                sql: "DELETE FROM netmon_last WHERE interface IN
+                      (SELECT interface FROM netmon_last WHERE timestamp < ?1 LIMIT ?2)"
+                    .into(),
+                cutoff: raw,
+                raw: false,
+            });
+        }
+        if let Some(rollup) = cutoff(rollup_days) {
+            for level in LEVELS {
+                // A bin goes only once it ended before the cutoff.
+                tasks.push(Task {
+                    sql: format!(
+                        "DELETE FROM {0} WHERE (period_start, interface) IN
+                         (SELECT period_start, interface FROM {0} WHERE period_start < ?1 LIMIT ?2)",
+                        level.table()
+                    ),
+                    cutoff: period_key(level.floor(calendar, rollup)),
+                    raw: false,
+                });
+            }
+        }
+        (!tasks.is_empty()).then_some(Retention {
+            tasks,
+            batch: FIRST_BATCH,
+            raw_deleted: 0,
+            rollup_deleted: 0,
+            batches: 0,
+        })
+    }
+
+    /// Deletes batches for at most about `budget`; returns the report once
+    /// every table is done, `None` while work remains.
+    pub fn step(
+        &mut self,
+        store: &Store,
+        budget: std::time::Duration,
+    ) -> Result<Option<RetentionReport>, StoreError> {
+        let started = Instant::now();
+        let mut slowest = std::time::Duration::ZERO;
+        while let Some(task) = self.tasks.first() {
+            let spent = started.elapsed();
+            if spent + slowest > budget && self.batches > 0 {
+                return Ok(None);
+            }
+            let before = Instant::now();
+            let deleted = store.execute(&task.sql, &task.cutoff, self.batch)?;
+            let took = before.elapsed();
+            slowest = slowest.max(took);
+            self.batches += 1;
+            if task.raw {
+                self.raw_deleted += deleted;
+            } else {
+                self.rollup_deleted += deleted;
+            }
+            let exhausted = deleted < self.batch;
+            self.batch = adapt(self.batch, took, budget);
+            if exhausted {
+                self.tasks.remove(0);
+            }
+        }
+        Ok(Some(RetentionReport {
+            raw_deleted: self.raw_deleted,
+            rollup_deleted: self.rollup_deleted,
+            batches: self.batches,
+        }))
+    }
+}
+
+/// The next batch size: halved when a batch took over a quarter of the
+/// budget, doubled when it took under a sixteenth.
+fn adapt(batch: usize, took: std::time::Duration, budget: std::time::Duration) -> usize {
+    let next = if took * 4 > budget {
+        batch / 2
+    } else if took * 16 < budget {
+        batch * 2
+    } else {
+        batch
+    };
+    next.clamp(BATCH_RANGE.0, BATCH_RANGE.1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration as Std;
+
+    #[test]
+    fn batches_shrink_when_slow_and_grow_when_fast() {
+        let budget = Std::from_millis(100);
+        assert_eq!(adapt(1000, Std::from_millis(30), budget), 500);
+        assert_eq!(adapt(1000, Std::from_millis(25), budget), 1000);
+        assert_eq!(adapt(1000, Std::from_millis(10), budget), 1000);
+        assert_eq!(adapt(1000, Std::from_millis(6), budget), 2000);
+        assert_eq!(adapt(20, Std::from_millis(90), budget), 16);
+        assert_eq!(adapt(40_000, Std::ZERO, budget), 50_000);
+    }
+
+    #[test]
+    fn nothing_to_plan_when_everything_is_kept() {
+        let now = Utc::now();
+        assert!(Retention::plan(now, 0, 0, &Calendar::utc()).is_none());
+        let raw_only = Retention::plan(now, 30, 0, &Calendar::utc()).unwrap();
+        assert_eq!(raw_only.tasks.len(), 2);
+        let rollups_only = Retention::plan(now, 0, 400, &Calendar::utc()).unwrap();
+        assert_eq!(rollups_only.tasks.len(), 3);
+        assert!(rollups_only.tasks.iter().all(|t| !t.raw));
+    }
+}
