@@ -83,26 +83,30 @@ impl Counters {
         }
     }
 
-    /// The deltas from `previous` to `self` and the step they took. A reset
-    /// of any counter is a reset of the interface (a driver reload or a
-    /// re-created interface restarts every counter), so then every delta is
-    /// the new value: the traffic since the reset. An interface that was
-    /// re-created ([`Continuity::Recreated`]) was reset whatever its counters say.
+    /// The per-counter deltas from `previous` to `self` ([`counter_delta`]
+    /// for each) and the most notable step among them: [`Step::Reset`] if any
+    /// counter was reset, else [`Step::Wrap32`] if any wrapped, else
+    /// [`Step::Forward`]. Each counter keeps its own delta: a counter that
+    /// fell is counted from zero, the others by their rise, so a drop misread
+    /// as a reset can only undercount, never invent traffic on the others.
     pub fn delta_since(self, previous: Counters, continuity: Continuity) -> (Counters, Step) {
         let old = previous.to_array();
         let new = self.to_array();
         let mut out = [0u64; 8];
-        let mut wrapped = false;
+        let (mut reset, mut wrapped) = (false, false);
         for i in 0..8 {
-            match counter_delta(old[i], new[i], continuity) {
-                (_, Step::Reset) => return (self, Step::Reset),
-                (delta, step) => {
-                    wrapped |= step == Step::Wrap32;
-                    out[i] = delta;
-                }
-            }
+            let (delta, step) = counter_delta(old[i], new[i], continuity);
+            reset |= step == Step::Reset;
+            wrapped |= step == Step::Wrap32;
+            out[i] = delta;
         }
-        let step = if wrapped { Step::Wrap32 } else { Step::Forward };
+        let step = if reset {
+            Step::Reset
+        } else if wrapped {
+            Step::Wrap32
+        } else {
+            Step::Forward
+        };
         (Counters::from_array(out), step)
     }
 }
@@ -219,15 +223,20 @@ mod tests {
     }
 
     #[test]
-    fn reset_of_one_counter_resets_the_whole_interface() {
+    fn reset_rule_each_counter_keeps_its_own_delta() {
         let old = Counters::from_array([10, 20, 1, 2, 0, 0, 0, 0]);
         let new = Counters::from_array([15, 5, 2, 3, 0, 0, 0, 0]);
-        // bytes_sent went down: every counter restarted, deltas = new values.
-        assert_eq!(new.delta_since(old, Contiguous), (new, Step::Reset));
-        // Whichever counter it is.
-        let new = Counters::from_array([15, 25, 2, 3, 0, 0, 0, 1]);
-        let old = Counters::from_array([10, 20, 1, 2, 0, 0, 0, 9]);
-        assert_eq!(new.delta_since(old, Contiguous), (new, Step::Reset));
+        // bytes_sent went down: it counts from zero (5); the others rose.
+        let (delta, step) = new.delta_since(old, Contiguous);
+        assert_eq!(delta.to_array(), [5, 5, 1, 1, 0, 0, 0, 0]);
+        assert_eq!(step, Step::Reset);
+        // A reset anywhere is reported, wraps elsewhere notwithstanding.
+        let near = u64::from(u32::MAX) - 9;
+        let old = Counters::from_array([near, 20, 1, 2, 0, 0, 0, 9]);
+        let new = Counters::from_array([5, 25, 2, 3, 0, 0, 0, 1]);
+        let (delta, step) = new.delta_since(old, Contiguous);
+        assert_eq!(delta.to_array(), [15, 5, 1, 1, 0, 0, 0, 1]);
+        assert_eq!(step, Step::Reset);
     }
 
     #[test]
@@ -248,8 +257,10 @@ mod tests {
         let (delta, step) = new.delta_since(old, Contiguous);
         assert_eq!(delta.to_array(), [15, 10, 1, 1, 0, 0, 0, 0]);
         assert_eq!(step, Step::Wrap32);
-        // The same readings across a gap: a reset of the whole interface.
-        assert_eq!(new.delta_since(old, Gap), (new, Step::Reset));
+        // The same readings across a gap: a reset, never a guessed wrap.
+        let (delta, step) = new.delta_since(old, Gap);
+        assert_eq!(delta.to_array(), [5, 10, 1, 1, 0, 0, 0, 0]);
+        assert_eq!(step, Step::Reset);
     }
 
     #[test]

@@ -160,11 +160,13 @@ fn monitor(cli: &Cli, config: &Config) -> Result<()> {
     }
     let source = open_source(config)?;
     let signals = monitor::signal_channel()?;
-    // Every check that exits 2 is above: from here on files are created.
-    let log = logging::init(&config.logging)?;
+    // The log file is created with its first line; the database is the
+    // first file created, and a path that cannot be created is still a
+    // usage error with nothing written.
+    let log = logging::init(&config.logging);
     let store = Store::open(database, monitor::write_wait(config))
         .map_err(|e| match e {
-            store::StoreError::Refused(message) => Error::config(message),
+            store::StoreError::Refused(_) | store::StoreError::Create { .. } => Error::config(e),
             e => Error::runtime(e),
         })?
         .with_raw_counts(config.sample.store_raw_counts);
@@ -193,7 +195,8 @@ fn monitor(cli: &Cli, config: &Config) -> Result<()> {
 const SUMMARY_ATTEMPTS: usize = 3;
 
 fn summary(cli: &Cli, config: &Config) -> Result<()> {
-    report::window::validate(cli.since.as_deref(), cli.until.as_deref()).map_err(Error::config)?;
+    report::window::validate(cli.since.as_deref(), cli.until.as_deref(), chrono::Utc::now())
+        .map_err(Error::config)?;
     let database: PathBuf = config.database_file.clone();
     let mut attempt = 0;
     let report = loop {

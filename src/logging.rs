@@ -1,7 +1,6 @@
 //! Tracing to stderr and to a size-rotated log file (SPEC §7).
 
 use crate::config::LogSettings;
-use crate::error::{Error, Result};
 use crate::fsutil::open_private_append;
 use std::fs::{self, File};
 use std::io::{self, Write};
@@ -24,24 +23,35 @@ pub struct RotatingFile {
 }
 
 impl RotatingFile {
-    /// Opens (creating with mode 0600, its new directories 0700) `path` for appending.
-    pub fn open(path: &Path, max_bytes: u64, backup_count: u32) -> io::Result<Self> {
-        let file = RotatingFile {
+    /// A log at `path`, opened (created with mode 0600, its new directories
+    /// 0700) on the first line written: nothing exists on disk before a
+    /// line is logged.
+    pub fn new(path: &Path, max_bytes: u64, backup_count: u32) -> Self {
+        RotatingFile {
             path: path.to_path_buf(),
             max_bytes,
             backup_count,
             state: Mutex::new(None),
-        };
+        }
+    }
+
+    /// Opens `path` for appending now.
+    pub fn open(path: &Path, max_bytes: u64, backup_count: u32) -> io::Result<Self> {
+        let file = RotatingFile::new(path, max_bytes, backup_count);
         file.reopen()?;
         Ok(file)
     }
 
     /// Closes and reopens the file (after logrotate moved it: SIGHUP).
     pub fn reopen(&self) -> io::Result<()> {
+        *self.lock() = Some(self.open_append()?);
+        Ok(())
+    }
+
+    fn open_append(&self) -> io::Result<(File, u64)> {
         let file = open_private_append(&self.path)?;
         let size = file.metadata()?.len();
-        *self.lock() = Some((file, size));
-        Ok(())
+        Ok((file, size))
     }
 
     fn lock(&self) -> MutexGuard<'_, Option<(File, u64)>> {
@@ -86,11 +96,11 @@ impl RotatingFile {
 impl Write for &RotatingFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let mut state = self.lock();
-        if state.as_ref().is_some_and(|(file, _)| self.detached(file)) {
-            *state = Some((open_private_append(&self.path)?, 0));
+        if state.as_ref().is_none_or(|(file, _)| self.detached(file)) {
+            *state = Some(self.open_append()?);
         }
         let full = matches!(&*state, Some((_, size)) if *size > 0 && size + buf.len() as u64 > self.max_bytes);
-        if full || state.is_none() {
+        if full {
             self.rotate(&mut state)?;
         }
         match state.as_mut() {
@@ -131,25 +141,22 @@ impl LogHandle {
     }
 }
 
-/// Installs the global subscriber: stderr always, the file when configured.
-pub fn init(settings: &LogSettings) -> Result<LogHandle> {
+/// Installs the global subscriber: stderr always, the file when configured
+/// (created when the first line is written).
+pub fn init(settings: &LogSettings) -> LogHandle {
     let level = LevelFilter::from_level(settings.level);
     let stderr = tracing_subscriber::fmt::layer()
         .with_writer(io::stderr)
         .with_ansi(io::IsTerminal::is_terminal(&io::stderr()))
         .with_target(false)
         .with_filter(level);
-    let file = match &settings.file {
-        Some(path) => Some(Arc::new(
-            RotatingFile::open(path, settings.max_bytes, settings.backup_count).map_err(|e| {
-                Error::config(format!(
-                    "logging.file {}: cannot open: {e}; fix the path or set file: ''",
-                    path.display()
-                ))
-            })?,
-        )),
-        None => None,
-    };
+    let file = settings.file.as_ref().map(|path| {
+        Arc::new(RotatingFile::new(
+            path,
+            settings.max_bytes,
+            settings.backup_count,
+        ))
+    });
     let file_layer = file.clone().map(|file| {
         tracing_subscriber::fmt::layer()
             .with_writer(file)
@@ -162,7 +169,7 @@ pub fn init(settings: &LogSettings) -> Result<LogHandle> {
         .with(stderr)
         .with(file_layer)
         .try_init();
-    Ok(LogHandle { file })
+    LogHandle { file }
 }
 
 #[cfg(test)]

@@ -378,7 +378,7 @@ const CASES: &[Case] = &[
         env: &[],
         setup: none,
         code: 2,
-        message: "--since must be earlier",
+        message: "--since 2026-11-02 (2026-11-02T00:00:00+00:00) must be earlier than --until 2026-11-01",
     },
     Case {
         name: "bad format",

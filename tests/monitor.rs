@@ -50,7 +50,7 @@ fn named_interfaces_are_monitored_even_if_excluded() {
     let sandbox = Sandbox::new();
     let output = sandbox.run(&["--once", "--interfaces", "lo", "eth0", "nosuch0"]);
     assert!(output.status.success(), "{}", stderr(&output));
-    assert!(stderr(&output).contains("interface nosuch0 does not exist (existing: lo, eth0"));
+    assert!(stderr(&output).contains("interface (nosuch0) does not exist (existing: lo, eth0"));
     let db = sandbox.db();
     let ts = &timestamps(&db)[0];
     assert_eq!(interfaces_at(&db, ts), ["_total", "eth0", "lo"]);

@@ -32,13 +32,21 @@ pub enum When {
 }
 
 /// Checks `--since` and `--until` without a database, so that a bad value
-/// is a usage error before anything is opened. The error names the flag.
-pub fn validate(since: Option<&str>, until: Option<&str>) -> Result<(), String> {
-    if let Some(text) = since {
-        parse_since(text).map_err(|e| format!("--since: {e}"))?;
-    }
-    if let Some(text) = until {
-        parse_when(text).map_err(|e| format!("--until: {e}"))?;
+/// is a usage error before anything is opened: each must parse, and they
+/// must be in order where the database's time zone cannot change it (two
+/// dates, or two values that are not dates). The error names the flag.
+pub fn validate(since: Option<&str>, until: Option<&str>, now: DateTime<Utc>) -> Result<(), String> {
+    let since_when = since
+        .map(|text| parse_since(text).map_err(|e| format!("--since: {e}")))
+        .transpose()?;
+    let until_when = until
+        .map(|text| parse_when(text).map_err(|e| format!("--until: {e}")))
+        .transpose()?;
+    if let (Some(from), Some(to)) = (since_when, until_when) {
+        let is_date = |when: When| matches!(when, When::Date(_));
+        if from != When::All && is_date(from) == is_date(to) {
+            resolve(since, until, None, now, &Calendar::utc())?;
+        }
     }
     Ok(())
 }
@@ -222,6 +230,21 @@ mod tests {
         assert!(err.starts_with("--until: \"all\" is not a time"), "{err}");
         let err = resolve(Some("ever"), None, None, now(), &utc).unwrap_err();
         assert!(err.starts_with("--since: \"ever\" is not a time"), "{err}");
+    }
+
+    #[test]
+    fn validate_checks_values_and_an_order_no_zone_can_change() {
+        assert_eq!(validate(Some("2d"), Some("1d"), now()), Ok(()));
+        assert_eq!(validate(None, None, now()), Ok(()));
+        assert_eq!(validate(Some("all"), Some("1d"), now()), Ok(()));
+        let err = validate(Some("1d"), Some("2d"), now()).unwrap_err();
+        assert!(err.starts_with("--since 1d ("), "{err}");
+        let err = validate(Some("2026-11-05"), Some("2026-11-04"), now()).unwrap_err();
+        assert!(err.starts_with("--since 2026-11-05"), "{err}");
+        // A date against an instant depends on the database's zone: checked later.
+        assert_eq!(validate(Some("2026-11-05"), Some("2026-11-04T23:00:00Z"), now()), Ok(()));
+        assert!(validate(Some("soon"), None, now()).unwrap_err().starts_with("--since:"));
+        assert!(validate(None, Some("soon"), now()).unwrap_err().starts_with("--until:"));
     }
 
     #[test]

@@ -370,8 +370,8 @@ fn seed_era_database_is_upgraded_with_the_samplers_rules() {
     assert_eq!(count(&store, "SELECT rows FROM netmon_row_count"), 11);
     // eth0: 3000 forward, a reset to 500 (counted as 500), 1000 forward.
     assert_eq!(count(&store, "SELECT SUM(bytes_recv_delta) FROM network_stats WHERE interface = 'eth0'"), 4500);
-    // The reset restarted every counter: sent counts 300, not 100.
-    assert_eq!(count(&store, "SELECT bytes_sent_delta FROM network_stats WHERE id = 7"), 300);
+    // Each counter keeps its own delta: the sent bytes rose by 100.
+    assert_eq!(count(&store, "SELECT bytes_sent_delta FROM network_stats WHERE id = 7"), 100);
     // wan0: a wrap between consecutive cycles (150), then absent for a
     // cycle, so the drop to 10 is a reset (10), never a guessed wrap.
     assert_eq!(count(&store, "SELECT SUM(bytes_recv_delta) FROM network_stats WHERE interface = 'wan0'"), 160);
