@@ -1,98 +1,15 @@
 //! Real interfaces and real traffic: netmon runs inside a fresh network
 //! namespace on its own `lo` while the test sends TCP traffic over it, and the
 //! stored counters and deltas must match the kernel's sysfs counters exactly.
-//! Needs root (CI is root); otherwise each test prints that it was skipped.
+//! Needs root (CI is root, and fails these tests if they cannot run).
 
 mod common;
 
+use common::netns::Namespace;
 use common::*;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
-/// A network namespace deleted on drop.
-struct Namespace {
-    name: String,
-}
-
-impl Namespace {
-    fn create(tag: &str) -> Option<Namespace> {
-        if !nix::unistd::geteuid().is_root() {
-            eprintln!("skipped: the network-namespace tests need root");
-            return None;
-        }
-        let name = format!("netmon-{tag}-{}", std::process::id());
-        let _ = Command::new("ip").args(["netns", "del", &name]).output();
-        let created = Command::new("ip").args(["netns", "add", &name]).status();
-        if !created.is_ok_and(|s| s.success()) {
-            eprintln!("skipped: 'ip netns add' is not available here");
-            return None;
-        }
-        let namespace = Namespace { name };
-        namespace.ip(&["link", "set", "lo", "up"]);
-        Some(namespace)
-    }
-
-    fn ip(&self, args: &[&str]) {
-        let status = Command::new("ip")
-            .arg("-n")
-            .arg(&self.name)
-            .args(args)
-            .status()
-            .unwrap();
-        assert!(status.success(), "ip -n {} {args:?}", self.name);
-    }
-
-    /// Reads a sysfs statistic of `interface` as seen inside the namespace.
-    fn statistic(&self, interface: &str, name: &str) -> i64 {
-        let path = format!("/sys/class/net/{interface}/statistics/{name}");
-        let output = Command::new("ip")
-            .args(["netns", "exec", &self.name, "cat", &path])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&output.stdout)
-            .trim()
-            .parse()
-            .unwrap()
-    }
-
-    /// netmon, isolated like `Sandbox::command`, but inside the namespace.
-    fn netmon(&self, sandbox: &Sandbox, args: &[&str]) -> Command {
-        let mut command = Command::new("ip");
-        command
-            .args(["netns", "exec", &self.name])
-            .arg(assert_cmd::cargo::cargo_bin("netmon"))
-            .args(args)
-            .current_dir(sandbox.dir.path())
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", sandbox.dir.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        command
-    }
-
-    /// Runs `work` on a thread that has entered the namespace.
-    fn run_inside<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> T {
-        let path = format!("/run/netns/{}", self.name);
-        std::thread::spawn(move || {
-            let handle = std::fs::File::open(path).unwrap();
-            nix::sched::setns(handle, nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
-            work()
-        })
-        .join()
-        .unwrap()
-    }
-}
-
-impl Drop for Namespace {
-    fn drop(&mut self) {
-        let _ = Command::new("ip")
-            .args(["netns", "del", &self.name])
-            .status();
-    }
-}
+use std::time::Duration;
 
 /// Sends `bytes` over a TCP connection on 127.0.0.1 and waits until all arrived.
 fn tcp_transfer(bytes: usize) -> usize {
@@ -241,22 +158,4 @@ fn interfaces_that_come_and_go_have_rows_exactly_while_they_exist() {
         "SELECT COUNT(*) FROM network_stats WHERE bytes_recv_delta < 0 OR bytes_sent_delta < 0",
     );
     assert_eq!(negative, 0);
-}
-
-fn wait_for_rows_of(sandbox: &Sandbox, interface: &str) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        if let Ok(db) = rusqlite::Connection::open(sandbox.db_path()) {
-            let n = db.query_row(
-                "SELECT COUNT(*) FROM network_stats WHERE interface = ?1",
-                [interface],
-                |r| r.get::<_, i64>(0),
-            );
-            if n.is_ok_and(|n| n > 0) {
-                return;
-            }
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("no {interface} rows in time");
 }

@@ -4,11 +4,39 @@
 
 #![allow(dead_code)]
 
+pub mod netns;
+
 use assert_cmd::cargo::CommandCargoExt;
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use tempfile::TempDir;
+
+/// Whether a test's precondition (root, a tool, a mount) holds. When it
+/// does not: under `CI=true` the test fails, because a test that cannot run
+/// in CI must not pass; elsewhere it prints that it was skipped.
+pub fn require(available: bool, what: &str) -> bool {
+    if available {
+        return true;
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("CI=true but this test cannot run: {what}");
+    }
+    eprintln!("skipped: {what}");
+    false
+}
+
+/// Whether this process runs as root.
+pub fn is_root() -> bool {
+    nix::unistd::geteuid().is_root()
+}
+
+/// Whether `program` is on the PATH.
+pub fn has_program(program: &str) -> bool {
+    std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths).any(|dir| dir.join(program).is_file())
+    })
+}
 
 /// The captured `/proc/net/dev` used by most tests.
 pub const FIXTURE: &str = include_str!("../fixtures/proc_net_dev_host.txt");
@@ -259,4 +287,90 @@ pub fn interface_names(summary: &serde_json::Value) -> Vec<String> {
         .iter()
         .map(|i| i["interface"].as_str().unwrap().to_string())
         .collect()
+}
+
+/// Waits (up to 20 s) until the database has a row of `interface`.
+pub fn wait_for_rows_of(sandbox: &Sandbox, interface: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::time::Instant::now() < deadline {
+        if let Ok(db) = Connection::open_with_flags(
+            sandbox.db_path(),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        ) {
+            let n = db.query_row(
+                "SELECT COUNT(*) FROM network_stats WHERE interface = ?1",
+                [interface],
+                |r| r.get::<_, i64>(0),
+            );
+            if n.is_ok_and(|n| n > 0) {
+                return;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    panic!("no {interface} rows in time");
+}
+
+/// One stored row of an interface, oldest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRow {
+    pub timestamp: String,
+    /// bytes_recv, bytes_sent, packets_recv, packets_sent
+    pub counters: [i64; 4],
+    /// the same four deltas, where known
+    pub deltas: Option<[i64; 4]>,
+    pub interval_s: Option<f64>,
+    pub recv_rate: Option<f64>,
+}
+
+/// Every stored row of `interface`, oldest first.
+pub fn stored_rows(db: &Connection, interface: &str) -> Vec<StoredRow> {
+    let mut stmt = db
+        .prepare(
+            "SELECT timestamp, bytes_recv, bytes_sent, packets_recv, packets_sent,
+                    bytes_recv_delta, bytes_sent_delta, packets_recv_delta, packets_sent_delta,
+                    interval_s, bytes_recv_rate
+             FROM network_stats WHERE interface = ?1 ORDER BY id",
+        )
+        .unwrap();
+    stmt.query_map([interface], |r| {
+        let deltas: [Option<i64>; 4] = std::array::from_fn(|i| r.get(i + 5).unwrap());
+        Ok(StoredRow {
+            timestamp: r.get(0)?,
+            counters: std::array::from_fn(|i| r.get(i + 1).unwrap()),
+            deltas: deltas[0].map(|_| deltas.map(|d| d.unwrap())),
+            interval_s: r.get(9)?,
+            recv_rate: r.get(10)?,
+        })
+    })
+    .unwrap()
+    .map(Result::unwrap)
+    .collect()
+}
+
+/// The sums of the stored deltas (received, sent bytes) of some rows.
+pub fn delta_sums(rows: &[StoredRow]) -> (i64, i64) {
+    rows.iter()
+        .filter_map(|r| r.deltas)
+        .fold((0, 0), |(rx, tx), d| (rx + d[0], tx + d[1]))
+}
+
+/// The fixture with one interface's received bytes replaced (`None`: the
+/// interface's line removed) and the interface renamed.
+pub fn fixture_with(interface: &str, recv: Option<u64>, name: &str) -> String {
+    let mut text = String::new();
+    for line in FIXTURE.lines() {
+        let trimmed = line.trim_start();
+        match trimmed.strip_prefix(interface).and_then(|rest| rest.strip_prefix(':')) {
+            Some(rest) => {
+                let Some(recv) = recv else { continue };
+                let mut fields: Vec<String> = rest.split_whitespace().map(String::from).collect();
+                fields[0] = recv.to_string();
+                text.push_str(&format!("{name:>6}: {}", fields.join(" ")));
+            }
+            None => text.push_str(line),
+        }
+        text.push('\n');
+    }
+    text
 }
