@@ -19,6 +19,9 @@ struct Case {
 
 const BASE: &str = "proc_net_dev: dev.txt\n";
 
+/// `if0,if1,...,if4999`.
+const FIVE_THOUSAND_NAMES: &str = include_str!("fixtures/five_thousand_names.txt");
+
 fn none(_: &Sandbox) {}
 
 fn text_as_database(s: &Sandbox) {
@@ -66,6 +69,37 @@ fn bad_dotenv(s: &Sandbox) {
 fn config_directory(s: &Sandbox) {
     fs::create_dir_all(s.path("confdir")).unwrap();
 }
+
+fn fifo_as_database(s: &Sandbox) {
+    fs::create_dir_all(s.path("data")).unwrap();
+    nix::unistd::mkfifo(&s.db_path(), nix::sys::stat::Mode::S_IRWXU).unwrap();
+}
+
+fn fifo_as_counters(s: &Sandbox) {
+    fs::remove_file(s.path("dev.txt")).unwrap();
+    nix::unistd::mkfifo(&s.path("dev.txt"), nix::sys::stat::Mode::S_IRWXU).unwrap();
+}
+
+fn syntax_error_in_dotenv(s: &Sandbox) {
+    s.write(".env", "NETMON_MONITORING_INTERVAL=5\nthis is not an assignment\n");
+}
+
+fn huge_config(s: &Sandbox) {
+    // A 2 MiB regular expression: refused by size before it is parsed.
+    let pattern = "a".repeat(2 << 20);
+    s.write("config.yaml", &format!("exclude_interfaces: ['{pattern}']\n"));
+}
+
+fn long_pattern(s: &Sandbox) {
+    let pattern = "(a|b)".repeat(400);
+    s.write("config.yaml", &format!("proc_net_dev: dev.txt\nexclude_interfaces: ['{pattern}']\n"));
+}
+
+fn many_interfaces(s: &Sandbox) {
+    let names: Vec<String> = (0..5000).map(|i| format!("if{i}")).collect();
+    s.write("config.yaml", &format!("proc_net_dev: dev.txt\ninterfaces: [{}]\n", names.join(", ")));
+}
+
 
 const CASES: &[Case] = &[
     Case {
@@ -444,6 +478,195 @@ const CASES: &[Case] = &[
         message: "NETMON_MONITORING_INTERVAL=\"0\"",
     },
     Case {
+        name: "multi-byte unit in --since",
+        args: &["--summary", "--since", "5\u{b5}"],
+        config: BASE,
+        env: &[],
+        setup: none,
+        code: 2,
+        message: "--since: \"5\u{b5}\" is not a time",
+    },
+    Case {
+        name: "multi-byte --until",
+        args: &["--summary", "--until", "\u{e9}"],
+        config: BASE,
+        env: &[],
+        setup: none,
+        code: 2,
+        message: "--until: \"\u{e9}\" is not a time",
+    },
+    Case {
+        name: "--since too far back",
+        args: &["--summary", "--since", "300000y"],
+        config: BASE,
+        env: &[],
+        setup: none,
+        code: 2,
+        message: "--since: \"300000y\" is out of range",
+    },
+    Case {
+        name: "retention of 97 million days",
+        args: &["--count", "1"],
+        config: "proc_net_dev: dev.txt\ndatabase:\n  retention_days: 97000000\n",
+        env: &[],
+        setup: none,
+        code: 2,
+        message: "database.retention_days: at most 36500 days",
+    },
+    Case {
+        name: "rollup retention of u32::MAX days",
+        args: &["--count", "1"],
+        config: "proc_net_dev: dev.txt\ndatabase:\n  rollup_retention_days: 4294967295\n",
+        env: &[],
+        setup: none,
+        code: 2,
+        message: "database.rollup_retention_days: at most 36500 days",
+    },
+    Case {
+        name: "spike guard of 1e300 Mbit/s",
+        args: &["--once"],
+        config: "proc_net_dev: dev.txt\nmax_bandwidth_mbit: 1e300\n",
+        env: &[],
+        setup: none,
+        code: 2,
+        message: "max_bandwidth_mbit: must be a number of Mbit/s above 0 and at most 1e9",
+    },
+    Case {
+        name: "per-interface spike guard below 0",
+        args: &["--once"],
+        config: "proc_net_dev: dev.txt\nper_interface:\n  eth0:\n    max_bandwidth_mbit: -3\n",
+        env: &[],
+        setup: none,
+        code: 2,
+        message: "per_interface.eth0.max_bandwidth_mbit: must be",
+    },
+    Case {
+        name: "unknown per-interface key",
+        args: &["--once"],
+        config: "proc_net_dev: dev.txt\nper_interface:\n  eth0:\n    max_bandwith_mbit: 10\n",
+        env: &[],
+        setup: none,
+        code: 2,
+        message: "unknown field `max_bandwith_mbit`",
+    },
+    Case {
+        name: "FIFO as database (monitor)",
+        args: &["--count", "1"],
+        config: BASE,
+        env: &[],
+        setup: fifo_as_database,
+        code: 2,
+        message: "is a FIFO, not a regular file",
+    },
+    Case {
+        name: "FIFO as database (summary)",
+        args: &["--summary"],
+        config: BASE,
+        env: &[],
+        setup: fifo_as_database,
+        code: 2,
+        message: "is a FIFO, not a regular file",
+    },
+    Case {
+        name: "FIFO as counters",
+        args: &["--once"],
+        config: BASE,
+        env: &[],
+        setup: fifo_as_counters,
+        code: 2,
+        message: "proc_net_dev",
+    },
+    Case {
+        name: "/dev/null as database (monitor)",
+        args: &["--once"],
+        config: "proc_net_dev: dev.txt\ndatabase_file: /dev/null\n",
+        env: &[],
+        setup: none,
+        code: 2,
+        message: "/dev/null: is a character device, not a regular file",
+    },
+    Case {
+        name: "/dev/null as database (summary)",
+        args: &["--summary"],
+        config: "proc_net_dev: dev.txt\ndatabase_file: /dev/null\n",
+        env: &[],
+        setup: none,
+        code: 2,
+        message: "is a character device",
+    },
+    Case {
+        name: "/dev/null as log file",
+        args: &["--once"],
+        config: "proc_net_dev: dev.txt\nlogging:\n  file: /dev/null\n",
+        env: &[],
+        setup: none,
+        code: 2,
+        message: "logging.file /dev/null: is a character device",
+    },
+    Case {
+        name: ".env syntax error",
+        args: &["--once"],
+        config: BASE,
+        env: &[],
+        setup: syntax_error_in_dotenv,
+        code: 2,
+        message: ".env: ",
+    },
+    Case {
+        name: "regex containing a comma split by mistake",
+        args: &["--once"],
+        config: BASE,
+        env: &[("NETMON_EXCLUDE_INTERFACES", "^veth.{1,3}$")],
+        setup: none,
+        code: 2,
+        message: "a pattern with a comma must be written as a list: ['a', 'b']",
+    },
+    Case {
+        name: "configuration file over 1 MiB",
+        args: &["--once"],
+        config: BASE,
+        env: &[],
+        setup: huge_config,
+        code: 2,
+        message: "larger than 1024 KiB",
+    },
+    Case {
+        name: "exclude pattern over 1 KiB",
+        args: &["--once"],
+        config: BASE,
+        env: &[],
+        setup: long_pattern,
+        code: 2,
+        message: "bytes long; at most 1024",
+    },
+    Case {
+        name: "5000 interfaces named",
+        args: &["--once"],
+        config: BASE,
+        env: &[],
+        setup: many_interfaces,
+        code: 2,
+        message: "names 5000 interfaces; at most 1024",
+    },
+    Case {
+        name: "5000 interfaces from the environment",
+        args: &["--once"],
+        config: BASE,
+        env: &[("NETMON_INTERFACES", FIVE_THOUSAND_NAMES)],
+        setup: none,
+        code: 2,
+        message: "at most 1024",
+    },
+    Case {
+        name: "interface name with a control character",
+        args: &["--once", "--interfaces", "eth\u{1b}[31m"],
+        config: BASE,
+        env: &[],
+        setup: none,
+        code: 2,
+        message: "is not an interface name",
+    },
+    Case {
         name: "summary of a missing database",
         args: &["--summary"],
         config: BASE,
@@ -508,9 +731,13 @@ fn snapshot(sandbox: &Sandbox) -> Vec<(String, Vec<u8>)> {
     while let Some(dir) = stack.pop() {
         for entry in fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
-            if path.is_dir() {
+            let kind = fs::symlink_metadata(&path).unwrap().file_type();
+            if kind.is_dir() {
                 files.push((path.display().to_string(), Vec::new()));
                 stack.push(path);
+            } else if !kind.is_file() {
+                // A FIFO is never read here (it would block): its name counts.
+                files.push((path.display().to_string(), b"special".to_vec()));
             } else {
                 files.push((path.display().to_string(), fs::read(&path).unwrap()));
             }

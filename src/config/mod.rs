@@ -397,8 +397,13 @@ fn compile_patterns(patterns: &Sourced<Vec<String>>) -> Result<Vec<Regex>> {
                 .size_limit(MAX_REGEX_BYTES)
                 .build()
                 .map_err(|e| {
+                    let hint = if patterns.origin.starts_with("environment variable") {
+                        "; a pattern with a comma must be written as a list: ['a', 'b']"
+                    } else {
+                        ""
+                    };
                     patterns.fail(format!(
-                        "invalid regular expression {shown:?}: {}",
+                        "invalid regular expression {shown:?}: {}{hint}",
                         one_line(&e.to_string())
                     ))
                 })

@@ -42,6 +42,13 @@ pub fn validate(since: Option<&str>, until: Option<&str>, now: DateTime<Utc>) ->
     let until_when = until
         .map(|text| parse_when(text).map_err(|e| format!("--until: {e}")))
         .transpose()?;
+    for (flag, text, when) in [("--since", since, since_when), ("--until", until, until_when)] {
+        if let (Some(text), Some(when @ When::Ago(_))) = (text, when) {
+            if instant(when, now, &Calendar::utc()).is_none() {
+                return Err(format!("{flag}: {text:?} is out of range"));
+            }
+        }
+    }
     if let (Some(from), Some(to)) = (since_when, until_when) {
         let is_date = |when: When| matches!(when, When::Date(_));
         if from != When::All && is_date(from) == is_date(to) {
@@ -244,6 +251,8 @@ mod tests {
         // A date against an instant depends on the database's zone: checked later.
         assert_eq!(validate(Some("2026-11-05"), Some("2026-11-04T23:00:00Z"), now()), Ok(()));
         assert!(validate(Some("soon"), None, now()).unwrap_err().starts_with("--since:"));
+        let err = validate(None, Some("300000y"), now()).unwrap_err();
+        assert_eq!(err, "--until: \"300000y\" is out of range");
         assert!(validate(None, Some("soon"), now()).unwrap_err().starts_with("--until:"));
     }
 

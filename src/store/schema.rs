@@ -97,14 +97,15 @@ CREATE TABLE IF NOT EXISTS netmon_last (
 ) WITHOUT ROWID;
 ";
 
-/// Opens `path` read-only, never creating or changing anything, from any
-/// user and in any directory:
+/// Opens `path` read-only, never creating or changing anything beside it,
+/// from any user and in any directory:
 ///
-/// - a database whose WAL file exists is opened normally (a monitor may be
-///   writing it); if its `-shm` cannot be created there (a read-only
-///   directory), it is opened as immutable: no process can be writing it;
 /// - a database in rollback-journal mode (how netmon leaves it when it stops)
 ///   is opened normally: that needs no extra file;
+/// - a database whose WAL file exists is opened normally (a monitor may be
+///   writing it). If its `-shm` cannot be created there (a read-only
+///   directory or mount, as another user), the database and its WAL are
+///   read from a private copy in the temporary directory, removed afterwards;
 /// - a WAL-mode database without a WAL file (a copy, or one left by a crash)
 ///   holds all its data in the main file and is opened as immutable, so no
 ///   `-wal`/`-shm` file is created beside it. [`ReadOnly::still_valid`]
@@ -115,20 +116,41 @@ pub fn open_read_only(path: &Path) -> rusqlite::Result<ReadOnly> {
     if !wal.exists() && is_wal_mode(path) {
         return Ok(ReadOnly {
             conn: open_immutable(path, flags)?,
-            wal: Some(wal),
+            immutable_without: Some(wal),
+            _copy: None,
         });
     }
     let conn = Connection::open_with_flags(path, flags)?;
-    match conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
-        Ok(_) => Ok(ReadOnly { conn, wal: None }),
+    match probe(&conn) {
+        Ok(()) => Ok(ReadOnly {
+            conn,
+            immutable_without: None,
+            _copy: None,
+        }),
         Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::CannotOpen => {
+            drop(conn);
+            let (copy, copied) = PrivateCopy::of(path, &wal).map_err(|e| {
+                rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
+                    Some(format!("its WAL cannot be read here, nor copied to read it: {e}")),
+                )
+            })?;
+            let conn = Connection::open_with_flags(&copied, flags)?;
+            probe(&conn)?;
             Ok(ReadOnly {
-                conn: open_immutable(path, flags)?,
-                wal: None,
+                conn,
+                immutable_without: None,
+                _copy: Some(copy),
             })
         }
         Err(e) => Err(e),
     }
+}
+
+/// Reads the schema once, which is where opening a WAL database can fail.
+fn probe(conn: &Connection) -> rusqlite::Result<()> {
+    conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
+        .map(|_| ())
 }
 
 /// A read-only connection from [`open_read_only`].
@@ -137,14 +159,42 @@ pub struct ReadOnly {
     pub conn: Connection,
     /// The WAL file that did not exist when the database was opened as
     /// immutable.
-    wal: Option<PathBuf>,
+    immutable_without: Option<PathBuf>,
+    /// The private copy being read, if any (dropped after the connection).
+    _copy: Option<PrivateCopy>,
 }
 
 impl ReadOnly {
     /// Whether what was read is valid: false when the database was read as
     /// immutable and a monitor has since started writing it.
     pub fn still_valid(&self) -> bool {
-        self.wal.as_ref().is_none_or(|wal| !wal.exists())
+        self.immutable_without
+            .as_ref()
+            .is_none_or(|wal| !wal.exists())
+    }
+}
+
+/// A copy of a database and its WAL in a private temporary directory
+/// (mode 0700), removed with everything in it when dropped.
+struct PrivateCopy {
+    dir: PathBuf,
+}
+
+impl PrivateCopy {
+    /// Copies `database` and `wal`; returns the copy and the copied database.
+    fn of(database: &Path, wal: &Path) -> std::io::Result<(PrivateCopy, PathBuf)> {
+        let dir = nix::unistd::mkdtemp(&std::env::temp_dir().join("netmon-read-XXXXXX"))?;
+        let copy = PrivateCopy { dir };
+        let copied = copy.dir.join("copy.db");
+        std::fs::copy(database, &copied)?;
+        std::fs::copy(wal, sibling(&copied, "-wal"))?;
+        Ok((copy, copied))
+    }
+}
+
+impl Drop for PrivateCopy {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
