@@ -8,6 +8,7 @@
 //! Run: `cargo bench --bench summary`
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use netmon::calendar::Calendar;
 use netmon::cli::Period;
 use netmon::report::{self, window, Query};
 use netmon::synth::{write_history, SynthSpec};
@@ -47,7 +48,11 @@ fn summary(c: &mut Criterion) {
     group.sample_size(30);
     let now = chrono::Utc::now();
     let by_day_default = Query {
-        since: Some(window::recent_periods_start(Period::Day, now)),
+        since: Some(window::recent_periods_start(
+            Period::Day,
+            now,
+            &Calendar::utc(),
+        )),
         by: Some(Period::Day),
         ..Query::default()
     };
@@ -62,7 +67,7 @@ fn summary(c: &mut Criterion) {
     ];
     for days in [30, 365] {
         let path = database(days);
-        let conn = report::open_read_only(&path).expect("open");
+        let conn = report::open_read_only(&path).expect("open").conn;
         for (label, flags, query) in &variants {
             group.bench_function(format!("build/{label}/{days}d"), |b| {
                 b.iter(|| report::build(&conn, &path, query).expect("report"))
@@ -93,7 +98,7 @@ fn raw_sum_baseline(c: &mut Criterion) {
     group.sample_size(10);
     for days in [30, 365] {
         let path = database(days);
-        let conn = report::open_read_only(&path).expect("open");
+        let conn = report::open_read_only(&path).expect("open").conn;
         group.bench_function(format!("raw-sum/{days}d"), |b| {
             b.iter(|| {
                 let mut stmt = conn

@@ -138,9 +138,9 @@ impl Calendar {
     /// The first instant of `date` in this zone: its midnight, or where a
     /// daylight-saving change skips midnight, the first time after it.
     pub fn start_of_day(&self, date: NaiveDate) -> DateTime<Utc> {
-        let civil = i16::try_from(date.year())
-            .ok()
-            .and_then(|year| jiff::civil::Date::new(year, date.month() as i8, date.day() as i8).ok());
+        let civil = i16::try_from(date.year()).ok().and_then(|year| {
+            jiff::civil::Date::new(year, date.month() as i8, date.day() as i8).ok()
+        });
         let start = civil.and_then(|day| {
             self.zone
                 .to_ambiguous_timestamp(day.to_datetime(jiff::civil::Time::midnight()))
@@ -173,8 +173,8 @@ fn unnamed_zone_spec() -> Result<String, String> {
         .map(|tz| tz.trim_start_matches(':').to_string())
         .filter(|tz| tz.starts_with('/'));
     let path = from_tz.unwrap_or_else(|| "/etc/localtime".into());
-    let bytes = std::fs::read(&path)
-        .map_err(|e| format!("cannot read the time zone file {path}: {e}"))?;
+    let bytes =
+        std::fs::read(&path).map_err(|e| format!("cannot read the time zone file {path}: {e}"))?;
     let mut spec = String::with_capacity(TZIF_PREFIX.len() + 2 * bytes.len());
     spec.push_str(TZIF_PREFIX);
     for byte in bytes {
@@ -207,7 +207,10 @@ mod tests {
         let india = Calendar::from_spec("+05:30", 1800).unwrap();
         let day = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
         assert_eq!(india.start_of_day(day), utc(2026, 11, 19, 18, 30));
-        assert_eq!(india.date(utc(2026, 11, 19, 18, 29)), day.pred_opt().unwrap());
+        assert_eq!(
+            india.date(utc(2026, 11, 19, 18, 29)),
+            day.pred_opt().unwrap()
+        );
         assert_eq!(india.date(utc(2026, 11, 19, 18, 30)), day);
         assert_eq!(Calendar::utc().start_of_day(day), utc(2026, 11, 20, 0, 0));
     }
@@ -219,8 +222,14 @@ mod tests {
         assert_eq!(new_york.start_of_day(summer), utc(2026, 7, 1, 4, 0));
         let winter = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
         assert_eq!(new_york.start_of_day(winter), utc(2026, 12, 1, 5, 0));
-        assert_eq!(new_york.offset_at(utc(2026, 7, 1, 12, 0)).local_minus_utc(), -4 * 3600);
-        assert_eq!(new_york.local(utc(2026, 12, 1, 5, 0)).to_rfc3339(), "2026-12-01T00:00:00-05:00");
+        assert_eq!(
+            new_york.offset_at(utc(2026, 7, 1, 12, 0)).local_minus_utc(),
+            -4 * 3600
+        );
+        assert_eq!(
+            new_york.local(utc(2026, 12, 1, 5, 0)).to_rfc3339(),
+            "2026-12-01T00:00:00-05:00"
+        );
     }
 
     #[test]
@@ -236,14 +245,26 @@ mod tests {
     #[test]
     fn hour_rule_bins_start_at_the_phase() {
         let nepal = Calendar::from_spec("+05:45", 2700).unwrap();
-        assert_eq!(nepal.hour_floor(utc(2026, 11, 20, 10, 44)), utc(2026, 11, 20, 9, 45));
-        assert_eq!(nepal.hour_floor(utc(2026, 11, 20, 10, 45)), utc(2026, 11, 20, 10, 45));
-        assert_eq!(nepal.hour_floor(utc(2026, 11, 20, 10, 46)), utc(2026, 11, 20, 10, 45));
+        assert_eq!(
+            nepal.hour_floor(utc(2026, 11, 20, 10, 44)),
+            utc(2026, 11, 20, 9, 45)
+        );
+        assert_eq!(
+            nepal.hour_floor(utc(2026, 11, 20, 10, 45)),
+            utc(2026, 11, 20, 10, 45)
+        );
+        assert_eq!(
+            nepal.hour_floor(utc(2026, 11, 20, 10, 46)),
+            utc(2026, 11, 20, 10, 45)
+        );
         let plain = Calendar::utc();
         let t = utc(2026, 11, 20, 10, 44) + chrono::Duration::milliseconds(1500);
         assert_eq!(plain.hour_floor(t), utc(2026, 11, 20, 10, 0));
         // Before 1970 too.
-        assert_eq!(plain.hour_floor(utc(1969, 12, 31, 23, 59)), utc(1969, 12, 31, 23, 0));
+        assert_eq!(
+            plain.hour_floor(utc(1969, 12, 31, 23, 59)),
+            utc(1969, 12, 31, 23, 0)
+        );
     }
 
     #[test]
@@ -253,7 +274,9 @@ mod tests {
             assert_eq!((calendar.spec(), calendar.hour_phase()), (spec, phase));
             assert_eq!(calendar.name(), spec);
         }
-        assert!(Calendar::from_spec("Not/AZone", 0).unwrap_err().contains("Not/AZone"));
+        assert!(Calendar::from_spec("Not/AZone", 0)
+            .unwrap_err()
+            .contains("Not/AZone"));
         assert!(Calendar::from_spec("UTC", 3600).is_err());
         assert!(Calendar::from_spec("UTC", -1).is_err());
         assert!(Calendar::from_spec("tzif:zz", 0).is_err());
@@ -270,7 +293,10 @@ mod tests {
         }
         let calendar = Calendar::from_spec(&spec, 1800).unwrap();
         assert_eq!(calendar.name(), "localtime");
-        assert_eq!(calendar.offset_at(utc(2026, 1, 1, 0, 0)).local_minus_utc(), 19_800);
+        assert_eq!(
+            calendar.offset_at(utc(2026, 1, 1, 0, 0)).local_minus_utc(),
+            19_800
+        );
     }
 
     #[test]
@@ -284,6 +310,9 @@ mod tests {
     #[test]
     fn describe_names_the_zone_and_its_offset() {
         let india = Calendar::from_spec("+05:30", 1800).unwrap();
-        assert_eq!(india.describe(utc(2026, 1, 1, 0, 0)), "+05:30 (UTC+05:30 now)");
+        assert_eq!(
+            india.describe(utc(2026, 1, 1, 0, 0)),
+            "+05:30 (UTC+05:30 now)"
+        );
     }
 }

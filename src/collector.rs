@@ -126,7 +126,10 @@ pub fn parse_proc_net_dev(text: &[u8]) -> Result<Vec<InterfaceCounters>, ParseEr
 fn parse_counters(numbers: &[u8]) -> Result<[u64; 16], String> {
     let mut fields = [0u64; 16];
     let mut count = 0;
-    for token in numbers.split(u8::is_ascii_whitespace).filter(|t| !t.is_empty()) {
+    for token in numbers
+        .split(u8::is_ascii_whitespace)
+        .filter(|t| !t.is_empty())
+    {
         if count == fields.len() {
             return Err("more than 16 counters".into());
         }
@@ -171,7 +174,8 @@ pub fn is_own_namespace(path: &Path) -> bool {
         [task, _, net, dev] => task == "task" && net == "net" && dev == "dev",
         _ => false,
     };
-    let namespace = |dir: &str| fs::metadata(format!("/proc/{dir}/ns/net")).map(|m| (m.dev(), m.ino()));
+    let namespace =
+        |dir: &str| fs::metadata(format!("/proc/{dir}/ns/net")).map(|m| (m.dev(), m.ino()));
     net_dev
         && matches!((namespace(&pid), namespace("self")), (Ok(theirs), Ok(ours)) if theirs == ours)
 }
@@ -358,16 +362,31 @@ mod tests {
     #[test]
     fn garbage_is_rejected_with_the_line_named() {
         let cases: [(&[u8], &str); 8] = [
-            (b"eth0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16", "line 1: no ':'"),
-            (b": 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16", "line 1: empty interface name"),
+            (
+                b"eth0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16",
+                "line 1: no ':'",
+            ),
+            (
+                b": 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16",
+                "line 1: empty interface name",
+            ),
             (b"eth0: 1 2 3", "line 1: expected 16 counters, found 3"),
-            (b"eth0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17", "more than 16"),
-            (b"eth0: 1 2 3 -4 5 6 7 8 9 10 11 12 13 14 15 16", "\"-4\" is not an unsigned"),
+            (
+                b"eth0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17",
+                "more than 16",
+            ),
+            (
+                b"eth0: 1 2 3 -4 5 6 7 8 9 10 11 12 13 14 15 16",
+                "\"-4\" is not an unsigned",
+            ),
             (
                 b"eth0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 99999999999999999999",
                 "not an unsigned",
             ),
-            (b"eth0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 1\xff", "is not an unsigned"),
+            (
+                b"eth0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 1\xff",
+                "is not an unsigned",
+            ),
             ("\u{fffd}\u{fffd}\u{fffd}".as_bytes(), "line 1: no ':'"),
         ];
         for (text, expected) in cases {
@@ -381,13 +400,19 @@ mod tests {
     fn duplicate_interface_is_rejected() {
         let line = "a: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n";
         let err = parse_proc_net_dev(format!("{line}{line}").as_bytes()).unwrap_err();
-        assert!(err.to_string().starts_with("line 2: interface listed twice"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("line 2: interface listed twice"),
+            "{err}"
+        );
     }
 
     #[test]
     fn empty_text_has_no_interfaces() {
         assert!(parse_proc_net_dev(b"").unwrap().is_empty());
-        assert!(parse_proc_net_dev(b"Inter-|\n face |\n").unwrap().is_empty());
+        assert!(parse_proc_net_dev(b"Inter-|\n face |\n")
+            .unwrap()
+            .is_empty());
     }
 
     #[test]
@@ -404,7 +429,9 @@ mod tests {
         let own = format!("/proc/{}/net/dev", std::process::id());
         assert!(is_own_namespace(Path::new(&own)));
         assert!(!is_own_namespace(Path::new("/proc/self/net/snmp")));
-        assert!(!is_own_namespace(Path::new("tests/fixtures/proc_net_dev_host.txt")));
+        assert!(!is_own_namespace(Path::new(
+            "tests/fixtures/proc_net_dev_host.txt"
+        )));
         assert!(!is_own_namespace(Path::new("/nonexistent/net/dev")));
     }
 

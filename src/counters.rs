@@ -137,9 +137,7 @@ pub fn counter_delta(old: u64, new: u64, continuity: Continuity) -> (u64, Step) 
         (new, Step::Reset)
     } else if new >= old {
         (new - old, Step::Forward)
-    } else if continuity == Continuity::Contiguous
-        && old < TWO_POW_32
-        && old - new > TWO_POW_32 / 2
+    } else if continuity == Continuity::Contiguous && old < TWO_POW_32 && old - new > TWO_POW_32 / 2
     {
         (new + TWO_POW_32 - old, Step::Wrap32)
     } else {
@@ -166,8 +164,14 @@ mod tests {
         assert_eq!(counter_delta(old, 50, Contiguous), (150, Step::Wrap32));
         // The largest wrap the rule accepts: a drop of exactly 2^31 + 1.
         let old = TWO_POW_32 / 2 + 1;
-        assert_eq!(counter_delta(old, 0, Contiguous), (TWO_POW_32 / 2 - 1, Step::Wrap32));
-        assert_eq!(counter_delta(TWO_POW_32 - 1, 0, Contiguous), (1, Step::Wrap32));
+        assert_eq!(
+            counter_delta(old, 0, Contiguous),
+            (TWO_POW_32 / 2 - 1, Step::Wrap32)
+        );
+        assert_eq!(
+            counter_delta(TWO_POW_32 - 1, 0, Contiguous),
+            (1, Step::Wrap32)
+        );
     }
 
     #[test]
@@ -187,7 +191,10 @@ mod tests {
     fn wrap_rule_needs_an_old_value_that_fits_in_32_bits() {
         // Old value exactly 2^32: a 64-bit counter, so a drop is a reset.
         assert_eq!(counter_delta(TWO_POW_32, 5, Contiguous), (5, Step::Reset));
-        assert_eq!(counter_delta(TWO_POW_32 + 7, 3, Contiguous), (3, Step::Reset));
+        assert_eq!(
+            counter_delta(TWO_POW_32 + 7, 3, Contiguous),
+            (3, Step::Reset)
+        );
     }
 
     #[test]
@@ -199,7 +206,10 @@ mod tests {
     #[test]
     fn drop_of_a_64_bit_counter_is_a_reset() {
         assert_eq!(counter_delta(u64::MAX - 5, 3, Contiguous), (3, Step::Reset));
-        assert_eq!(counter_delta(1 << 40, 1 << 20, Contiguous), (1 << 20, Step::Reset));
+        assert_eq!(
+            counter_delta(1 << 40, 1 << 20, Contiguous),
+            (1 << 20, Step::Reset)
+        );
     }
 
     #[test]
@@ -212,14 +222,20 @@ mod tests {
 
     #[test]
     fn recreated_rule_counts_the_new_value_even_when_it_is_higher() {
-        assert_eq!(counter_delta(3_000_000_000, 1_000, Recreated), (1_000, Step::Reset));
+        assert_eq!(
+            counter_delta(3_000_000_000, 1_000, Recreated),
+            (1_000, Step::Reset)
+        );
         assert_eq!(counter_delta(100, 5_000, Recreated), (5_000, Step::Reset));
         assert_eq!(counter_delta(0, 0, Recreated), (0, Step::Reset));
     }
 
     #[test]
     fn near_2_pow_64_forward_is_exact() {
-        assert_eq!(counter_delta(u64::MAX - 10, u64::MAX, Contiguous), (10, Step::Forward));
+        assert_eq!(
+            counter_delta(u64::MAX - 10, u64::MAX, Contiguous),
+            (10, Step::Forward)
+        );
     }
 
     #[test]

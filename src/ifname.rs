@@ -98,7 +98,14 @@ mod tests {
 
     #[test]
     fn ordinary_names_are_stored_as_they_are() {
-        for name in ["eth0", "wlp2s0", "veth1234567890a", "br-9f3c", "wg0.100", "_tot"] {
+        for name in [
+            "eth0",
+            "wlp2s0",
+            "veth1234567890a",
+            "br-9f3c",
+            "wg0.100",
+            "_tot",
+        ] {
             assert_eq!(escape(name.as_bytes()), name);
             assert!(matches!(printable(name), Cow::Borrowed(_)));
         }

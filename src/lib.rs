@@ -116,8 +116,15 @@ fn load_dotenv(cwd: &Path) -> Result<()> {
     let text = config::read_limited(&path, config::MAX_CONFIG_BYTES)?;
     for item in dotenvy::from_read_iter(text.as_bytes()) {
         let (key, value) = item.map_err(|e| {
-            let message = e.to_string().split_whitespace().collect::<Vec<_>>().join(" ");
-            Error::config(format!("{}: {message}; fix or remove the file", path.display()))
+            let message = e
+                .to_string()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            Error::config(format!(
+                "{}: {message}; fix or remove the file",
+                path.display()
+            ))
         })?;
         if std::env::var_os(&key).is_none() {
             std::env::set_var(&key, &value);
@@ -147,11 +154,19 @@ fn open_source(config: &Config) -> Result<Box<dyn CounterSource>> {
 fn monitor(cli: &Cli, config: &Config) -> Result<()> {
     let database = &config.database_file;
     fsutil::check_regular(database).map_err(|e| {
-        Error::config(format!("{} {}: {e}; name a database file", config.database_origin, database.display()))
+        Error::config(format!(
+            "{} {}: {e}; name a database file",
+            config.database_origin,
+            database.display()
+        ))
     })?;
     if let Some(log) = &config.logging.file {
         fsutil::check_regular(log).map_err(|e| {
-            Error::config(format!("{} {}: {e}; name a log file or set file: ''", config.log_origin, log.display()))
+            Error::config(format!(
+                "{} {}: {e}; name a log file or set file: ''",
+                config.log_origin,
+                log.display()
+            ))
         })?;
     }
     config.check_writable_paths()?;
@@ -195,16 +210,19 @@ fn monitor(cli: &Cli, config: &Config) -> Result<()> {
 const SUMMARY_ATTEMPTS: usize = 3;
 
 fn summary(cli: &Cli, config: &Config) -> Result<()> {
-    report::window::validate(cli.since.as_deref(), cli.until.as_deref(), chrono::Utc::now())
-        .map_err(Error::config)?;
+    report::window::validate(
+        cli.since.as_deref(),
+        cli.until.as_deref(),
+        chrono::Utc::now(),
+    )
+    .map_err(Error::config)?;
     let database: PathBuf = config.database_file.clone();
     let mut attempt = 0;
     let report = loop {
         attempt += 1;
         let opened = report::open_read_only(&database)?;
-        let calendar = store::read_calendar(&opened.conn).map_err(|e| {
-            Error::runtime(format!("database {}: {e}", database.display()))
-        })?;
+        let calendar = store::read_calendar(&opened.conn)
+            .map_err(|e| Error::runtime(format!("database {}: {e}", database.display())))?;
         let (since, until) = report::window::resolve(
             cli.since.as_deref(),
             cli.until.as_deref(),

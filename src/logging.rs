@@ -69,7 +69,13 @@ impl RotatingFile {
         };
         // The live file may be gone already (removed by hand or by an
         // external logrotate): then there is nothing to move.
-        let gone = |e: io::Error| if e.kind() == io::ErrorKind::NotFound { Ok(()) } else { Err(e) };
+        let gone = |e: io::Error| {
+            if e.kind() == io::ErrorKind::NotFound {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        };
         if self.backup_count == 0 {
             fs::remove_file(&self.path).or_else(gone)?;
         } else {
@@ -212,7 +218,10 @@ mod tests {
         fs::rename(&path, dir.path().join("x.log.old")).unwrap();
         (&log).write_all(b"new\n").unwrap();
         assert_eq!(fs::read_to_string(&path).unwrap(), "new\n");
-        assert_eq!(fs::read_to_string(dir.path().join("x.log.old")).unwrap(), "after\n");
+        assert_eq!(
+            fs::read_to_string(dir.path().join("x.log.old")).unwrap(),
+            "after\n"
+        );
     }
 
     #[test]

@@ -100,7 +100,12 @@ pub fn run(
 ) -> Result<()> {
     let start = Instant::now();
     let mut sampler = Sampler::new(config.sample).with_spike_guard(config.spike_guard.clone());
-    resume(source.as_ref(), &store, &mut sampler, start.elapsed().as_secs_f64());
+    resume(
+        source.as_ref(),
+        &store,
+        &mut sampler,
+        start.elapsed().as_secs_f64(),
+    );
     let mut retention = if config.cleanup_on_startup {
         plan_retention(config, &store)
     } else {
@@ -124,7 +129,10 @@ pub fn run(
                 taken += 1;
                 let listed = !snapshot.is_empty();
                 note(&mut nothing_listed, !listed, || {
-                    format!("{} lists no interfaces: nothing stored until it does", source.name())
+                    format!(
+                        "{} lists no interfaces: nothing stored until it does",
+                        source.name()
+                    )
                 });
                 let selected = selection.apply(snapshot);
                 note(&mut nothing_selected, listed && selected.is_empty(), || {
@@ -156,7 +164,9 @@ pub fn run(
             }
         }
         if retention.is_none() && Instant::now() >= next_retention {
-            retention = writer.store().and_then(|store| plan_retention(config, store));
+            retention = writer
+                .store()
+                .and_then(|store| plan_retention(config, store));
             next_retention = Instant::now() + RETENTION_EVERY;
         }
         if let (Some(work), Some(store)) = (retention.as_mut(), writer.store()) {
@@ -250,7 +260,13 @@ fn resume(source: &dyn CounterSource, store: &Store, sampler: &mut Sampler, now:
         let wall_now = Utc::now();
         let ago = |t: chrono::DateTime<Utc>| (wall_now - t).num_milliseconds() as f64 / 1000.0;
         for last in &point.interfaces {
-            sampler.resume(&last.interface, last.counters, last.ifindex, ago(last.timestamp), now);
+            sampler.resume(
+                &last.interface,
+                last.counters,
+                last.ifindex,
+                ago(last.timestamp),
+                now,
+            );
         }
         if let Some(cycle) = point.last_cycle {
             sampler.resume_cycle(ago(cycle), now);

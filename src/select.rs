@@ -51,7 +51,11 @@ impl Selection {
             let existing: Vec<&str> = snapshot.iter().map(|i| i.name.as_str()).collect();
             tracing::warn!(
                 "{} ({}) {} not exist (existing: {}); monitored as soon as it appears",
-                if vanished.len() == 1 { "interface" } else { "interfaces" },
+                if vanished.len() == 1 {
+                    "interface"
+                } else {
+                    "interfaces"
+                },
                 bounded_list(&vanished),
                 if vanished.len() == 1 { "does" } else { "do" },
                 bounded_list(&existing)

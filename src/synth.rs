@@ -42,14 +42,17 @@ fn diurnal(at: DateTime<Utc>) -> f64 {
     1.05 + (std::f64::consts::TAU * (hour - 10.0) / 24.0).sin()
 }
 
-/// Writes the history to `path` (created if missing); `progress` is called
+/// Writes the history to `path` (created if missing, its days in UTC);
+/// `progress` is called
 /// with the fraction done every 10 000 cycles. Returns the number of cycles.
 pub fn write_history(
     path: &Path,
     spec: &SynthSpec,
     mut progress: impl FnMut(f64),
-) -> Result<u64, String> {
-    let mut store = Store::open(path, std::time::Duration::from_secs(5))?;
+) -> Result<u64, crate::store::StoreError> {
+    // Days in UTC, whatever this process's zone: benchmarks query it so.
+    let utc = crate::calendar::Calendar::utc();
+    let mut store = Store::open_in(path, std::time::Duration::from_secs(5), Some(&utc))?;
     let mut sampler = Sampler::new(SampleOptions::default());
     let mut noise = Noise(spec.seed);
     let cycles = (f64::from(spec.days) * 86_400.0 / spec.interval) as u64;

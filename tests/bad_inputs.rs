@@ -81,25 +81,39 @@ fn fifo_as_counters(s: &Sandbox) {
 }
 
 fn syntax_error_in_dotenv(s: &Sandbox) {
-    s.write(".env", "NETMON_MONITORING_INTERVAL=5\nthis is not an assignment\n");
+    s.write(
+        ".env",
+        "NETMON_MONITORING_INTERVAL=5\nthis is not an assignment\n",
+    );
 }
 
 fn huge_config(s: &Sandbox) {
     // A 2 MiB regular expression: refused by size before it is parsed.
     let pattern = "a".repeat(2 << 20);
-    s.write("config.yaml", &format!("exclude_interfaces: ['{pattern}']\n"));
+    s.write(
+        "config.yaml",
+        &format!("exclude_interfaces: ['{pattern}']\n"),
+    );
 }
 
 fn long_pattern(s: &Sandbox) {
     let pattern = "(a|b)".repeat(400);
-    s.write("config.yaml", &format!("proc_net_dev: dev.txt\nexclude_interfaces: ['{pattern}']\n"));
+    s.write(
+        "config.yaml",
+        &format!("proc_net_dev: dev.txt\nexclude_interfaces: ['{pattern}']\n"),
+    );
 }
 
 fn many_interfaces(s: &Sandbox) {
     let names: Vec<String> = (0..5000).map(|i| format!("if{i}")).collect();
-    s.write("config.yaml", &format!("proc_net_dev: dev.txt\ninterfaces: [{}]\n", names.join(", ")));
+    s.write(
+        "config.yaml",
+        &format!(
+            "proc_net_dev: dev.txt\ninterfaces: [{}]\n",
+            names.join(", ")
+        ),
+    );
 }
-
 
 const CASES: &[Case] = &[
     Case {
@@ -412,7 +426,7 @@ const CASES: &[Case] = &[
         env: &[],
         setup: none,
         code: 2,
-        message: "--since 2026-11-02 (2026-11-02T00:00:00+00:00) must be earlier than --until 2026-11-01",
+        message: "--since \"2026-11-02\" (2026-11-02T00:00:00+00:00) must be earlier than --until \"2026-11-01\"",
     },
     Case {
         name: "bad format",

@@ -35,7 +35,16 @@ fn stop(child: Child) -> String {
 /// `client` sending `args` to `address`.
 fn iperf3(server: &Namespace, client: &Namespace, address: &str, args: &[&str]) {
     let mut daemon = Command::new("ip")
-        .args(["netns", "exec", &server.name, "iperf3", "-s", "-1", "-B", address])
+        .args([
+            "netns",
+            "exec",
+            &server.name,
+            "iperf3",
+            "-s",
+            "-1",
+            "-B",
+            address,
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -58,7 +67,10 @@ fn iperf3(server: &Namespace, client: &Namespace, address: &str, args: &[&str]) 
 }
 
 fn has_iperf3() -> bool {
-    require(has_program("iperf3"), "iperf3 is not installed (.ci/run installs it)")
+    require(
+        has_program("iperf3"),
+        "iperf3 is not installed (.ci/run installs it)",
+    )
 }
 
 /// iperf3 at full speed over a veth pair (tens of Gbit/s, far above the
@@ -87,15 +99,28 @@ fn full_speed_over_a_veth_pair_is_stored_exactly_with_the_default_config() {
 
     let rows = stored_rows(&sandbox.db(), "fast0");
     let (first, last) = (&rows[0], &rows[rows.len() - 1]);
-    assert_eq!((first.counters[0], first.counters[1]), (rx_before, tx_before));
+    assert_eq!(
+        (first.counters[0], first.counters[1]),
+        (rx_before, tx_before)
+    );
     assert_eq!((last.counters[0], last.counters[1]), (rx_after, tx_after));
-    assert!(rows[1..].iter().all(|r| r.deltas.is_some()), "no delta discarded");
+    assert!(
+        rows[1..].iter().all(|r| r.deltas.is_some()),
+        "no delta discarded"
+    );
     let (rx, tx) = delta_sums(&rows);
     assert_eq!(tx, tx_after - tx_before, "stored = kernel, sent");
     assert_eq!(rx, rx_after - rx_before, "stored = kernel, received");
     assert!(tx > 4_000_000_000, "a fast link: {tx} bytes in 4 s");
-    let fastest = rows.iter().filter_map(|r| r.deltas.map(|d| d[1])).max().unwrap();
-    assert!(fastest > 1_250_000_000, "over 10 Gbit/s in one sample: {fastest} B");
+    let fastest = rows
+        .iter()
+        .filter_map(|r| r.deltas.map(|d| d[1]))
+        .max()
+        .unwrap();
+    assert!(
+        fastest > 1_250_000_000,
+        "over 10 Gbit/s in one sample: {fastest} B"
+    );
 }
 
 /// An interface that vanishes for a cycle and comes back re-created, with
@@ -116,7 +141,10 @@ fn an_interface_absent_for_a_cycle_was_re_created_never_a_phantom_wrap() {
     let rows = stored_rows(&sandbox.db(), "eth0");
     let (rx, _) = delta_sums(&rows);
     assert_eq!(rx, 1_000, "only the 1000 bytes since it came back");
-    assert!(rows.iter().all(|r| r.deltas.is_none_or(|d| d[0] <= 1_000)), "{rows:?}");
+    assert!(
+        rows.iter().all(|r| r.deltas.is_none_or(|d| d[0] <= 1_000)),
+        "{rows:?}"
+    );
 }
 
 /// An interface deleted and re-created between two samples (never seen
@@ -124,7 +152,8 @@ fn an_interface_absent_for_a_cycle_was_re_created_never_a_phantom_wrap() {
 /// new interface, so everything it counted is stored.
 #[test]
 fn an_interface_re_created_between_two_samples_is_caught_by_its_ifindex() {
-    let (Some(near), Some(far)) = (Namespace::create("index-a"), Namespace::create("index-b")) else {
+    let (Some(near), Some(far)) = (Namespace::create("index-a"), Namespace::create("index-b"))
+    else {
         return;
     };
     if !has_iperf3() {
@@ -145,13 +174,24 @@ fn an_interface_re_created_between_two_samples_is_caught_by_its_ifindex() {
     near.veth_to(&far, "idx0", "idx1", 82);
     iperf3(&far, &near, "10.82.0.2", &["-n", "60M"]);
     let new_tx = near.statistic("idx0", "tx_bytes");
-    assert!(new_tx > old_tx, "the new interface counted more than the old one");
+    assert!(
+        new_tx > old_tx,
+        "the new interface counted more than the old one"
+    );
     wait_for_more_cycles(&sandbox, stored, 2);
     stop(child);
     let rows = stored_rows(&sandbox.db(), "idx0");
-    assert_eq!(rows.len(), cycles_in(&sandbox.db_path()), "never seen absent");
+    assert_eq!(
+        rows.len(),
+        cycles_in(&sandbox.db_path()),
+        "never seen absent"
+    );
     let (_, tx) = delta_sums(&rows);
-    assert_eq!(tx, (old_tx - first[1]) + new_tx, "old interface's rise + new interface's count");
+    assert_eq!(
+        tx,
+        (old_tx - first[1]) + new_tx,
+        "old interface's rise + new interface's count"
+    );
 }
 
 /// `_total` after a restart (continuous runs, and cron-style `--once`) has
@@ -184,7 +224,10 @@ fn total_after_a_restart_matches_its_interface() {
         assert_eq!(t.recv_rate, e.recv_rate);
     }
     let summary = summary_json(&sandbox, &[]);
-    let (e, t) = (interface_json(&summary, "eth0"), interface_json(&summary, "_total"));
+    let (e, t) = (
+        interface_json(&summary, "eth0"),
+        interface_json(&summary, "_total"),
+    );
     // No delta on the very first sample; then 6000, 6000, 1000 and 0.
     assert_eq!(e["bytes_recv"], 13_000);
     for key in ["bytes_recv", "avg_recv_rate", "peak_recv_rate", "samples"] {
@@ -201,12 +244,17 @@ fn an_absolute_window_has_the_same_totals_in_every_time_zone() {
     use chrono::{DurationRound, Utc};
     let sandbox = Sandbox::with_config(QUIET_LOG);
     std::fs::create_dir_all(sandbox.path("data")).unwrap();
-    let now = Utc::now().duration_trunc(chrono::Duration::hours(1)).unwrap();
+    let now = Utc::now()
+        .duration_trunc(chrono::Duration::hours(1))
+        .unwrap();
     let start = now - chrono::Duration::days(12);
     let history: Vec<ScriptedCycle> = (0..12 * 24 * 20)
         .map(|k| {
             let at = start + chrono::Duration::minutes(3 * k);
-            (at, vec![("eth0", k as u64 * 1_000_003 + (k as u64 % 7) * 999, 0)])
+            (
+                at,
+                vec![("eth0", k as u64 * 1_000_003 + (k as u64 % 7) * 999, 0)],
+            )
         })
         .collect();
     write_history_in(&sandbox.db_path(), &history, "IST-5:30", 1800);
@@ -243,7 +291,10 @@ fn an_absolute_window_has_the_same_totals_in_every_time_zone() {
             .iter()
             .map(|p| p["start"].as_str().unwrap().to_string())
             .collect();
-        assert!(starts[1..].iter().all(|s| s.ends_with("T00:00:00+05:30")), "{zone}: {starts:?}");
+        assert!(
+            starts[1..].iter().all(|s| s.ends_with("T00:00:00+05:30")),
+            "{zone}: {starts:?}"
+        );
         let period_sum: i64 = eth0["periods"]
             .as_array()
             .unwrap()
@@ -253,14 +304,21 @@ fn an_absolute_window_has_the_same_totals_in_every_time_zone() {
         assert_eq!(period_sum, raw_bytes, "{zone}: the days add up");
         answers.push(summary["interfaces"].clone());
     }
-    assert!(answers.windows(2).all(|pair| pair[0] == pair[1]), "identical in every zone");
+    assert!(
+        answers.windows(2).all(|pair| pair[0] == pair[1]),
+        "identical in every zone"
+    );
     let table = sandbox
         .command()
         .env("TZ", "EST5EDT")
         .args(["--summary", "--since", "all"])
         .output()
         .unwrap();
-    assert!(stdout(&table).contains("in IST-5:30 (UTC+05:30 now)"), "{}", stdout(&table));
+    assert!(
+        stdout(&table).contains("in IST-5:30 (UTC+05:30 now)"),
+        "{}",
+        stdout(&table)
+    );
 }
 
 /// A monitor records its own time zone in a new database, and keeps
@@ -269,15 +327,22 @@ fn an_absolute_window_has_the_same_totals_in_every_time_zone() {
 fn a_new_database_records_the_monitors_time_zone() {
     let sandbox = Sandbox::new();
     let run = |zone: &str| {
-        let output = sandbox.command().env("TZ", zone).args(["--once", "--quiet"]).output().unwrap();
+        let output = sandbox
+            .command()
+            .env("TZ", zone)
+            .args(["--once", "--quiet"])
+            .output()
+            .unwrap();
         assert!(output.status.success(), "{}", stderr(&output));
     };
     run("NPT-5:45");
     run("UTC");
     let db = sandbox.db();
     let meta = |key: &str| -> String {
-        db.query_row("SELECT value FROM netmon_meta WHERE key = ?1", [key], |r| r.get(0))
-            .unwrap()
+        db.query_row("SELECT value FROM netmon_meta WHERE key = ?1", [key], |r| {
+            r.get(0)
+        })
+        .unwrap()
     };
     assert_eq!(meta("rollup_hour_phase_s"), "2700");
     let zone = meta("rollup_time_zone");
@@ -289,7 +354,10 @@ fn a_new_database_records_the_monitors_time_zone() {
         .unwrap()
         .map(Result::unwrap)
         .collect();
-    assert!(days.iter().all(|d| d.ends_with("T18:15:00Z")), "Nepal midnights: {days:?}");
+    assert!(
+        days.iter().all(|d| d.ends_with("T18:15:00Z")),
+        "Nepal midnights: {days:?}"
+    );
 }
 
 /// With the database locked for 2 s and a queue of 3 cycles, the oldest
@@ -331,7 +399,8 @@ fn a_full_write_queue_folds_cycles_so_sums_stay_exact() {
 /// row, with the kernel's exact counts.
 #[test]
 fn odd_interface_names_are_stored_apart_and_exact() {
-    let (Some(near), Some(far)) = (Namespace::create("names-a"), Namespace::create("names-b")) else {
+    let (Some(near), Some(far)) = (Namespace::create("names-a"), Namespace::create("names-b"))
+    else {
         return;
     };
     if !has_iperf3() {
@@ -339,22 +408,38 @@ fn odd_interface_names_are_stored_apart_and_exact() {
     }
     let odd = OsStr::from_bytes(b"x\xff");
     fn args<'a>(odd: &'a OsStr, list: &'a [&'a str]) -> Vec<&'a OsStr> {
-        list.iter().map(|a| if *a == "ODD" { odd } else { OsStr::new(a) }).collect()
+        list.iter()
+            .map(|a| if *a == "ODD" { odd } else { OsStr::new(a) })
+            .collect()
     }
-    near.ip(&args(odd, &["link", "add", "ODD", "type", "veth", "peer", "name", "odd1", "netns", &far.name]));
+    near.ip(&args(
+        odd,
+        &[
+            "link", "add", "ODD", "type", "veth", "peer", "name", "odd1", "netns", &far.name,
+        ],
+    ));
     near.ip(&args(odd, &["addr", "add", "10.83.0.1/24", "dev", "ODD"]));
     near.ip(&args(odd, &["link", "set", "ODD", "up"]));
     far.ip(&["addr", "add", "10.83.0.2/24", "dev", "odd1"]);
     far.ip(&["link", "set", "odd1", "up"]);
     near.veth_to(&far, "_total", "tot1", 84);
     let sandbox = Sandbox::with_config(QUIET_LOG);
-    let child = near.netmon(&sandbox, &["--interval", "0.5"]).spawn().unwrap();
+    let child = near
+        .netmon(&sandbox, &["--interval", "0.5"])
+        .spawn()
+        .unwrap();
     wait_for_rows_of(&sandbox, "\\x5ftotal");
     wait_for_rows_of(&sandbox, "x\\xff");
-    let before = [near.statistic("_total", "tx_bytes"), near.statistic_raw(odd, "tx_bytes")];
+    let before = [
+        near.statistic("_total", "tx_bytes"),
+        near.statistic_raw(odd, "tx_bytes"),
+    ];
     iperf3(&far, &near, "10.84.0.2", &["-n", "8M"]);
     iperf3(&far, &near, "10.83.0.2", &["-n", "5M"]);
-    let after = [near.statistic("_total", "tx_bytes"), near.statistic_raw(odd, "tx_bytes")];
+    let after = [
+        near.statistic("_total", "tx_bytes"),
+        near.statistic_raw(odd, "tx_bytes"),
+    ];
     wait_for_more_cycles(&sandbox, cycles_in(&sandbox.db_path()), 2);
     let err = stop(child);
     assert!(!err.contains("ERROR") && !err.contains("WARN"), "{err}");
@@ -366,10 +451,16 @@ fn odd_interface_names_are_stored_apart_and_exact() {
     assert_eq!(odd_rows.len(), sum.len());
     assert_eq!(delta_sums(&named_total).1, after[0] - before[0]);
     assert_eq!(delta_sums(&odd_rows).1, after[1] - before[1]);
-    assert_eq!(delta_sums(&sum).1, delta_sums(&named_total).1 + delta_sums(&odd_rows).1);
+    assert_eq!(
+        delta_sums(&sum).1,
+        delta_sums(&named_total).1 + delta_sums(&odd_rows).1
+    );
     let table = sandbox.run(&["--summary"]);
     let text = stdout(&table);
-    assert!(text.contains("\\x5ftotal") && text.contains("x\\xff"), "{text}");
+    assert!(
+        text.contains("\\x5ftotal") && text.contains("x\\xff"),
+        "{text}"
+    );
     assert!(!text.contains('\u{fffd}'), "{text}");
 }
 
@@ -390,9 +481,20 @@ fn one_monitor_per_database_file_whatever_the_path() {
             .args(["--once"])
             .output()
             .unwrap();
-        assert_eq!(output.status.code(), Some(1), "{other}: {}", stderr(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{other}: {}",
+            stderr(&output)
+        );
         let err = stderr(&output);
-        assert!(err.contains(&format!("already being monitored by process {}", first.id())), "{err}");
+        assert!(
+            err.contains(&format!(
+                "already being monitored by process {}",
+                first.id()
+            )),
+            "{err}"
+        );
         assert_eq!(err.trim_end().lines().count(), 1, "{err}");
     }
     stop(first);
@@ -414,7 +516,10 @@ fn one_monitor_per_database_file_whatever_the_path() {
     for output in &refused {
         assert_eq!(output.status.code(), Some(1));
         let err = stderr(output);
-        assert!(err.contains(&format!("by process {}", winner.id())), "{err}");
+        assert!(
+            err.contains(&format!("by process {}", winner.id())),
+            "{err}"
+        );
     }
     stop(winner);
 }

@@ -110,7 +110,9 @@ fn interfaces_that_come_and_go_have_rows_exactly_while_they_exist() {
     };
     let sandbox = Sandbox::with_config("logging:\n  file: ''\n");
     // A pair that stays, so that every cycle has something to store.
-    namespace.ip(&["link", "add", "vkeep0", "type", "veth", "peer", "name", "vkeep1"]);
+    namespace.ip(&[
+        "link", "add", "vkeep0", "type", "veth", "peer", "name", "vkeep1",
+    ]);
     let child = namespace
         .netmon(&sandbox, &["--interval", "0.2", "--count", "20"])
         .spawn()

@@ -295,8 +295,7 @@ struct SmallDisk {
 
 impl SmallDisk {
     fn mount(dir: &std::path::Path, size: &str) -> Option<SmallDisk> {
-        if !nix::unistd::geteuid().is_root() {
-            eprintln!("skipped: the disk-full test needs root to mount a tmpfs");
+        if !require(is_root(), "the disk-full test needs root to mount a tmpfs") {
             return None;
         }
         std::fs::create_dir_all(dir).unwrap();
@@ -310,8 +309,10 @@ impl SmallDisk {
             ])
             .arg(dir)
             .status();
-        if !status.is_ok_and(|s| s.success()) {
-            eprintln!("skipped: cannot mount a tmpfs here");
+        if !require(
+            status.is_ok_and(|s| s.success()),
+            "cannot mount a tmpfs here",
+        ) {
             return None;
         }
         Some(SmallDisk {
@@ -374,8 +375,11 @@ fn disk_full_queues_cycles_and_writes_them_when_space_returns() {
 #[test]
 fn read_only_database_directory_queues_until_writable_again() {
     use std::os::unix::fs::PermissionsExt;
-    if !nix::unistd::geteuid().is_root() {
-        eprintln!("skipped: needs root to run netmon as an unprivileged user");
+    if !require(
+        is_root(),
+        "needs root to run netmon as an unprivileged user",
+    ) || !require(has_program("setpriv"), "setpriv (util-linux) is needed")
+    {
         return;
     }
     let sandbox = Sandbox::with_config(CONFIG);

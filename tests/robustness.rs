@@ -29,14 +29,19 @@ fn counters_with(names: &[&[u8]]) -> Vec<u8> {
     let mut text = FIXTURE.as_bytes().to_vec();
     for (i, name) in names.iter().enumerate() {
         text.extend_from_slice(name);
-        text.extend_from_slice(format!(": {} 1 0 0 0 0 0 0 {} 1 0 0 0 0 0 0\n", 1000 + i, 2000 + i).as_bytes());
+        text.extend_from_slice(
+            format!(": {} 1 0 0 0 0 0 0 {} 1 0 0 0 0 0 0\n", 1000 + i, 2000 + i).as_bytes(),
+        );
     }
     text
 }
 
 #[test]
 fn device_files_are_refused_and_nothing_appears_in_dev() {
-    if !require(is_root(), "writing beside /dev/null needs root to be meaningful") {
+    if !require(
+        is_root(),
+        "writing beside /dev/null needs root to be meaningful",
+    ) {
         return;
     }
     let sandbox = Sandbox::with_config("proc_net_dev: dev.txt\ndatabase_file: /dev/null\n");
@@ -44,9 +49,17 @@ fn device_files_are_refused_and_nothing_appears_in_dev() {
     for args in [&["--once"][..], &["--summary"][..]] {
         let output = sandbox.run(args);
         assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-        assert!(stderr(&output).contains("is a character device"), "{}", stderr(&output));
+        assert!(
+            stderr(&output).contains("is a character device"),
+            "{}",
+            stderr(&output)
+        );
     }
-    assert_eq!(listing(Path::new("/dev")), before, "no -journal or .lock beside /dev/null");
+    assert_eq!(
+        listing(Path::new("/dev")),
+        before,
+        "no -journal or .lock beside /dev/null"
+    );
 }
 
 #[test]
@@ -76,7 +89,11 @@ fn summary_leaves_no_file_behind() {
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
-    assert_eq!(listing(&sandbox.path("copy")), ["n.db"], "no -wal or -shm created");
+    assert_eq!(
+        listing(&sandbox.path("copy")),
+        ["n.db"],
+        "no -wal or -shm created"
+    );
 }
 
 #[test]
@@ -101,7 +118,11 @@ fn any_user_reads_a_copy_in_a_directory_they_cannot_write() {
     {
         let db = sandbox.db();
         db.execute_batch("BEGIN IMMEDIATE").unwrap(); // no checkpoint while copying
-        for (from, to) in [("", "live.db"), ("-wal", "live.db-wal"), ("-shm", "live.db-shm")] {
+        for (from, to) in [
+            ("", "live.db"),
+            ("-wal", "live.db-wal"),
+            ("-shm", "live.db-shm"),
+        ] {
             copy(from, to);
         }
         for (from, to) in [("", "wal.db"), ("-wal", "wal.db-wal")] {
@@ -113,9 +134,17 @@ fn any_user_reads_a_copy_in_a_directory_they_cannot_write() {
     signal(&child, Signal::SIGTERM);
     assert!(child.wait_with_output().unwrap().status.success());
     copy("", "stopped.db");
-    let files = ["live.db", "live.db-wal", "live.db-shm", "wal.db", "wal.db-wal", "stopped.db"];
+    let files = [
+        "live.db",
+        "live.db-wal",
+        "live.db-shm",
+        "wal.db",
+        "wal.db-wal",
+        "stopped.db",
+    ];
     for file in files {
-        std::fs::set_permissions(frozen.join(file), std::fs::Permissions::from_mode(0o444)).unwrap();
+        std::fs::set_permissions(frozen.join(file), std::fs::Permissions::from_mode(0o444))
+            .unwrap();
     }
     std::fs::set_permissions(&frozen, std::fs::Permissions::from_mode(0o555)).unwrap();
     std::fs::set_permissions(sandbox.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -133,16 +162,25 @@ fn any_user_reads_a_copy_in_a_directory_they_cannot_write() {
         assert!(output.status.success(), "{file}: {}", stderr(&output));
         let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
         let records = summary["total_records"].as_i64().unwrap();
-        assert!(records >= live_records, "{file}: {records} of {live_records} records");
+        assert!(
+            records >= live_records,
+            "{file}: {records} of {live_records} records"
+        );
     }
     let mut expected = files.map(String::from).to_vec();
     expected.sort();
-    assert_eq!(listing(&frozen), expected, "nothing created beside the copies");
+    assert_eq!(
+        listing(&frozen),
+        expected,
+        "nothing created beside the copies"
+    );
 }
 
 #[test]
 fn a_log_file_removed_while_running_is_created_again() {
-    let sandbox = Sandbox::with_config("proc_net_dev: dev.txt\nlogging:\n  file: logs/n.log\n  level: DEBUG\n");
+    let sandbox = Sandbox::with_config(
+        "proc_net_dev: dev.txt\nlogging:\n  file: logs/n.log\n  level: DEBUG\n",
+    );
     let child = spawn(&sandbox, &["--interval", "0.05", "--quiet"]);
     wait_for_cycles(&sandbox.db_path(), 3);
     std::fs::remove_file(sandbox.path("logs/n.log")).unwrap();
@@ -151,8 +189,14 @@ fn a_log_file_removed_while_running_is_created_again() {
     signal(&child, Signal::SIGTERM);
     assert!(child.wait_with_output().unwrap().status.success());
     let log = std::fs::read_to_string(sandbox.path("logs/n.log")).unwrap();
-    assert!(log.contains("cycle sampled") && log.contains("netmon stopped"), "{log}");
-    let mode = std::fs::metadata(sandbox.path("logs/n.log")).unwrap().permissions().mode();
+    assert!(
+        log.contains("cycle sampled") && log.contains("netmon stopped"),
+        "{log}"
+    );
+    let mode = std::fs::metadata(sandbox.path("logs/n.log"))
+        .unwrap()
+        .permissions()
+        .mode();
     assert_eq!(mode & 0o777, 0o600);
 }
 
@@ -185,14 +229,28 @@ fn read_errors_are_logged_once_per_episode_with_the_cycles_missed() {
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success());
     let err = stderr(&output);
-    assert_eq!(err.matches("cannot read counters").count(), 3, "one line per episode: {err}");
+    assert_eq!(
+        err.matches("cannot read counters").count(),
+        3,
+        "one line per episode: {err}"
+    );
     let recoveries: Vec<u64> = err
         .lines()
         .filter(|l| l.contains("counters readable again"))
-        .map(|l| l.rsplit("missed_cycles=").next().unwrap().trim().parse().unwrap())
+        .map(|l| {
+            l.rsplit("missed_cycles=")
+                .next()
+                .unwrap()
+                .trim()
+                .parse()
+                .unwrap()
+        })
         .collect();
     assert_eq!(recoveries.len(), 3, "{err}");
-    assert!(recoveries.iter().all(|&missed| missed >= 5), "{recoveries:?}");
+    assert!(
+        recoveries.iter().all(|&missed| missed >= 5),
+        "{recoveries:?}"
+    );
     assert!(err.contains("line 3: counter \"three\""), "{err}");
 }
 
@@ -208,14 +266,21 @@ fn failed_reads_are_not_counted_as_samples() {
     let output = child.wait_with_output().unwrap();
     let err = stderr(&output);
     assert!(output.status.success(), "{err}");
-    assert_eq!(cycles_in(&sandbox.db_path()), 6, "six samples taken, whatever failed between");
+    assert_eq!(
+        cycles_in(&sandbox.db_path()),
+        6,
+        "six samples taken, whatever failed between"
+    );
     assert!(err.contains("cycles_stored=6"), "{err}");
 }
 
 #[test]
 fn an_empty_counters_file_stores_nothing_and_says_so_once() {
     let sandbox = Sandbox::with_config(&format!("proc_net_dev: dev.txt\n{QUIET_LOG}"));
-    sandbox.write("dev.txt", "Inter-|   Receive |  Transmit\n face |bytes packets|bytes packets\n");
+    sandbox.write(
+        "dev.txt",
+        "Inter-|   Receive |  Transmit\n face |bytes packets|bytes packets\n",
+    );
     let output = sandbox.run(&["--interval", "0.05", "--count", "4"]);
     let err = stderr(&output);
     assert!(output.status.success(), "{err}");
@@ -227,16 +292,29 @@ fn an_empty_counters_file_stores_nothing_and_says_so_once() {
 #[test]
 fn control_characters_in_names_never_reach_the_terminal() {
     let sandbox = Sandbox::with_config(&format!("proc_net_dev: dev.txt\n{QUIET_LOG}"));
-    std::fs::write(sandbox.path("dev.txt"), counters_with(&[b"a\x1b[31m", b"bell\x07", b"x\xff"])).unwrap();
+    std::fs::write(
+        sandbox.path("dev.txt"),
+        counters_with(&[b"a\x1b[31m", b"bell\x07", b"x\xff"]),
+    )
+    .unwrap();
     for args in [&["--once"][..], &["--interval", "0.05", "--count", "2"][..]] {
         let output = sandbox.run(args);
         assert!(output.status.success(), "{}", stderr(&output));
         let text = stdout(&output);
-        assert!(text.contains("a\\x1b[31m") && text.contains("bell\\x07") && text.contains("x\\xff"), "{text}");
-        assert!(!output.stdout.iter().any(|&b| b == 0x1b || b == 0x07), "{text}");
+        assert!(
+            text.contains("a\\x1b[31m") && text.contains("bell\\x07") && text.contains("x\\xff"),
+            "{text}"
+        );
+        assert!(
+            !output.stdout.iter().any(|&b| b == 0x1b || b == 0x07),
+            "{text}"
+        );
     }
     let table = sandbox.run(&["--summary", "--by", "day"]);
-    assert!(!table.stdout.iter().any(|&b| b == 0x1b || b == 0x07 || b == 0xff));
+    assert!(!table
+        .stdout
+        .iter()
+        .any(|&b| b == 0x1b || b == 0x07 || b == 0xff));
     assert!(stdout(&table).contains("a\\x1b[31m"));
     let csv = sandbox.run(&["--summary", "--format", "csv"]);
     assert!(!csv.stdout.iter().any(|&b| b == 0x1b || b == 0x07));
@@ -247,7 +325,10 @@ fn long_names_keep_every_table_aligned() {
     let sandbox = Sandbox::with_config(&format!("proc_net_dev: dev.txt\n{QUIET_LOG}"));
     std::fs::write(
         sandbox.path("dev.txt"),
-        counters_with(&[b"abcdefghijklmno", b"\xff\xfe\xfd\xfc\xfb\xfa\xf9\xf8\xf7\xf6\xf5\xf4\xf3\xf2\xf1"]),
+        counters_with(&[
+            b"abcdefghijklmno",
+            b"\xff\xfe\xfd\xfc\xfb\xfa\xf9\xf8\xf7\xf6\xf5\xf4\xf3\xf2\xf1",
+        ]),
     )
     .unwrap();
     let once = sandbox.run(&["--once"]);
@@ -281,14 +362,22 @@ fn help_speaks_of_the_program() {
 fn the_missing_interfaces_warning_stays_short() {
     let sandbox = Sandbox::with_config(&format!("proc_net_dev: dev.txt\n{QUIET_LOG}"));
     let names: Vec<String> = (0..40).map(|i| format!("gone{i}")).collect();
-    let mut args = vec!["--once".to_string(), "--interfaces".to_string(), "eth0".to_string()];
+    let mut args = vec![
+        "--once".to_string(),
+        "--interfaces".to_string(),
+        "eth0".to_string(),
+    ];
     args.extend(names);
     let output = sandbox.command().args(&args).output().unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
     let err = stderr(&output);
     let warnings: Vec<&str> = err.lines().filter(|l| l.contains("do not exist")).collect();
     assert_eq!(warnings.len(), 1, "{err}");
-    assert!(warnings[0].contains("and 30 more") && warnings[0].len() < 400, "{}", warnings[0]);
+    assert!(
+        warnings[0].contains("and 30 more") && warnings[0].len() < 400,
+        "{}",
+        warnings[0]
+    );
 }
 
 #[test]
@@ -304,11 +393,17 @@ fn a_per_interface_guard_sets_aside_a_spike_and_says_how_big() {
     let err = stderr(&output);
     assert!(output.status.success(), "{err}");
     assert!(err.contains("eth0: 10000000000 bytes in"), "{err}");
-    assert!(err.contains("above its max_bandwidth_mbit of 8: set aside"), "{err}");
+    assert!(
+        err.contains("above its max_bandwidth_mbit of 8: set aside"),
+        "{err}"
+    );
     let db = sandbox.db();
     let eth0 = stored_rows(&db, "eth0");
     assert_eq!(eth0[1].deltas, None, "not counted");
-    assert!(stored_rows(&db, "wlan0")[1].deltas.is_some(), "other interfaces unaffected");
+    assert!(
+        stored_rows(&db, "wlan0")[1].deltas.is_some(),
+        "other interfaces unaffected"
+    );
 }
 
 #[test]
@@ -320,23 +415,49 @@ fn the_monitor_applies_retention_in_batches_at_every_level() {
     std::fs::create_dir_all(sandbox.path("data")).unwrap();
     let start = Utc::now() - Span::days(70);
     let history: Vec<ScriptedCycle> = (0..10 * 144)
-        .map(|k| (start + Span::minutes(10 * k), vec![("old0", k as u64 * 100, 0)]))
+        .map(|k| {
+            (
+                start + Span::minutes(10 * k),
+                vec![("old0", k as u64 * 100, 0)],
+            )
+        })
         .collect();
     write_history(&sandbox.db_path(), &history);
     let db = sandbox.db();
     // Rollup rows of the old history (periods that started over 31 days ago).
-    let old_key = (Utc::now() - Span::days(31)).format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let old_key = (Utc::now() - Span::days(31))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
     let old_rollups = |table: &str| {
-        db.query_row(&format!("SELECT COUNT(*) FROM {table} WHERE period_start < ?1"), [&old_key], |r| r.get::<_, i64>(0))
-            .unwrap()
+        db.query_row(
+            &format!("SELECT COUNT(*) FROM {table} WHERE period_start < ?1"),
+            [&old_key],
+            |r| r.get::<_, i64>(0),
+        )
+        .unwrap()
     };
-    let tables = ["network_stats_hourly", "network_stats_daily", "network_stats_monthly"];
+    let tables = [
+        "network_stats_hourly",
+        "network_stats_daily",
+        "network_stats_monthly",
+    ];
     let before: Vec<i64> = tables.iter().map(|t| old_rollups(t)).collect();
     assert!(before.iter().all(|&n| n > 0), "{before:?}");
-    let output = sandbox.run(&["--interval", "0.1", "--count", "40", "--quiet", "--interfaces", "eth0"]);
+    let output = sandbox.run(&[
+        "--interval",
+        "0.1",
+        "--count",
+        "40",
+        "--quiet",
+        "--interfaces",
+        "eth0",
+    ]);
     let err = stderr(&output);
     assert!(output.status.success(), "{err}");
-    let done = err.lines().find(|l| l.contains("retention done")).unwrap_or_else(|| panic!("{err}"));
+    let done = err
+        .lines()
+        .find(|l| l.contains("retention done"))
+        .unwrap_or_else(|| panic!("{err}"));
     let field = |name: &str| -> u64 {
         done.split_whitespace()
             .find_map(|w| w.strip_prefix(&format!("{name}=")))
@@ -344,14 +465,29 @@ fn the_monitor_applies_retention_in_batches_at_every_level() {
             .parse()
             .unwrap()
     };
-    assert_eq!(field("raw_rows_deleted"), 2 * 10 * 144, "every sample older than 30 days");
+    assert_eq!(
+        field("raw_rows_deleted"),
+        2 * 10 * 144,
+        "every sample older than 30 days"
+    );
     assert!(field("batches") > 5, "{done}");
     let after: Vec<i64> = tables.iter().map(|t| old_rollups(t)).collect();
-    assert_eq!((after[0], after[1]), (0, 0), "hours and days that ended 35 days ago are gone");
-    assert!(after[2] < before[2], "months that ended 35 days ago are gone: {before:?} {after:?}");
+    assert_eq!(
+        (after[0], after[1]),
+        (0, 0),
+        "hours and days that ended 35 days ago are gone"
+    );
+    assert!(
+        after[2] < before[2],
+        "months that ended 35 days ago are gone: {before:?} {after:?}"
+    );
     let deleted: i64 = before.iter().zip(&after).map(|(b, a)| b - a).sum();
     assert_eq!(field("rollup_rows_deleted") as i64, deleted);
-    assert_eq!(cycles_in(&sandbox.db_path()), 40, "all 40 new cycles stored");
+    assert_eq!(
+        cycles_in(&sandbox.db_path()),
+        40,
+        "all 40 new cycles stored"
+    );
 }
 
 #[test]
@@ -372,12 +508,25 @@ fn raw_counts_off_stores_zeros_and_still_loses_nothing_across_restarts() {
     ));
     let dev = sandbox.path("dev.txt");
     assert!(sandbox.run(&["--once"]).status.success());
-    replace_file(&dev, &fixture_with("eth0", Some(9_019_331_120 + 4_242), "eth0"));
+    replace_file(
+        &dev,
+        &fixture_with("eth0", Some(9_019_331_120 + 4_242), "eth0"),
+    );
     assert!(sandbox.run(&["--once"]).status.success());
     let db = sandbox.db();
-    assert_eq!(scalar(&db, "SELECT MAX(bytes_recv) + MAX(bytes_sent) + MAX(packets_recv) FROM network_stats"), 0);
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT MAX(bytes_recv) + MAX(bytes_sent) + MAX(packets_recv) FROM network_stats"
+        ),
+        0
+    );
     let eth0 = stored_rows(&db, "eth0");
-    assert_eq!(delta_sums(&eth0).0, 4_242, "the restart continued from netmon_last");
+    assert_eq!(
+        delta_sums(&eth0).0,
+        4_242,
+        "the restart continued from netmon_last"
+    );
 }
 
 #[test]
@@ -396,7 +545,11 @@ fn dotenv_never_overrides_variables_already_set() {
     // Unset, the file's values apply (and are refused by name).
     let output = sandbox.run(&["--count", "1"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("NETMON_MONITORING_INTERVAL=\"0\""), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("NETMON_MONITORING_INTERVAL=\"0\""),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
@@ -410,7 +563,10 @@ fn patterns_with_commas_pass_through_the_environment_as_a_list() {
         .unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
     let db = sandbox.db();
-    assert_eq!(interfaces_at(&db, &timestamps(&db)[0]), ["_total", "docker0", "eth0", "wlan0"]);
+    assert_eq!(
+        interfaces_at(&db, &timestamps(&db)[0]),
+        ["_total", "docker0", "eth0", "wlan0"]
+    );
 }
 
 #[test]
@@ -424,6 +580,9 @@ fn an_environment_value_that_is_not_utf8_is_an_error() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     let err = stderr(&output);
-    assert!(err.contains("NETMON_INTERFACES is not valid UTF-8") && err.contains("\\xNN"), "{err}");
+    assert!(
+        err.contains("NETMON_INTERFACES is not valid UTF-8") && err.contains("\\xNN"),
+        "{err}"
+    );
     assert!(!sandbox.db_path().exists());
 }

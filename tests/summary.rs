@@ -28,7 +28,6 @@ fn history() -> Vec<ScriptedCycle<'static>> {
 }
 
 fn sandbox_with_history() -> Sandbox {
-    std::env::set_var("TZ", "UTC");
     let sandbox = Sandbox::with_config("logging:\n  file: ''\n");
     std::fs::create_dir_all(sandbox.path("data")).unwrap();
     write_history(&sandbox.db_path(), &history());
@@ -82,7 +81,6 @@ fn window_start_is_inclusive_and_end_exclusive() {
 
 #[test]
 fn json_and_csv_carry_exact_integers() {
-    std::env::set_var("TZ", "UTC");
     let sandbox = Sandbox::with_config("logging:\n  file: ''\n");
     std::fs::create_dir_all(sandbox.path("data")).unwrap();
     let big = (1u64 << 60) + 7;
@@ -147,58 +145,63 @@ fn by_day_table_has_a_bar_per_period() {
 #[test]
 fn by_defaults_to_the_most_recent_periods() {
     use chrono::{Datelike, Duration, DurationRound, Months};
-    std::env::set_var("TZ", "UTC");
-    let sandbox = Sandbox::with_config("logging:\n  file: ''\n");
-    std::fs::create_dir_all(sandbox.path("data")).unwrap();
     let today = || Utc::now().duration_trunc(Duration::days(1)).unwrap();
-    let before = today();
-    // A cycle every 6 hours from 40 days ago to today's midnight or later,
-    // each moving 1000 bytes.
-    let times: Vec<DateTime<Utc>> = (0..)
-        .map(|k| before - Duration::days(40) + Duration::hours(6 * k))
-        .take_while(|t| *t <= Utc::now())
-        .collect();
-    let history: Vec<ScriptedCycle> = times
-        .iter()
-        .enumerate()
-        .map(|(k, t)| (*t, vec![("eth0", 1000 * k as u64, 0)]))
-        .collect();
-    write_history(&sandbox.db_path(), &history);
-    let summaries: Vec<serde_json::Value> = ["day", "hour", "month"]
-        .iter()
-        .map(|by| summary_json(&sandbox, &["--by", by]))
-        .collect();
-    let everything = summary_json(&sandbox, &["--by", "day", "--since", "all"]);
-    if today() != before {
-        return; // Ran across midnight: the expected windows moved.
+    // The expected windows follow the clock: a run that straddles midnight
+    // is done again (a second one cannot straddle it too).
+    for _ in 0..2 {
+        let before = today();
+        let sandbox = Sandbox::with_config("logging:\n  file: ''\n");
+        std::fs::create_dir_all(sandbox.path("data")).unwrap();
+        // A cycle every 6 hours from 40 days ago to today's midnight or
+        // later, each moving 1000 bytes.
+        let times: Vec<DateTime<Utc>> = (0..)
+            .map(|k| before - Duration::days(40) + Duration::hours(6 * k))
+            .take_while(|t| *t <= Utc::now())
+            .collect();
+        let history: Vec<ScriptedCycle> = times
+            .iter()
+            .enumerate()
+            .map(|(k, t)| (*t, vec![("eth0", 1000 * k as u64, 0)]))
+            .collect();
+        write_history(&sandbox.db_path(), &history);
+        let summaries: Vec<serde_json::Value> = ["day", "hour", "month"]
+            .iter()
+            .map(|by| summary_json(&sandbox, &["--by", by]))
+            .collect();
+        let everything = summary_json(&sandbox, &["--by", "day", "--since", "all"]);
+        if today() != before {
+            continue;
+        }
+        let now_hour = Utc::now().duration_trunc(Duration::hours(1)).unwrap();
+        let month = before.with_day(1).unwrap();
+        let windows = [
+            before - Duration::days(29),
+            now_hour - Duration::hours(23),
+            month.checked_sub_months(Months::new(11)).unwrap(),
+        ];
+        for (summary, since) in summaries.iter().zip(windows) {
+            assert_eq!(summary["since"], format_ms(since));
+            assert_eq!(summary["until"], serde_json::Value::Null);
+            let eth0 = interface_json(summary, "eth0");
+            let in_window = times.iter().filter(|t| **t >= since).count();
+            assert_eq!(eth0["samples"], in_window);
+            // The very first cycle has no delta.
+            let moved = times[1..].iter().filter(|t| **t >= since).count() as u64;
+            assert_eq!(eth0["bytes_recv"], 1000 * moved, "totals follow the window");
+        }
+        let days = |summary: &serde_json::Value| {
+            interface_json(summary, "eth0")["periods"]
+                .as_array()
+                .unwrap()
+                .len()
+        };
+        assert_eq!(days(&summaries[0]), 30);
+        assert_eq!(days(&everything), 41);
+        assert_eq!(everything["since"], serde_json::Value::Null);
+        assert_eq!(interface_json(&everything, "eth0")["samples"], times.len());
+        return;
     }
-    let now_hour = Utc::now().duration_trunc(Duration::hours(1)).unwrap();
-    let month = before.with_day(1).unwrap();
-    let windows = [
-        before - Duration::days(29),
-        now_hour - Duration::hours(23),
-        month.checked_sub_months(Months::new(11)).unwrap(),
-    ];
-    for (summary, since) in summaries.iter().zip(windows) {
-        assert_eq!(summary["since"], format_ms(since));
-        assert_eq!(summary["until"], serde_json::Value::Null);
-        let eth0 = interface_json(summary, "eth0");
-        let in_window = times.iter().filter(|t| **t >= since).count();
-        assert_eq!(eth0["samples"], in_window);
-        // The very first cycle has no delta.
-        let moved = times[1..].iter().filter(|t| **t >= since).count() as u64;
-        assert_eq!(eth0["bytes_recv"], 1000 * moved, "totals follow the window");
-    }
-    let days = |summary: &serde_json::Value| {
-        interface_json(summary, "eth0")["periods"]
-            .as_array()
-            .unwrap()
-            .len()
-    };
-    assert_eq!(days(&summaries[0]), 30);
-    assert_eq!(days(&everything), 41);
-    assert_eq!(everything["since"], serde_json::Value::Null);
-    assert_eq!(interface_json(&everything, "eth0")["samples"], times.len());
+    panic!("two runs straddled midnight");
 }
 
 #[test]
@@ -224,32 +227,34 @@ fn format_ms(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+/// A database on a read-only mount: opened without creating anything (the
+/// mount could not take it), with the same answer.
 #[test]
-fn summary_works_on_a_read_only_database() {
+fn summary_works_on_a_read_only_mount() {
+    if !require(is_root(), "a read-only bind mount needs root") {
+        return;
+    }
     let sandbox = sandbox_with_history();
     let expected = summary_json(&sandbox, &[]);
     let frozen = sandbox.path("frozen");
     std::fs::create_dir_all(&frozen).unwrap();
     std::fs::copy(sandbox.db_path(), frozen.join("n.db")).unwrap();
-    let read_only_mount = nix::unistd::geteuid().is_root()
-        && std::process::Command::new("mount")
-            .args(["--bind", "-o", "ro"])
-            .arg(&frozen)
-            .arg(&frozen)
-            .status()
-            .is_ok_and(|s| s.success());
-    if read_only_mount {
-        // A bind mount is read-only only after a remount.
+    let mount = |args: &[&str]| {
         std::process::Command::new("mount")
-            .args(["-o", "remount,ro,bind"])
+            .args(args)
+            .arg(&frozen)
             .arg(&frozen)
             .status()
-            .unwrap();
-    } else {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(frozen.join("n.db"), std::fs::Permissions::from_mode(0o444))
-            .unwrap();
-        std::fs::set_permissions(&frozen, std::fs::Permissions::from_mode(0o555)).unwrap();
+            .is_ok_and(|s| s.success())
+    };
+    // A bind mount is read-only only after a remount.
+    let mounted = mount(&["--bind"]) && mount(&["-o", "remount,ro,bind"]);
+    let probe = std::fs::write(frozen.join("probe"), "x");
+    let read_only =
+        mounted && probe.is_err_and(|e| e.kind() == std::io::ErrorKind::ReadOnlyFilesystem);
+    if !require(read_only, "cannot make a read-only bind mount here") {
+        let _ = std::process::Command::new("umount").arg(&frozen).status();
+        return;
     }
     let output = sandbox
         .command()
@@ -257,9 +262,7 @@ fn summary_works_on_a_read_only_database() {
         .env("NETMON_DATABASE_FILE", frozen.join("n.db"))
         .output()
         .unwrap();
-    if read_only_mount {
-        let _ = std::process::Command::new("umount").arg(&frozen).status();
-    }
+    let _ = std::process::Command::new("umount").arg(&frozen).status();
     assert!(output.status.success(), "{}", stderr(&output));
     let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(summary["interfaces"], expected["interfaces"]);
@@ -268,7 +271,6 @@ fn summary_works_on_a_read_only_database() {
 
 #[test]
 fn empty_database_is_reported_plainly() {
-    std::env::set_var("TZ", "UTC");
     let sandbox = Sandbox::with_config("logging:\n  file: ''\n");
     std::fs::create_dir_all(sandbox.path("data")).unwrap();
     drop(
@@ -288,7 +290,6 @@ fn empty_database_is_reported_plainly() {
 
 #[test]
 fn seed_era_database_upgrades_in_place_with_the_same_totals() {
-    std::env::set_var("TZ", "UTC");
     let sandbox = Sandbox::with_config("proc_net_dev: dev.txt\ndatabase:\n  retention_days: 0\n");
     std::fs::create_dir_all(sandbox.path("data")).unwrap();
     let db = rusqlite::Connection::open(sandbox.db_path()).unwrap();
@@ -326,4 +327,72 @@ fn seed_era_database_upgrades_in_place_with_the_same_totals() {
     assert_eq!(old["bytes_recv"], 500 + 50 + 100 + 3_850);
     assert_eq!(old["samples"], 5);
     assert_eq!(summary["total_records"], 5 + 4);
+}
+
+/// A window edge older than the raw samples (removed by retention) can only
+/// be placed at an hour boundary from the rollups: the report says so and
+/// shows both the requested and the used edge.
+#[test]
+fn edges_older_than_the_raw_samples_are_resolved_to_the_hour_and_said() {
+    use chrono::Duration;
+    let sandbox = Sandbox::with_config("logging:\n  file: ''\n");
+    std::fs::create_dir_all(sandbox.path("data")).unwrap();
+    let start = t(10, 0, 0);
+    let history: Vec<ScriptedCycle> = (0..3 * 1440)
+        .map(|k| {
+            (
+                start + Duration::minutes(k),
+                vec![("eth0", 100 * k as u64, 0)],
+            )
+        })
+        .collect();
+    write_history(&sandbox.db_path(), &history);
+    // What retention_days would leave: the raw samples of the last day.
+    sandbox
+        .db()
+        .execute(
+            "DELETE FROM network_stats WHERE timestamp < '2026-11-12T00:00:00.000Z'",
+            [],
+        )
+        .unwrap();
+    let summary = summary_json(
+        &sandbox,
+        &[
+            "--since",
+            "2026-11-10T05:20:00Z",
+            "--until",
+            "2026-11-11T17:50:00Z",
+        ],
+    );
+    assert_eq!(summary["since"], "2026-11-10T05:00:00.000Z");
+    assert_eq!(summary["since_requested"], "2026-11-10T05:20:00.000Z");
+    assert_eq!(summary["until"], "2026-11-11T18:00:00.000Z");
+    assert_eq!(summary["until_requested"], "2026-11-11T17:50:00.000Z");
+    let eth0 = interface_json(&summary, "eth0");
+    let minutes = (t(11, 18, 0) - t(10, 5, 0)).num_minutes();
+    assert_eq!(eth0["samples"], minutes);
+    assert_eq!(eth0["bytes_recv"], 100 * minutes);
+    // Within the raw samples, edges stay exact and nothing is said.
+    let exact = summary_json(&sandbox, &["--since", "2026-11-12T05:20:00Z"]);
+    assert_eq!(exact["since"], "2026-11-12T05:20:00.000Z");
+    assert!(exact.get("since_requested").is_none());
+    let table = stdout(&sandbox.run(&[
+        "--summary",
+        "--since",
+        "2026-11-10T05:20:00Z",
+        "--until",
+        "2026-11-11T17:50:00Z",
+    ]));
+    assert!(
+        table.contains(
+            "note: --since 2026-11-10 05:20:00 was resolved to the hour (2026-11-10 05:00:00)"
+        ),
+        "{table}"
+    );
+    assert!(
+        table.contains(
+            "note: --until 2026-11-11 17:50:00 was resolved to the hour (2026-11-11 18:00:00)"
+        ),
+        "{table}"
+    );
 }

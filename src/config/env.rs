@@ -97,7 +97,10 @@ mod tests {
 
     #[test]
     fn lists_are_comma_separated_or_yaml_sequences() {
-        assert_eq!(parse_list("eth0, wlan0,,"), Ok(vec!["eth0".into(), "wlan0".into()]));
+        assert_eq!(
+            parse_list("eth0, wlan0,,"),
+            Ok(vec!["eth0".into(), "wlan0".into()])
+        );
         assert_eq!(parse_list(""), Ok(vec![]));
         assert_eq!(
             parse_list(" ['^veth.{1,3}$', \"^lo$\"] "),

@@ -281,7 +281,8 @@ fn build(
         )));
     }
     let per_interface_origin = origin("per_interface");
-    let per_interface_fail = |what: String| Error::config(format!("{per_interface_origin}: {what}"));
+    let per_interface_fail =
+        |what: String| Error::config(format!("{per_interface_origin}: {what}"));
     check_names(parsed.per_interface.keys(), per_interface_fail)?;
     let mut guard = SpikeGuard {
         default_mbit: layers.max_bandwidth_mbit.value,
@@ -290,14 +291,20 @@ fn build(
     for (name, section) in &parsed.per_interface {
         if let Some(limit) = section.max_bandwidth_mbit {
             check_bandwidth(limit).map_err(|e| {
-                Error::config(format!("{}.{name}.max_bandwidth_mbit: {e}", per_interface_origin))
+                Error::config(format!(
+                    "{}.{name}.max_bandwidth_mbit: {e}",
+                    per_interface_origin
+                ))
             })?;
             guard.per_interface.insert(name.clone(), limit);
         }
     }
     for (key, days) in [
         ("database.retention_days", parsed.database.retention_days),
-        ("database.rollup_retention_days", parsed.database.rollup_retention_days),
+        (
+            "database.rollup_retention_days",
+            parsed.database.rollup_retention_days,
+        ),
     ] {
         if days > MAX_RETENTION_DAYS {
             return Err(Error::config(format!(

@@ -140,7 +140,10 @@ pub struct Query {
 /// a netmon database at the current schema.
 pub fn open_read_only(path: &Path) -> Result<schema::ReadOnly> {
     crate::fsutil::check_regular(path).map_err(|e| {
-        Error::config(format!("database_file {}: {e}; name a database file", path.display()))
+        Error::config(format!(
+            "database_file {}: {e}; name a database file",
+            path.display()
+        ))
     })?;
     if !path.exists() {
         return Err(Error::runtime(format!(
@@ -339,7 +342,11 @@ fn round_edge(
         return Ok(None);
     }
     let next = Level::Hour.next(calendar, hour);
-    Ok(Some(if edge - hour < next - edge { hour } else { next }))
+    Ok(Some(if edge - hour < next - edge {
+        hour
+    } else {
+        next
+    }))
 }
 
 /// The earliest raw sample's time (an index lookup).

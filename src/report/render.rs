@@ -43,7 +43,11 @@ pub fn table(out: &mut impl Write, report: &Report) -> io::Result<()> {
             calendar.local(t).format("%Y-%m-%d %H:%M:%S").to_string()
         })
     };
-    writeln!(out, "netmon summary of {}", printable(&report.database.display().to_string()))?;
+    writeln!(
+        out,
+        "netmon summary of {}",
+        printable(&report.database.display().to_string())
+    )?;
     writeln!(
         out,
         "window: {} .. {}",

@@ -137,7 +137,14 @@ fn json_has_the_spec_fields_in_order() {
     let plain = json_of(None);
     assert_eq!(
         keys(&plain),
-        ["database", "total_records", "since", "until", "time_zone", "interfaces"]
+        [
+            "database",
+            "total_records",
+            "since",
+            "until",
+            "time_zone",
+            "interfaces"
+        ]
     );
     assert_eq!(plain["time_zone"], "UTC");
     let eth0 = &plain["interfaces"][0];

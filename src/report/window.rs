@@ -35,14 +35,21 @@ pub enum When {
 /// is a usage error before anything is opened: each must parse, and they
 /// must be in order where the database's time zone cannot change it (two
 /// dates, or two values that are not dates). The error names the flag.
-pub fn validate(since: Option<&str>, until: Option<&str>, now: DateTime<Utc>) -> Result<(), String> {
+pub fn validate(
+    since: Option<&str>,
+    until: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), String> {
     let since_when = since
         .map(|text| parse_since(text).map_err(|e| format!("--since: {e}")))
         .transpose()?;
     let until_when = until
         .map(|text| parse_when(text).map_err(|e| format!("--until: {e}")))
         .transpose()?;
-    for (flag, text, when) in [("--since", since, since_when), ("--until", until, until_when)] {
+    for (flag, text, when) in [
+        ("--since", since, since_when),
+        ("--until", until, until_when),
+    ] {
         if let (Some(text), Some(when @ When::Ago(_))) = (text, when) {
             if instant(when, now, &Calendar::utc()).is_none() {
                 return Err(format!("{flag}: {text:?} is out of range"));
@@ -91,7 +98,7 @@ pub fn resolve(
         if from >= to {
             let show = |t: DateTime<Utc>| calendar.local(t).to_rfc3339();
             return Err(format!(
-                "--since {} ({}) must be earlier than --until {} ({})",
+                "--since {:?} ({}) must be earlier than --until {:?} ({})",
                 since.unwrap_or("(default)"),
                 show(from),
                 until.unwrap_or("now"),
@@ -141,7 +148,8 @@ pub fn parse_when(text: &str) -> Result<When, String> {
     if text.is_empty() || text.len() > MAX_LENGTH {
         return Err(bad());
     }
-    if text.starts_with(|c: char| c.is_ascii_digit()) && text.ends_with(|c: char| c.is_alphabetic()) {
+    if text.starts_with(|c: char| c.is_ascii_digit()) && text.ends_with(|c: char| c.is_alphabetic())
+    {
         if let Ok(span) = humantime::parse_duration(text) {
             return Duration::from_std(span).map(When::Ago).map_err(|_| bad());
         }
@@ -191,20 +199,32 @@ mod tests {
 
     #[test]
     fn rfc3339_instants() {
-        assert_eq!(at("2026-11-01T08:00:00+01:00"), Utc.with_ymd_and_hms(2026, 11, 1, 7, 0, 0).unwrap());
-        assert_eq!(at("2026-11-01T08:00:00Z"), Utc.with_ymd_and_hms(2026, 11, 1, 8, 0, 0).unwrap());
+        assert_eq!(
+            at("2026-11-01T08:00:00+01:00"),
+            Utc.with_ymd_and_hms(2026, 11, 1, 7, 0, 0).unwrap()
+        );
+        assert_eq!(
+            at("2026-11-01T08:00:00Z"),
+            Utc.with_ymd_and_hms(2026, 11, 1, 8, 0, 0).unwrap()
+        );
     }
 
     #[test]
     fn dates_are_midnight_in_the_databases_zone() {
         let india = Calendar::from_spec("+05:30", 1800).unwrap();
         let when = parse_when("2026-11-01").unwrap();
-        assert_eq!(when, When::Date(NaiveDate::from_ymd_opt(2026, 11, 1).unwrap()));
+        assert_eq!(
+            when,
+            When::Date(NaiveDate::from_ymd_opt(2026, 11, 1).unwrap())
+        );
         assert_eq!(
             instant(when, now(), &india),
             Some(Utc.with_ymd_and_hms(2026, 10, 31, 18, 30, 0).unwrap())
         );
-        assert_eq!(at("2026-11-01"), Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap());
+        assert_eq!(
+            at("2026-11-01"),
+            Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap()
+        );
     }
 
     #[test]
@@ -221,17 +241,29 @@ mod tests {
         let utc = Calendar::utc();
         let day = Some(Period::Day);
         let default = recent_periods_start(Period::Day, now(), &utc);
-        assert_eq!(resolve(None, None, day, now(), &utc), Ok((Some(default), None)));
-        assert_eq!(resolve(Some("all"), None, day, now(), &utc), Ok((None, None)));
+        assert_eq!(
+            resolve(None, None, day, now(), &utc),
+            Ok((Some(default), None))
+        );
+        assert_eq!(
+            resolve(Some("all"), None, day, now(), &utc),
+            Ok((None, None))
+        );
         assert_eq!(resolve(None, None, None, now(), &utc), Ok((None, None)));
         let until = now() - Duration::days(40);
         assert_eq!(
             resolve(None, Some("40d"), day, now(), &utc),
-            Ok((Some(recent_periods_start(Period::Day, until, &utc)), Some(until)))
+            Ok((
+                Some(recent_periods_start(Period::Day, until, &utc)),
+                Some(until)
+            ))
         );
         assert_eq!(
             resolve(Some("2d"), Some("1d"), None, now(), &utc),
-            Ok((Some(now() - Duration::days(2)), Some(now() - Duration::days(1))))
+            Ok((
+                Some(now() - Duration::days(2)),
+                Some(now() - Duration::days(1))
+            ))
         );
         let err = resolve(None, Some("all"), day, now(), &utc).unwrap_err();
         assert!(err.starts_with("--until: \"all\" is not a time"), "{err}");
@@ -245,15 +277,22 @@ mod tests {
         assert_eq!(validate(None, None, now()), Ok(()));
         assert_eq!(validate(Some("all"), Some("1d"), now()), Ok(()));
         let err = validate(Some("1d"), Some("2d"), now()).unwrap_err();
-        assert!(err.starts_with("--since 1d ("), "{err}");
+        assert!(err.starts_with("--since \"1d\" ("), "{err}");
         let err = validate(Some("2026-11-05"), Some("2026-11-04"), now()).unwrap_err();
-        assert!(err.starts_with("--since 2026-11-05"), "{err}");
+        assert!(err.starts_with("--since \"2026-11-05\""), "{err}");
         // A date against an instant depends on the database's zone: checked later.
-        assert_eq!(validate(Some("2026-11-05"), Some("2026-11-04T23:00:00Z"), now()), Ok(()));
-        assert!(validate(Some("soon"), None, now()).unwrap_err().starts_with("--since:"));
+        assert_eq!(
+            validate(Some("2026-11-05"), Some("2026-11-04T23:00:00Z"), now()),
+            Ok(())
+        );
+        assert!(validate(Some("soon"), None, now())
+            .unwrap_err()
+            .starts_with("--since:"));
         let err = validate(None, Some("300000y"), now()).unwrap_err();
         assert_eq!(err, "--until: \"300000y\" is out of range");
-        assert!(validate(None, Some("soon"), now()).unwrap_err().starts_with("--until:"));
+        assert!(validate(None, Some("soon"), now())
+            .unwrap_err()
+            .starts_with("--until:"));
     }
 
     #[test]
@@ -262,11 +301,14 @@ mod tests {
         let err = resolve(Some("1d"), Some("2d"), None, now(), &utc).unwrap_err();
         assert_eq!(
             err,
-            "--since 1d (2026-11-24T12:00:00+00:00) must be earlier than --until 2d (2026-11-23T12:00:00+00:00)"
+            "--since \"1d\" (2026-11-24T12:00:00+00:00) must be earlier than --until \"2d\" (2026-11-23T12:00:00+00:00)"
         );
         // Equal is refused too: the window would be empty.
         let err = resolve(Some("1d"), Some("24h"), None, now(), &utc).unwrap_err();
-        assert!(err.starts_with("--since 1d"), "{err}");
+        assert!(err.starts_with("--since \"1d\""), "{err}");
+        // Values are quoted: one line even for a value with a line break.
+        let err = resolve(Some("2\nm"), Some("1d"), None, now(), &utc).unwrap_err();
+        assert!(err.starts_with("--since \"2\\nm\" ("), "{err}");
     }
 
     #[test]
@@ -309,8 +351,21 @@ mod tests {
     fn nonsense_is_refused_with_the_accepted_forms() {
         let long = "9".repeat(200) + "d";
         for bad in [
-            "", "yesterday", "5x", "-3d", "2026-13-01", "h", "99999999999999999999d", "5µ", "5é",
-            "é", "µs", "5", "d5", "1d garbage", long.as_str(),
+            "",
+            "yesterday",
+            "5x",
+            "-3d",
+            "2026-13-01",
+            "h",
+            "99999999999999999999d",
+            "5µ",
+            "5é",
+            "é",
+            "µs",
+            "5",
+            "d5",
+            "1d garbage",
+            long.as_str(),
         ] {
             let err = parse_when(bad).unwrap_err();
             assert!(err.contains("use a duration"), "{bad}: {err}");

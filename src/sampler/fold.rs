@@ -92,8 +92,20 @@ mod tests {
 
     #[test]
     fn fold_rule_deltas_and_intervals_add_up() {
-        let older = cycle(0, vec![row("eth0", Some(100), Some(1.0)), row(TOTAL_INTERFACE, Some(100), Some(1.0))]);
-        let mut next = cycle(1, vec![row("eth0", Some(300), Some(2.0)), row(TOTAL_INTERFACE, Some(300), Some(2.0))]);
+        let older = cycle(
+            0,
+            vec![
+                row("eth0", Some(100), Some(1.0)),
+                row(TOTAL_INTERFACE, Some(100), Some(1.0)),
+            ],
+        );
+        let mut next = cycle(
+            1,
+            vec![
+                row("eth0", Some(300), Some(2.0)),
+                row(TOTAL_INTERFACE, Some(300), Some(2.0)),
+            ],
+        );
         assert_eq!(next.absorb(older), 150);
         for r in &next.rows {
             let d = r.deltas.unwrap();

@@ -242,7 +242,9 @@ impl Sampler {
         };
         let mut measured = replaced.map(|previous| {
             let continuity = self.continuity(&previous, interface.ifindex);
-            let (deltas, step) = interface.counters.delta_since(previous.counters, continuity);
+            let (deltas, step) = interface
+                .counters
+                .delta_since(previous.counters, continuity);
             if step == Step::Reset {
                 tracing::info!(
                     interface = %interface.name,

@@ -240,7 +240,11 @@ fn recreated_rule_a_changed_ifindex_means_a_new_interface() {
 fn forget_rule_long_gone_interfaces_start_afresh() {
     let mut sampler = Sampler::new(SampleOptions::default());
     sampler.sample(&snapshot(&[("a", 100, 0), ("b", 1, 0)]), 0.0, at(0));
-    sampler.sample(&snapshot(&[("b", 2, 0)]), FORGET_AFTER_SECONDS + 1.0, at(3601));
+    sampler.sample(
+        &snapshot(&[("b", 2, 0)]),
+        FORGET_AFTER_SECONDS + 1.0,
+        at(3601),
+    );
     let cycle = sampler.sample(&snapshot(&[("a", 200, 0), ("b", 3, 0)]), 3602.0, at(3602));
     assert_eq!(recv_delta(&cycle, "a"), None);
     // Gone exactly FORGET_AFTER_SECONDS: still remembered (and re-created).
@@ -316,7 +320,10 @@ fn guard_rule_is_off_by_default_so_fast_links_keep_their_traffic() {
     sampler.sample(&snapshot(&[("veth0", 0, 0)]), 0.0, at(0));
     // 9.4 GB in one second (a veth pair under iperf3): real traffic.
     let cycle = sampler.sample(&snapshot(&[("veth0", 0, 9_366_468_773)]), 1.0, at(1));
-    assert_eq!(row(&cycle, "veth0").deltas.unwrap().bytes_sent, 9_366_468_773);
+    assert_eq!(
+        row(&cycle, "veth0").deltas.unwrap().bytes_sent,
+        9_366_468_773
+    );
 }
 
 #[test]
@@ -327,20 +334,35 @@ fn guard_rule_sets_aside_impossible_deltas() {
     };
     let mut sampler = Sampler::new(SampleOptions::default()).with_spike_guard(guard);
     sampler.sample(&snapshot(&[("eth0", 0, 0), ("wg0", 0, 0)]), 0.0, at(0));
-    let cycle = sampler.sample(&snapshot(&[("eth0", 900, 1050), ("wg0", 1 << 40, 0)]), 1.0, at(1));
+    let cycle = sampler.sample(
+        &snapshot(&[("eth0", 900, 1050), ("wg0", 1 << 40, 0)]),
+        1.0,
+        at(1),
+    );
     assert_eq!(recv_delta(&cycle, "eth0"), Some(900));
     assert_eq!(recv_delta(&cycle, "wg0"), Some(1 << 40), "no limit for wg0");
     // A phantom 4 GiB jump in one second on a 1000 B/s link.
-    let cycle = sampler.sample(&snapshot(&[("eth0", 1 << 32, 1050), ("wg0", 1 << 40, 0)]), 2.0, at(2));
+    let cycle = sampler.sample(
+        &snapshot(&[("eth0", 1 << 32, 1050), ("wg0", 1 << 40, 0)]),
+        2.0,
+        at(2),
+    );
     let eth0 = row(&cycle, "eth0");
-    assert_eq!((eth0.deltas, eth0.interval_s, eth0.bytes_recv_rate), (None, None, None));
+    assert_eq!(
+        (eth0.deltas, eth0.interval_s, eth0.bytes_recv_rate),
+        (None, None, None)
+    );
     assert_eq!(eth0.step, None);
     assert_eq!(recv_delta(&cycle, TOTAL_INTERFACE), Some(0));
     // The send side alone trips it too.
     let cycle = sampler.sample(&snapshot(&[("eth0", 1 << 32, 1_000_000)]), 3.0, at(3));
     assert_eq!(recv_delta(&cycle, "eth0"), None);
     // The next delta counts from the new baseline.
-    let cycle = sampler.sample(&snapshot(&[("eth0", (1 << 32) + 500, 1_000_000)]), 4.0, at(4));
+    let cycle = sampler.sample(
+        &snapshot(&[("eth0", (1 << 32) + 500, 1_000_000)]),
+        4.0,
+        at(4),
+    );
     assert_eq!(recv_delta(&cycle, "eth0"), Some(500));
 }
 
@@ -366,7 +388,11 @@ fn gap_rule_a_drop_across_a_restart_is_a_reset_never_a_wrap() {
     assert_eq!(recv_delta(&cycle, "eth0"), Some(50));
     assert_eq!(row(&cycle, "eth0").step, Some(Step::Reset));
     // After the first cycle the interface is watched again: wraps count.
-    let cycle = sampler.sample(&bytes_only(&[("eth0", u64::from(u32::MAX) - 49, 0)]), 6.0, at(1));
+    let cycle = sampler.sample(
+        &bytes_only(&[("eth0", u64::from(u32::MAX) - 49, 0)]),
+        6.0,
+        at(1),
+    );
     assert_eq!(recv_delta(&cycle, "eth0"), Some(u64::from(u32::MAX) - 99));
     let cycle = sampler.sample(&bytes_only(&[("eth0", 50, 0)]), 7.0, at(2));
     assert_eq!(recv_delta(&cycle, "eth0"), Some(100));

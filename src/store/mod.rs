@@ -182,7 +182,10 @@ impl Store {
         calendar: Option<&Calendar>,
     ) -> Result<Store, StoreError> {
         crate::fsutil::check_regular(path).map_err(|why| {
-            StoreError::Refused(format!("database_file {}: {why}; name a database file", path.display()))
+            StoreError::Refused(format!(
+                "database_file {}: {why}; name a database file",
+                path.display()
+            ))
         })?;
         crate::fsutil::open_private_append(path).map_err(|source| StoreError::Create {
             path: path.to_path_buf(),

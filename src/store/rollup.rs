@@ -236,15 +236,30 @@ mod tests {
     fn hour_bins_follow_the_calendar_phase() {
         let utc_calendar = Calendar::utc();
         let t = utc(2026, 3, 29, 1, 30);
-        assert_eq!(period_key(Level::Hour.floor(&utc_calendar, t)), "2026-03-29T01:00:00Z");
-        assert_eq!(period_key(Level::Hour.ceil(&utc_calendar, t)), "2026-03-29T02:00:00Z");
+        assert_eq!(
+            period_key(Level::Hour.floor(&utc_calendar, t)),
+            "2026-03-29T01:00:00Z"
+        );
+        assert_eq!(
+            period_key(Level::Hour.ceil(&utc_calendar, t)),
+            "2026-03-29T02:00:00Z"
+        );
         let aligned = utc(2026, 3, 29, 1, 0);
         assert_eq!(Level::Hour.ceil(&utc_calendar, aligned), aligned);
-        assert_eq!(Level::Hour.next(&utc_calendar, aligned), utc(2026, 3, 29, 2, 0));
-        assert_eq!(Level::Hour.back(&utc_calendar, aligned, 23), utc(2026, 3, 28, 2, 0));
+        assert_eq!(
+            Level::Hour.next(&utc_calendar, aligned),
+            utc(2026, 3, 29, 2, 0)
+        );
+        assert_eq!(
+            Level::Hour.back(&utc_calendar, aligned, 23),
+            utc(2026, 3, 28, 2, 0)
+        );
         let india = Calendar::from_spec("+05:30", 1800).unwrap();
         assert_eq!(Level::Hour.floor(&india, t), t);
-        assert_eq!(Level::Hour.floor(&india, utc(2026, 3, 29, 1, 10)), utc(2026, 3, 29, 0, 30));
+        assert_eq!(
+            Level::Hour.floor(&india, utc(2026, 3, 29, 1, 10)),
+            utc(2026, 3, 29, 0, 30)
+        );
     }
 
     #[test]
@@ -261,7 +276,10 @@ mod tests {
         let month = Level::Month.floor(&india, t);
         assert_eq!(month, utc(2026, 10, 31, 18, 30));
         assert_eq!(Level::Month.next(&india, month), utc(2026, 11, 30, 18, 30));
-        assert_eq!(Level::Month.back(&india, month, 11), utc(2025, 11, 30, 18, 30));
+        assert_eq!(
+            Level::Month.back(&india, month, 11),
+            utc(2025, 11, 30, 18, 30)
+        );
         // A day is a whole number of hour bins there.
         assert_eq!(Level::Hour.floor(&india, day), day);
     }

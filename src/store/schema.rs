@@ -132,7 +132,9 @@ pub fn open_read_only(path: &Path) -> rusqlite::Result<ReadOnly> {
             let (copy, copied) = PrivateCopy::of(path, &wal).map_err(|e| {
                 rusqlite::Error::SqliteFailure(
                     rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
-                    Some(format!("its WAL cannot be read here, nor copied to read it: {e}")),
+                    Some(format!(
+                        "its WAL cannot be read here, nor copied to read it: {e}"
+                    )),
                 )
             })?;
             let conn = Connection::open_with_flags(&copied, flags)?;
@@ -149,8 +151,10 @@ pub fn open_read_only(path: &Path) -> rusqlite::Result<ReadOnly> {
 
 /// Reads the schema once, which is where opening a WAL database can fail.
 fn probe(conn: &Connection) -> rusqlite::Result<()> {
-    conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
-        .map(|_| ())
+    conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map(|_| ())
 }
 
 /// A read-only connection from [`open_read_only`].
@@ -243,7 +247,8 @@ pub fn inspect(path: &Path) -> Result<Kind, String> {
             path.display()
         )
     };
-    let unreadable = |e: rusqlite::Error| refuse(format!("is not a readable SQLite database ({e})"));
+    let unreadable =
+        |e: rusqlite::Error| refuse(format!("is not a readable SQLite database ({e})"));
     let opened = open_read_only(path).map_err(unreadable)?;
     let conn = &opened.conn;
     let probe = || -> rusqlite::Result<(i64, i64, Vec<String>)> {
@@ -368,14 +373,16 @@ fn add_schema_2(conn: &Connection, calendar: &Calendar) -> rusqlite::Result<()> 
            ON s.id = last.id",
         [TOTAL_INTERFACE],
     )?;
-    let last_cycle: Option<String> = conn.query_row(
-        "SELECT timestamp FROM network_stats WHERE id = (SELECT MAX(id) FROM network_stats)",
-        [],
-        |r| r.get(0),
-    ).or_else(|e| match e {
-        rusqlite::Error::QueryReturnedNoRows => Ok(None),
-        e => Err(e),
-    })?;
+    let last_cycle: Option<String> = conn
+        .query_row(
+            "SELECT timestamp FROM network_stats WHERE id = (SELECT MAX(id) FROM network_stats)",
+            [],
+            |r| r.get(0),
+        )
+        .or_else(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => Ok(None),
+            e => Err(e),
+        })?;
     if let Some(last_cycle) = last_cycle {
         meta::set(conn, meta::LAST_CYCLE, &last_cycle)?;
     }
@@ -397,7 +404,11 @@ fn backfill_deltas(tx: &Transaction) -> rusqlite::Result<()> {
         .prepare("SELECT DISTINCT timestamp FROM network_stats ORDER BY timestamp")?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    let cycle_of: HashMap<&str, usize> = cycles.iter().enumerate().map(|(i, t)| (t.as_str(), i)).collect();
+    let cycle_of: HashMap<&str, usize> = cycles
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.as_str(), i))
+        .collect();
     let seconds = |a: &str, b: &str| -> Option<f64> {
         let parse = |t: &str| chrono::DateTime::parse_from_rfc3339(t).ok();
         Some((parse(b)? - parse(a)?).num_milliseconds() as f64 / 1000.0)
@@ -413,7 +424,8 @@ fn backfill_deltas(tx: &Transaction) -> rusqlite::Result<()> {
         let mut rows = select.query([TOTAL_INTERFACE])?;
         let mut previous: Option<(String, String, usize, Counters)> = None;
         while let Some(r) = rows.next()? {
-            let (id, timestamp, interface): (i64, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            let (id, timestamp, interface): (i64, String, String) =
+                (r.get(0)?, r.get(1)?, r.get(2)?);
             let counters = Counters::from_array(std::array::from_fn(|i| {
                 r.get::<_, i64>(i + 3).map_or(0, |v| v as u64)
             }));
@@ -433,18 +445,31 @@ fn backfill_deltas(tx: &Transaction) -> rusqlite::Result<()> {
                 _ => (None, None),
             };
             let d = delta_params(deltas);
-            update.execute(params![interval, d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], id])?;
+            update.execute(params![
+                interval, d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], id
+            ])?;
             previous = Some((interface, timestamp, cycle, counters));
         }
     }
-    let mut update = tx.prepare(&UPDATE_DELTAS.replace("id = ?10", "timestamp = ?10 AND interface = ?11"))?;
+    let mut update =
+        tx.prepare(&UPDATE_DELTAS.replace("id = ?10", "timestamp = ?10 AND interface = ?11"))?;
     for (cycle, deltas) in totals {
         let interval = cycle
             .checked_sub(1)
             .and_then(|before| seconds(&cycles[before], &cycles[cycle]));
         let d = delta_params(Some(deltas));
         update.execute(params![
-            interval, d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], cycles[cycle], TOTAL_INTERFACE
+            interval,
+            d[0],
+            d[1],
+            d[2],
+            d[3],
+            d[4],
+            d[5],
+            d[6],
+            d[7],
+            cycles[cycle],
+            TOTAL_INTERFACE
         ])?;
     }
     Ok(())
@@ -457,5 +482,7 @@ const UPDATE_DELTAS: &str = "UPDATE network_stats SET interval_s = ?1,
 
 /// Deltas as SQL values in [`Counters::to_array`] order (`None`: NULL).
 fn delta_params(deltas: Option<Counters>) -> [Option<i64>; 8] {
-    deltas.map_or([None; 8], |d| d.to_array().map(|v| Some(super::delta_to_sql(v))))
+    deltas.map_or([None; 8], |d| {
+        d.to_array().map(|v| Some(super::delta_to_sql(v)))
+    })
 }

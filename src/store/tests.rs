@@ -81,7 +81,11 @@ fn one_writer_per_database_file() {
     for other in [&path, &link] {
         let err = Store::open(other, BUSY_TIMEOUT).err().unwrap();
         assert!(matches!(err, StoreError::Locked(_)), "{err}");
-        assert!(err.to_string().contains("already being monitored by process"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("already being monitored by process"),
+            "{err}"
+        );
     }
     drop(store);
     open(&link);
@@ -96,20 +100,39 @@ fn cycle_rows_rollups_and_resume_points_are_written_together() {
         .write_cycle(&cycle_at(&mut sampler, 0, &[("a", 100, 10), ("bb", 5, 5)]))
         .unwrap();
     store
-        .write_cycle(&cycle_at(&mut sampler, 10, &[("a", 1100, 30), ("bb", 5, 5)]))
+        .write_cycle(&cycle_at(
+            &mut sampler,
+            10,
+            &[("a", 1100, 30), ("bb", 5, 5)],
+        ))
         .unwrap();
     assert_eq!(count(&store, "SELECT COUNT(*) FROM network_stats"), 6);
-    assert_eq!(count(&store, "SELECT COUNT(DISTINCT timestamp) FROM network_stats"), 2);
     assert_eq!(
-        count(&store, "SELECT SUM(bytes_recv_delta) FROM network_stats WHERE interface = 'a'"),
+        count(
+            &store,
+            "SELECT COUNT(DISTINCT timestamp) FROM network_stats"
+        ),
+        2
+    );
+    assert_eq!(
+        count(
+            &store,
+            "SELECT SUM(bytes_recv_delta) FROM network_stats WHERE interface = 'a'"
+        ),
         1000
     );
     assert_eq!(
-        count(&store, "SELECT bytes_recv FROM network_stats_hourly WHERE interface = '_total'"),
+        count(
+            &store,
+            "SELECT bytes_recv FROM network_stats_hourly WHERE interface = '_total'"
+        ),
         1000
     );
     assert_eq!(
-        count(&store, "SELECT samples FROM network_stats_hourly WHERE interface = 'a'"),
+        count(
+            &store,
+            "SELECT samples FROM network_stats_hourly WHERE interface = 'a'"
+        ),
         2
     );
     let rate: f64 = store
@@ -123,8 +146,16 @@ fn cycle_rows_rollups_and_resume_points_are_written_together() {
     assert_eq!(rate, 100.0);
     let point = store.resume_point().unwrap();
     assert_eq!(point.last_cycle, Some(at(10)));
-    assert_eq!(point.interfaces.len(), 2, "one row per interface, no _total");
-    let a = point.interfaces.iter().find(|s| s.interface == "a").unwrap();
+    assert_eq!(
+        point.interfaces.len(),
+        2,
+        "one row per interface, no _total"
+    );
+    let a = point
+        .interfaces
+        .iter()
+        .find(|s| s.interface == "a")
+        .unwrap();
     assert_eq!(
         (a.counters, a.ifindex, a.timestamp),
         (counters(1100, 30), Some(1), at(10))
@@ -136,10 +167,26 @@ fn raw_counts_off_writes_zeros_but_keeps_resume_counters() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = open(&dir.path().join("n.db")).with_raw_counts(false);
     let mut sampler = Sampler::new(SampleOptions::default());
-    store.write_cycle(&cycle_at(&mut sampler, 0, &[("a", 100, 10)])).unwrap();
-    store.write_cycle(&cycle_at(&mut sampler, 1, &[("a", 150, 10)])).unwrap();
-    assert_eq!(count(&store, "SELECT MAX(bytes_recv) + MAX(bytes_sent) FROM network_stats"), 0);
-    assert_eq!(count(&store, "SELECT SUM(bytes_recv_delta) FROM network_stats WHERE interface = 'a'"), 50);
+    store
+        .write_cycle(&cycle_at(&mut sampler, 0, &[("a", 100, 10)]))
+        .unwrap();
+    store
+        .write_cycle(&cycle_at(&mut sampler, 1, &[("a", 150, 10)]))
+        .unwrap();
+    assert_eq!(
+        count(
+            &store,
+            "SELECT MAX(bytes_recv) + MAX(bytes_sent) FROM network_stats"
+        ),
+        0
+    );
+    assert_eq!(
+        count(
+            &store,
+            "SELECT SUM(bytes_recv_delta) FROM network_stats WHERE interface = 'a'"
+        ),
+        50
+    );
     let point = store.resume_point().unwrap();
     assert_eq!(point.interfaces[0].counters, counters(150, 10));
 }
@@ -149,7 +196,9 @@ fn a_new_boot_forgets_the_resume_points() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = open(&dir.path().join("n.db"));
     let mut sampler = Sampler::new(SampleOptions::default());
-    store.write_cycle(&cycle_at(&mut sampler, 0, &[("a", 100, 10)])).unwrap();
+    store
+        .write_cycle(&cycle_at(&mut sampler, 0, &[("a", 100, 10)]))
+        .unwrap();
     store.record_boot(Some(1_000), true).unwrap();
     let point = store.resume_point().unwrap();
     assert_eq!((point.boot_time, point.interfaces.len()), (Some(1_000), 1));
@@ -178,7 +227,13 @@ fn clock_going_back_onto_a_stored_timestamp_is_nudged_not_lost() {
         .unwrap()
         .map(Result::unwrap)
         .collect();
-    assert_eq!(stamps, [format_timestamp(at(0)), format_timestamp(at(0) + Duration::milliseconds(1))]);
+    assert_eq!(
+        stamps,
+        [
+            format_timestamp(at(0)),
+            format_timestamp(at(0) + Duration::milliseconds(1))
+        ]
+    );
 }
 
 #[test]
@@ -193,7 +248,11 @@ fn a_cycle_the_database_refuses_is_not_retried_forever() {
     let err = store.write_cycle(&cycle).unwrap_err();
     assert!(err.rejects_cycle(), "{err}");
     assert!(matches!(err, StoreError::Sqlite { .. }), "{err}");
-    assert_eq!(count(&store, "SELECT COUNT(*) FROM network_stats"), 0, "nothing half-written");
+    assert_eq!(
+        count(&store, "SELECT COUNT(*) FROM network_stats"),
+        0,
+        "nothing half-written"
+    );
 }
 
 #[test]
@@ -203,7 +262,11 @@ fn only_content_errors_reject_a_cycle() {
         path: path.clone(),
         source: rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None),
     };
-    for code in [rusqlite::ffi::SQLITE_CONSTRAINT, rusqlite::ffi::SQLITE_TOOBIG, rusqlite::ffi::SQLITE_MISMATCH] {
+    for code in [
+        rusqlite::ffi::SQLITE_CONSTRAINT,
+        rusqlite::ffi::SQLITE_TOOBIG,
+        rusqlite::ffi::SQLITE_MISMATCH,
+    ] {
         assert!(sqlite(code).rejects_cycle(), "{code}");
     }
     for code in [
@@ -216,9 +279,15 @@ fn only_content_errors_reject_a_cycle() {
     ] {
         assert!(!sqlite(code).rejects_cycle(), "{code}");
     }
-    let collision = StoreError::ClockCollision { path: path.clone(), around: "t".into() };
+    let collision = StoreError::ClockCollision {
+        path: path.clone(),
+        around: "t".into(),
+    };
     assert!(collision.rejects_cycle());
-    let create = StoreError::Create { path, source: std::io::Error::from(std::io::ErrorKind::NotFound) };
+    let create = StoreError::Create {
+        path,
+        source: std::io::Error::from(std::io::ErrorKind::NotFound),
+    };
     assert!(!create.rejects_cycle());
 }
 
@@ -231,7 +300,10 @@ fn huge_counters_round_trip_exactly() {
         .write_cycle(&cycle_at(&mut sampler, 0, &[("a", u64::MAX - 1, 1 << 63)]))
         .unwrap();
     let point = store.resume_point().unwrap();
-    assert_eq!(point.interfaces[0].counters, counters(u64::MAX - 1, 1 << 63));
+    assert_eq!(
+        point.interfaces[0].counters,
+        counters(u64::MAX - 1, 1 << 63)
+    );
 }
 
 #[test]
@@ -249,22 +321,42 @@ fn retention_deletes_in_slices_and_keeps_rollups() {
     let mut slices = 0;
     let done = loop {
         slices += 1;
-        if let Some(done) = work.step(&store, std::time::Duration::from_millis(1)).unwrap() {
+        if let Some(done) = work
+            .step(&store, std::time::Duration::from_millis(1))
+            .unwrap()
+        {
             break done;
         }
     };
     assert!(slices > 1, "a 1 ms budget needs several slices");
-    assert_eq!(done.raw_deleted, 2 * 3 * 1440, "days 0-2 are older than 2 days");
-    assert!(done.batches > slices / 2);
-    assert_eq!(count(&store, "SELECT COUNT(*) FROM network_stats"), 2 * 2 * 1440);
-    assert_eq!(count(&store, "SELECT rows FROM netmon_row_count"), 2 * 2 * 1440, "trigger-kept count");
     assert_eq!(
-        count(&store, "SELECT SUM(bytes_recv) FROM network_stats_hourly WHERE interface = 'a'"),
+        done.raw_deleted,
+        2 * 3 * 1440,
+        "days 0-2 are older than 2 days"
+    );
+    assert!(done.batches > slices / 2);
+    assert_eq!(
+        count(&store, "SELECT COUNT(*) FROM network_stats"),
+        2 * 2 * 1440
+    );
+    assert_eq!(
+        count(&store, "SELECT rows FROM netmon_row_count"),
+        2 * 2 * 1440,
+        "trigger-kept count"
+    );
+    assert_eq!(
+        count(
+            &store,
+            "SELECT SUM(bytes_recv) FROM network_stats_hourly WHERE interface = 'a'"
+        ),
         (5 * 1440 - 1) * 100,
         "rollups keep the whole history"
     );
     let mut work = Retention::plan(now, 0, 1, store.calendar()).unwrap();
-    let done = work.step(&store, std::time::Duration::from_secs(5)).unwrap().unwrap();
+    let done = work
+        .step(&store, std::time::Duration::from_secs(5))
+        .unwrap()
+        .unwrap();
     // The history starts 2025-11-24 16:00 UTC; the cutoff is 4 days later.
     let hours_left = count(&store, "SELECT COUNT(*) FROM network_stats_hourly");
     assert_eq!(hours_left, 2 * 24, "day 4's hours stay, for a and _total");
@@ -278,12 +370,22 @@ fn retention_forgets_resume_points_of_long_gone_interfaces() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = open(&dir.path().join("n.db"));
     let mut sampler = Sampler::new(SampleOptions::default());
-    store.write_cycle(&cycle_at(&mut sampler, 0, &[("old", 1, 1), ("a", 1, 1)])).unwrap();
-    store.write_cycle(&cycle_at(&mut sampler, 3 * 86_400, &[("a", 2, 2)])).unwrap();
+    store
+        .write_cycle(&cycle_at(&mut sampler, 0, &[("old", 1, 1), ("a", 1, 1)]))
+        .unwrap();
+    store
+        .write_cycle(&cycle_at(&mut sampler, 3 * 86_400, &[("a", 2, 2)]))
+        .unwrap();
     let mut work = Retention::plan(at(3 * 86_400 + 1), 1, 0, store.calendar()).unwrap();
-    work.step(&store, std::time::Duration::from_secs(5)).unwrap().unwrap();
+    work.step(&store, std::time::Duration::from_secs(5))
+        .unwrap()
+        .unwrap();
     let point = store.resume_point().unwrap();
-    let names: Vec<_> = point.interfaces.iter().map(|i| i.interface.as_str()).collect();
+    let names: Vec<_> = point
+        .interfaces
+        .iter()
+        .map(|i| i.interface.as_str())
+        .collect();
     assert_eq!(names, ["a"]);
 }
 
@@ -294,7 +396,10 @@ fn foreign_and_special_files_are_refused_untouched() {
     let content = "hello, this is not a database at all, just some text\n";
     fs::write(&text, content).unwrap();
     let err = Store::open(&text, BUSY_TIMEOUT).err().unwrap().to_string();
-    assert!(err.contains("notes.txt") && err.contains("will not touch it"), "{err}");
+    assert!(
+        err.contains("notes.txt") && err.contains("will not touch it"),
+        "{err}"
+    );
     assert_eq!(fs::read_to_string(&text).unwrap(), content);
 
     let other = dir.path().join("other.db");
@@ -369,17 +474,60 @@ fn seed_era_database_is_upgraded_with_the_samplers_rules() {
     assert_eq!(count(&store, "SELECT COUNT(*) FROM network_stats"), 11);
     assert_eq!(count(&store, "SELECT rows FROM netmon_row_count"), 11);
     // eth0: 3000 forward, a reset to 500 (counted as 500), 1000 forward.
-    assert_eq!(count(&store, "SELECT SUM(bytes_recv_delta) FROM network_stats WHERE interface = 'eth0'"), 4500);
+    assert_eq!(
+        count(
+            &store,
+            "SELECT SUM(bytes_recv_delta) FROM network_stats WHERE interface = 'eth0'"
+        ),
+        4500
+    );
     // Each counter keeps its own delta: the sent bytes rose by 100.
-    assert_eq!(count(&store, "SELECT bytes_sent_delta FROM network_stats WHERE id = 7"), 100);
+    assert_eq!(
+        count(
+            &store,
+            "SELECT bytes_sent_delta FROM network_stats WHERE id = 7"
+        ),
+        100
+    );
     // wan0: a wrap between consecutive cycles (150), then absent for a
     // cycle, so the drop to 10 is a reset (10), never a guessed wrap.
-    assert_eq!(count(&store, "SELECT SUM(bytes_recv_delta) FROM network_stats WHERE interface = 'wan0'"), 160);
-    assert_eq!(count(&store, "SELECT SUM(bytes_recv_delta) FROM network_stats WHERE interface = '_total'"), 4660);
-    assert_eq!(count(&store, "SELECT SUM(bytes_recv) FROM network_stats_hourly WHERE interface = 'eth0'"), 4500);
-    assert_eq!(count(&store, "SELECT COUNT(*) FROM network_stats_hourly WHERE interface = 'eth0'"), 2);
+    assert_eq!(
+        count(
+            &store,
+            "SELECT SUM(bytes_recv_delta) FROM network_stats WHERE interface = 'wan0'"
+        ),
+        160
+    );
+    assert_eq!(
+        count(
+            &store,
+            "SELECT SUM(bytes_recv_delta) FROM network_stats WHERE interface = '_total'"
+        ),
+        4660
+    );
+    assert_eq!(
+        count(
+            &store,
+            "SELECT SUM(bytes_recv) FROM network_stats_hourly WHERE interface = 'eth0'"
+        ),
+        4500
+    );
+    assert_eq!(
+        count(
+            &store,
+            "SELECT COUNT(*) FROM network_stats_hourly WHERE interface = 'eth0'"
+        ),
+        2
+    );
     let interval = |id: i64| -> Option<f64> {
-        store.conn.query_row("SELECT interval_s FROM network_stats WHERE id = ?1", [id], |r| r.get(0)).unwrap()
+        store
+            .conn
+            .query_row(
+                "SELECT interval_s FROM network_stats WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .unwrap()
     };
     assert_eq!(interval(4), Some(60.0));
     assert_eq!(interval(1), None);
@@ -388,7 +536,10 @@ fn seed_era_database_is_upgraded_with_the_samplers_rules() {
     assert_eq!(interval(3), None);
     // The last counters are where a restart continues.
     let point = store.resume_point().unwrap();
-    assert_eq!(point.last_cycle.map(format_timestamp).as_deref(), Some("2026-11-01T11:03:00.000Z"));
+    assert_eq!(
+        point.last_cycle.map(format_timestamp).as_deref(),
+        Some("2026-11-01T11:03:00.000Z")
+    );
     assert_eq!(point.interfaces.len(), 2);
 }
 
@@ -399,8 +550,12 @@ fn schema_1_database_gets_resume_rows_and_a_calendar() {
     {
         let mut store = open(&path);
         let mut sampler = Sampler::new(SampleOptions::default());
-        store.write_cycle(&cycle_at(&mut sampler, 0, &[("a", 100, 10)])).unwrap();
-        store.write_cycle(&cycle_at(&mut sampler, 60, &[("a", 200, 10)])).unwrap();
+        store
+            .write_cycle(&cycle_at(&mut sampler, 0, &[("a", 100, 10)]))
+            .unwrap();
+        store
+            .write_cycle(&cycle_at(&mut sampler, 60, &[("a", 200, 10)]))
+            .unwrap();
         // Back to what schema 1 had.
         store
             .conn

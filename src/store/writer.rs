@@ -112,7 +112,13 @@ impl Writer {
         }
         let mut written = 0;
         while let Some(cycle) = self.pending.front() {
-            match write(&mut self.store, &self.path, self.busy_timeout, self.raw_counts, cycle) {
+            match write(
+                &mut self.store,
+                &self.path,
+                self.busy_timeout,
+                self.raw_counts,
+                cycle,
+            ) {
                 Ok(()) => {
                     self.pending.pop_front();
                     written += 1;
@@ -147,7 +153,6 @@ impl Writer {
             pending: self.pending.len(),
         }
     }
-
 }
 
 /// Writes one cycle, reopening the database at `path` first if it is closed.

@@ -33,9 +33,8 @@ pub fn is_root() -> bool {
 
 /// Whether `program` is on the PATH.
 pub fn has_program(program: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|paths| {
-        std::env::split_paths(&paths).any(|dir| dir.join(program).is_file())
-    })
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
 }
 
 /// The captured `/proc/net/dev` used by most tests.
@@ -361,7 +360,10 @@ pub fn fixture_with(interface: &str, recv: Option<u64>, name: &str) -> String {
     let mut text = String::new();
     for line in FIXTURE.lines() {
         let trimmed = line.trim_start();
-        match trimmed.strip_prefix(interface).and_then(|rest| rest.strip_prefix(':')) {
+        match trimmed
+            .strip_prefix(interface)
+            .and_then(|rest| rest.strip_prefix(':'))
+        {
             Some(rest) => {
                 let Some(recv) = recv else { continue };
                 let mut fields: Vec<String> = rest.split_whitespace().map(String::from).collect();

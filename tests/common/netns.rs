@@ -63,7 +63,9 @@ impl Namespace {
 
     /// A veth pair `a` (here) and `b` (in `peer`), addressed 10.x.0.1/2 and up.
     pub fn veth_to(&self, peer: &Namespace, a: &str, b: &str, subnet: u8) {
-        self.ip(&["link", "add", a, "type", "veth", "peer", "name", b, "netns", &peer.name]);
+        self.ip(&[
+            "link", "add", a, "type", "veth", "peer", "name", b, "netns", &peer.name,
+        ]);
         self.ip(&["addr", "add", &format!("10.{subnet}.0.1/24"), "dev", a]);
         peer.ip(&["addr", "add", &format!("10.{subnet}.0.2/24"), "dev", b]);
         self.ip(&["link", "set", a, "up"]);
@@ -82,7 +84,10 @@ impl Namespace {
         path.extend_from_slice(interface.as_bytes());
         path.extend_from_slice(format!("/statistics/{name}").as_bytes());
         let path = OsStr::from_bytes(&path);
-        self.exec(&[OsStr::new("cat"), path]).trim().parse().unwrap()
+        self.exec(&[OsStr::new("cat"), path])
+            .trim()
+            .parse()
+            .unwrap()
     }
 
     /// netmon, isolated like `Sandbox::command`, but inside the namespace.
