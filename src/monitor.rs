@@ -4,6 +4,7 @@
 
 use crate::collector::CounterSource;
 use crate::config::Config;
+use crate::episode::Episode;
 use crate::error::{Error, Result};
 use crate::logging::LogHandle;
 use crate::output;
@@ -24,8 +25,6 @@ const RETENTION_EVERY: Duration = Duration::from_secs(3600);
 const RETENTION_SHARE: f64 = 0.05;
 /// Longest retention slice, whatever the interval.
 const RETENTION_SLICE_MAX: Duration = Duration::from_millis(250);
-/// Boot times within this many seconds are the same boot (`btime` jitters).
-const BOOT_TIME_TOLERANCE: i64 = 2;
 
 /// What the loop was asked to do.
 pub struct RunOptions {
@@ -65,27 +64,6 @@ pub fn signal_channel() -> Result<Receiver<Signal>> {
         }
     });
     Ok(receiver)
-}
-
-/// A condition logged once when it starts and once when it ends (with the
-/// number of cycles it lasted), never every cycle.
-#[derive(Debug, Default)]
-pub struct Episode {
-    cycles: Option<u64>,
-}
-
-impl Episode {
-    /// Records one more cycle in the condition; true on its first.
-    pub fn occurs(&mut self) -> bool {
-        let first = self.cycles.is_none();
-        *self.cycles.get_or_insert(0) += 1;
-        first
-    }
-
-    /// Ends the condition; the number of cycles it lasted, if it was on.
-    pub fn ends(&mut self) -> Option<u64> {
-        self.cycles.take()
-    }
 }
 
 /// Runs the monitor with an opened store until done; returns once every
@@ -242,10 +220,10 @@ fn wait_until(deadline: Instant, signals: &Receiver<Signal>, log: &LogHandle) ->
     }
 }
 
-/// Continues each interface from its last stored counters when they come
-/// from this boot (and the `_total` cycle clock from the last written
-/// cycle), and records the boot the new counters belong to. `now` is the
-/// sampler's monotonic second at which the wall clock is read.
+/// Continues from the database's last stored counters when they come from
+/// this boot (see [`crate::resume`]), and records the boot the new counters
+/// belong to. `now` is the sampler's monotonic second at which the wall
+/// clock is read.
 fn resume(source: &dyn CounterSource, store: &Store, sampler: &mut Sampler, now: f64) {
     let boot = source.boot_time();
     let point = match store.resume_point() {
@@ -255,22 +233,8 @@ fn resume(source: &dyn CounterSource, store: &Store, sampler: &mut Sampler, now:
             return;
         }
     };
-    let same = same_boot(boot, point.boot_time);
+    let same = crate::resume::continue_from(&point, boot, sampler, Utc::now(), now);
     if same {
-        let wall_now = Utc::now();
-        let ago = |t: chrono::DateTime<Utc>| (wall_now - t).num_milliseconds() as f64 / 1000.0;
-        for last in &point.interfaces {
-            sampler.resume(
-                &last.interface,
-                last.counters,
-                last.ifindex,
-                ago(last.timestamp),
-                now,
-            );
-        }
-        if let Some(cycle) = point.last_cycle {
-            sampler.resume_cycle(ago(cycle), now);
-        }
         tracing::info!(
             interfaces = point.interfaces.len(),
             "continuing from the stored counters of this boot"
@@ -287,11 +251,6 @@ pub fn write_wait(config: &Config) -> Duration {
     Duration::from_secs_f64((config.interval / 2.0).clamp(0.05, 5.0))
 }
 
-/// Whether stored counters (from `stored` boot) continue in the `current` boot.
-fn same_boot(current: Option<i64>, stored: Option<i64>) -> bool {
-    matches!((current, stored), (Some(a), Some(b)) if (a - b).abs() <= BOOT_TIME_TOLERANCE)
-}
-
 fn plan_retention(config: &Config, store: &Store) -> Option<Retention> {
     Retention::plan(
         Utc::now(),
@@ -299,36 +258,4 @@ fn plan_retention(config: &Config, store: &Store) -> Option<Retention> {
         config.rollup_retention_days,
         store.calendar(),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn boots_match_within_btime_jitter_only() {
-        assert!(same_boot(Some(1_000), Some(1_000)));
-        assert!(same_boot(Some(1_002), Some(1_000)));
-        assert!(same_boot(Some(998), Some(1_000)));
-        assert!(!same_boot(Some(1_003), Some(1_000)));
-        assert!(!same_boot(Some(997), Some(1_000)));
-        assert!(
-            !same_boot(Some(5_000), Some(1_000)),
-            "a reboot starts fresh"
-        );
-        assert!(!same_boot(None, Some(1_000)));
-        assert!(!same_boot(Some(1_000), None));
-    }
-
-    #[test]
-    fn episodes_are_logged_once_and_count_their_cycles() {
-        let mut episode = Episode::default();
-        assert_eq!(episode.ends(), None);
-        assert!(episode.occurs());
-        assert!(!episode.occurs());
-        assert!(!episode.occurs());
-        assert_eq!(episode.ends(), Some(3));
-        assert_eq!(episode.ends(), None);
-        assert!(episode.occurs());
-    }
 }
