@@ -11,36 +11,13 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use netmon::calendar::Calendar;
 use netmon::cli::Period;
 use netmon::report::{self, window, Query};
-use netmon::synth::{write_history, SynthSpec};
+use netmon::synth::cached_history;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::time::Duration;
-
-/// Histories older than this are rewritten so that they end about now.
-const STALE_AFTER: Duration = Duration::from_secs(24 * 3600);
 
 fn database(days: u32) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
-    let path = dir.join(format!("history-{days}d.db"));
-    let age = std::fs::metadata(&path)
-        .and_then(|m| m.modified())
-        .ok()
-        .and_then(|modified| modified.elapsed().ok());
-    if age.is_none_or(|age| age > STALE_AFTER) {
-        std::fs::create_dir_all(&dir).expect("bench data directory");
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
-        let spec = SynthSpec {
-            days,
-            interval: 60.0,
-            interfaces: 8,
-            seed: 1,
-        };
-        eprintln!("writing {} (once a day)", path.display());
-        write_history(&path, &spec, |_| {}).expect("synthetic history");
-    }
-    path
+    cached_history(&dir, days).expect("synthetic history")
 }
 
 fn summary(c: &mut Criterion) {

@@ -118,7 +118,7 @@ impl Calendar {
     }
 
     /// The zone's UTC offset at instant `t`.
-    pub fn offset_at(&self, t: DateTime<Utc>) -> FixedOffset {
+    fn offset_at(&self, t: DateTime<Utc>) -> FixedOffset {
         let seconds = jiff::Timestamp::new(t.timestamp(), 0)
             .map(|ts| self.zone.to_offset(ts).seconds())
             .unwrap_or(0);

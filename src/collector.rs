@@ -149,7 +149,7 @@ fn parse_counters(numbers: &[u8]) -> Result<[u64; 16], String> {
 }
 
 /// Reads the kernel boot time (`btime`) from `/proc/stat` text.
-pub fn parse_btime(proc_stat: &str) -> Option<i64> {
+fn parse_btime(proc_stat: &str) -> Option<i64> {
     proc_stat
         .lines()
         .find_map(|line| line.strip_prefix("btime "))
@@ -159,7 +159,7 @@ pub fn parse_btime(proc_stat: &str) -> Option<i64> {
 /// Whether `path` is a `/proc/<pid>/net/dev` of this process's own network
 /// namespace, so that this namespace's kernel may be asked about its
 /// interfaces. Another process's namespace, or any other file, is not.
-pub fn is_own_namespace(path: &Path) -> bool {
+fn is_own_namespace(path: &Path) -> bool {
     let Ok(real) = fs::canonicalize(path) else {
         return false;
     };

@@ -83,8 +83,8 @@ impl Counters {
         }
     }
 
-    /// The per-counter deltas from `previous` to `self` ([`counter_delta`]
-    /// for each) and the most notable step among them: [`Step::Reset`] if any
+    /// The per-counter deltas from `previous` to `self` (the rule of
+    /// `counter_delta` for each) and the most notable step among them: [`Step::Reset`] if any
     /// counter was reset, else [`Step::Wrap32`] if any wrapped, else
     /// [`Step::Forward`]. Each counter keeps its own delta: a counter that
     /// fell is counted from zero, the others by their rise, so a drop misread
@@ -132,7 +132,7 @@ const TWO_POW_32: u64 = 1 << 32;
 /// the 32-bit range (so the wrapped delta is under 2^31, i.e. the wrap is the
 /// likelier story). Any other drop is a reset, whose delta is the new value.
 /// The result is never negative and never near 2^64.
-pub fn counter_delta(old: u64, new: u64, continuity: Continuity) -> (u64, Step) {
+fn counter_delta(old: u64, new: u64, continuity: Continuity) -> (u64, Step) {
     if continuity == Continuity::Recreated {
         (new, Step::Reset)
     } else if new >= old {

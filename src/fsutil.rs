@@ -6,7 +6,7 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::Path;
 
 /// Creates the missing directories above `path` with mode 0700.
-pub fn create_private_parent(path: &Path) -> io::Result<()> {
+fn create_private_parent(path: &Path) -> io::Result<()> {
     match path.parent().filter(|d| !d.as_os_str().is_empty()) {
         Some(dir) => fs::DirBuilder::new()
             .recursive(true)

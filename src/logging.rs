@@ -15,7 +15,7 @@ use tracing_subscriber::Layer;
 /// A log file that rotates itself at `max_bytes`: `f.log` → `f.log.1` → … →
 /// `f.log.N` (N = `backup_count`), the oldest discarded.
 #[derive(Debug)]
-pub struct RotatingFile {
+struct RotatingFile {
     path: PathBuf,
     max_bytes: u64,
     backup_count: u32,
@@ -33,13 +33,6 @@ impl RotatingFile {
             backup_count,
             state: Mutex::new(None),
         }
-    }
-
-    /// Opens `path` for appending now.
-    pub fn open(path: &Path, max_bytes: u64, backup_count: u32) -> io::Result<Self> {
-        let file = RotatingFile::new(path, max_bytes, backup_count);
-        file.reopen()?;
-        Ok(file)
     }
 
     /// Closes and reopens the file (after logrotate moved it: SIGHUP).
@@ -186,7 +179,7 @@ mod tests {
     fn rotates_at_max_bytes_keeping_backup_count_files() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("logs/x.log");
-        let log = RotatingFile::open(&path, 100, 2).unwrap();
+        let log = RotatingFile::new(&path, 100, 2);
         let line = [b'a'; 40];
         for _ in 0..10 {
             (&log).write_all(&line).unwrap();
@@ -209,7 +202,7 @@ mod tests {
     fn a_removed_log_file_is_created_again() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.log");
-        let log = RotatingFile::open(&path, 1 << 20, 1).unwrap();
+        let log = RotatingFile::new(&path, 1 << 20, 1);
         (&log).write_all(b"before\n").unwrap();
         fs::remove_file(&path).unwrap();
         (&log).write_all(b"after\n").unwrap();
@@ -229,7 +222,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.log");
         for backups in [0, 2] {
-            let log = RotatingFile::open(&path, 10, backups).unwrap();
+            let log = RotatingFile::new(&path, 10, backups);
+            (&log).write_all(b"x").unwrap();
             let mut state = log.lock();
             fs::remove_file(&path).unwrap();
             log.rotate(&mut state).unwrap();
@@ -242,7 +236,7 @@ mod tests {
     fn reopen_follows_a_moved_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.log");
-        let log = RotatingFile::open(&path, 1 << 20, 1).unwrap();
+        let log = RotatingFile::new(&path, 1 << 20, 1);
         (&log).write_all(b"before\n").unwrap();
         fs::rename(&path, dir.path().join("moved.log")).unwrap();
         log.reopen().unwrap();

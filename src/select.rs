@@ -27,7 +27,7 @@ impl Selection {
     }
 
     /// Whether interface `name` is monitored.
-    pub fn selects(&self, name: &str) -> bool {
+    fn selects(&self, name: &str) -> bool {
         if self.include.is_empty() {
             !self.exclude.iter().any(|pattern| pattern.is_match(name))
         } else {
@@ -75,7 +75,7 @@ impl Selection {
 const LISTED_NAMES: usize = 10;
 
 /// `a, b, c` — at most [`LISTED_NAMES`] names, then `and N more`.
-pub fn bounded_list(names: &[&str]) -> String {
+fn bounded_list(names: &[&str]) -> String {
     let mut text = names
         .iter()
         .take(LISTED_NAMES)

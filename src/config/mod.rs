@@ -431,7 +431,7 @@ fn check_bandwidth(limit: f64) -> std::result::Result<(), String> {
 
 /// Maps a configured level name (case-insensitive, Python-style names
 /// accepted) to a tracing level.
-pub fn parse_level(name: &str) -> Option<tracing::Level> {
+fn parse_level(name: &str) -> Option<tracing::Level> {
     match name.trim().to_ascii_uppercase().as_str() {
         "TRACE" => Some(tracing::Level::TRACE),
         "DEBUG" => Some(tracing::Level::DEBUG),

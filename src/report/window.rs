@@ -137,7 +137,7 @@ pub fn recent_periods_start(by: Period, end: DateTime<Utc>, calendar: &Calendar)
 
 /// Parses a `--since`/`--until` value; the error says which forms are
 /// accepted. Durations use humantime's syntax.
-pub fn parse_when(text: &str) -> Result<When, String> {
+fn parse_when(text: &str) -> Result<When, String> {
     let text = text.trim();
     let bad = || {
         let shown: String = text.chars().take(MAX_LENGTH).collect();

@@ -81,7 +81,7 @@ impl DatabaseLock {
 /// The pid holding a `flock` write lock on the file (`dev`, `ino`), from the
 /// text of `/proc/locks` (`1: FLOCK ADVISORY WRITE 4242 fd:01:123 0 EOF`;
 /// waiting locks are marked `->` and skipped).
-pub fn lock_holder(proc_locks: &str, dev: u64, ino: u64) -> Option<u32> {
+fn lock_holder(proc_locks: &str, dev: u64, ino: u64) -> Option<u32> {
     let wanted = format!(
         "{:02x}:{:02x}:{ino}",
         nix::sys::stat::major(dev),

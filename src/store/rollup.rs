@@ -91,7 +91,7 @@ pub fn period_key(start: DateTime<Utc>) -> String {
 }
 
 /// Columns shared by the three rollup tables (after `period_start, interface`).
-pub const ROLLUP_COLUMNS: &str = "samples INTEGER NOT NULL,
+const ROLLUP_COLUMNS: &str = "samples INTEGER NOT NULL,
     first_sample TEXT NOT NULL,
     last_sample TEXT NOT NULL,
     interval_s REAL NOT NULL,
