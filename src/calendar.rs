@@ -55,12 +55,19 @@ impl Calendar {
     pub fn system() -> Result<Calendar, String> {
         let zone = TimeZone::try_system()
             .map_err(|e| format!("cannot determine the time zone (TZ or /etc/localtime): {e}"))?;
+        let tz = std::env::var("TZ").ok();
+        Calendar::of_zone(zone, tz.as_deref(), jiff::Timestamp::now())
+    }
+
+    /// The calendar of `zone` (found through `tz`, the `TZ` variable, if
+    /// set), with hours phased like its offset at `now`.
+    fn of_zone(zone: TimeZone, tz: Option<&str>, now: jiff::Timestamp) -> Result<Calendar, String> {
         let mut printed = String::new();
         let spec = match DateTimePrinter::new().print_time_zone(&zone, &mut printed) {
             Ok(()) => printed,
-            Err(_) => unnamed_zone_spec()?,
+            Err(_) => unnamed_zone_spec(tz)?,
         };
-        let offset = i64::from(zone.to_offset(jiff::Timestamp::now()).seconds());
+        let offset = i64::from(zone.to_offset(now).seconds());
         Ok(Calendar {
             zone,
             spec,
@@ -166,13 +173,13 @@ impl Calendar {
     }
 }
 
-/// The spec of a system zone without a name: its TZif file, in hex.
-fn unnamed_zone_spec() -> Result<String, String> {
-    let from_tz = std::env::var("TZ")
-        .ok()
-        .map(|tz| tz.trim_start_matches(':').to_string())
-        .filter(|tz| tz.starts_with('/'));
-    let path = from_tz.unwrap_or_else(|| "/etc/localtime".into());
+/// The spec of a system zone without a name: its TZif file (the path in
+/// `tz`, the `TZ` variable, else `/etc/localtime`), in hex.
+fn unnamed_zone_spec(tz: Option<&str>) -> Result<String, String> {
+    let path = tz
+        .map(|tz| tz.trim_start_matches(':'))
+        .filter(|tz| tz.starts_with('/'))
+        .unwrap_or("/etc/localtime");
     let bytes =
         std::fs::read(&path).map_err(|e| format!("cannot read the time zone file {path}: {e}"))?;
     let mut spec = String::with_capacity(TZIF_PREFIX.len() + 2 * bytes.len());
@@ -284,19 +291,67 @@ mod tests {
     }
 
     #[test]
-    fn unnamed_zone_files_are_recorded_whole() {
-        // tzdata is installed by .ci/run.
-        let bytes = std::fs::read("/usr/share/zoneinfo/Asia/Kolkata").unwrap();
-        let mut spec = String::from(TZIF_PREFIX);
-        for byte in &bytes {
-            write!(spec, "{byte:02x}").unwrap();
-        }
+    fn zone_rule_a_zone_is_recorded_by_name_with_its_hour_phase() {
+        let now = jiff::Timestamp::from_second(1_795_000_000).unwrap();
+        let kolkata = TimeZone::get("Asia/Kolkata").unwrap();
+        let calendar = Calendar::of_zone(kolkata, Some("Asia/Kolkata"), now).unwrap();
+        assert_eq!(
+            (calendar.spec(), calendar.hour_phase()),
+            ("Asia/Kolkata", 1800)
+        );
+        let nepal = TimeZone::posix("NPT-5:45").unwrap();
+        let calendar = Calendar::of_zone(nepal, None, now).unwrap();
+        assert_eq!(calendar.hour_phase(), 2700);
+        assert_eq!(
+            calendar.offset_at(utc(2026, 1, 1, 0, 0)).local_minus_utc(),
+            20_700
+        );
+        let west = TimeZone::posix("<-0930>9:30").unwrap();
+        assert_eq!(
+            Calendar::of_zone(west, None, now).unwrap().hour_phase(),
+            1800
+        );
+        let new_york = TimeZone::get("America/New_York").unwrap();
+        let calendar = Calendar::of_zone(new_york, None, now).unwrap();
+        assert_eq!(
+            (calendar.spec(), calendar.hour_phase()),
+            ("America/New_York", 0)
+        );
+    }
+
+    #[test]
+    fn zone_rule_an_unnamed_zone_file_is_recorded_whole() {
+        let spec = unnamed_zone_spec(Some(":/usr/share/zoneinfo/Asia/Kolkata")).unwrap();
+        assert!(
+            spec.starts_with("tzif:545a6966"),
+            "TZif magic: {}",
+            &spec[..20]
+        );
         let calendar = Calendar::from_spec(&spec, 1800).unwrap();
-        assert_eq!(calendar.name(), "localtime");
         assert_eq!(
             calendar.offset_at(utc(2026, 1, 1, 0, 0)).local_minus_utc(),
             19_800
         );
+        // Without a TZ path: /etc/localtime.
+        assert!(unnamed_zone_spec(None)
+            .unwrap()
+            .starts_with("tzif:545a6966"));
+        assert!(unnamed_zone_spec(Some("/nonexistent/zone"))
+            .unwrap_err()
+            .contains("/nonexistent/zone"));
+    }
+
+    #[test]
+    fn calendars_are_equal_when_recorded_the_same_way() {
+        let india = Calendar::from_spec("+05:30", 1800).unwrap();
+        assert_eq!(india, Calendar::from_spec("+05:30", 1800).unwrap());
+        assert_ne!(india, Calendar::utc());
+        assert_ne!(india, Calendar::from_spec("+05:30", 0).unwrap());
+        assert_eq!(Calendar::default(), Calendar::utc());
+        let utc_hours = india.clone().with_hour_phase(0);
+        assert_eq!((utc_hours.spec(), utc_hours.hour_phase()), ("+05:30", 0));
+        assert_eq!(india.clone().with_hour_phase(-1800).hour_phase(), 1800);
+        assert_eq!(india.with_hour_phase(5400).hour_phase(), 1800);
     }
 
     #[test]
