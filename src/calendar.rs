@@ -181,7 +181,7 @@ fn unnamed_zone_spec(tz: Option<&str>) -> Result<String, String> {
         .filter(|tz| tz.starts_with('/'))
         .unwrap_or("/etc/localtime");
     let bytes =
-        std::fs::read(&path).map_err(|e| format!("cannot read the time zone file {path}: {e}"))?;
+        std::fs::read(path).map_err(|e| format!("cannot read the time zone file {path}: {e}"))?;
     let mut spec = String::with_capacity(TZIF_PREFIX.len() + 2 * bytes.len());
     spec.push_str(TZIF_PREFIX);
     for byte in bytes {
@@ -204,10 +204,7 @@ fn decode_hex(hex: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
-    }
+    use crate::test_support::utc;
 
     #[test]
     fn zone_rule_days_start_at_the_recorded_zones_midnight() {

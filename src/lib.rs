@@ -21,6 +21,8 @@ pub mod select;
 pub mod store;
 #[cfg(feature = "synth")]
 pub mod synth;
+#[cfg(test)]
+mod test_support;
 
 use clap::Parser;
 use cli::{Cli, Format};
@@ -155,22 +157,6 @@ fn open_source(config: &Config) -> Result<Box<dyn CounterSource>> {
 
 fn monitor(cli: &Cli, config: &Config) -> Result<()> {
     let database = &config.database_file;
-    fsutil::check_regular(database).map_err(|e| {
-        Error::config(format!(
-            "{} {}: {e}; name a database file",
-            config.database_origin,
-            database.display()
-        ))
-    })?;
-    if let Some(log) = &config.logging.file {
-        fsutil::check_regular(log).map_err(|e| {
-            Error::config(format!(
-                "{} {}: {e}; name a log file or set file: ''",
-                config.log_origin,
-                log.display()
-            ))
-        })?;
-    }
     config.check_writable_paths()?;
     if database.exists() {
         store::schema::inspect(database).map_err(Error::config)?;

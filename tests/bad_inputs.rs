@@ -597,7 +597,7 @@ const CASES: &[Case] = &[
         env: &[],
         setup: none,
         code: 2,
-        message: "/dev/null: is a character device, not a regular file",
+        message: "database_file: /dev/null is a character device, not a regular file; name a regular file",
     },
     Case {
         name: "/dev/null as database (summary)",
@@ -615,7 +615,7 @@ const CASES: &[Case] = &[
         env: &[],
         setup: none,
         code: 2,
-        message: "logging.file /dev/null: is a character device",
+        message: "logging.file: /dev/null is a character device",
     },
     Case {
         name: ".env syntax error",

@@ -447,12 +447,8 @@ fn parse_level(name: &str) -> Option<tracing::Level> {
 /// writable directory.
 fn check_file_location(path: &Path, origin: &str) -> Result<()> {
     let fail = |what: String| Error::config(format!("{origin}: {what}"));
-    if path.is_dir() {
-        return Err(fail(format!(
-            "{} is a directory; name a file",
-            path.display()
-        )));
-    }
+    crate::fsutil::check_regular(path)
+        .map_err(|e| fail(format!("{} {e}; name a regular file", path.display())))?;
     let mut ancestor = path.parent();
     while let Some(dir) = ancestor {
         let dir = if dir.as_os_str().is_empty() {

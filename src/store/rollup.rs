@@ -226,11 +226,8 @@ pub fn rebuild(conn: &Connection, calendar: &Calendar) -> rusqlite::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{NaiveDate, TimeZone};
-
-    fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
-    }
+    use crate::test_support::utc;
+    use chrono::NaiveDate;
 
     #[test]
     fn hour_bins_follow_the_calendar_phase() {
