@@ -18,8 +18,8 @@ fn counters() -> String {
     for i in 0..8 {
         text.push_str(&format!(
             "eth{i}: {} 1 0 0 0 0 0 0 {} 1 0 0 0 0 0 0\n",
-            1 << 40,
-            1 << 39
+            1u64 << 40,
+            1u64 << 39
         ));
     }
     text

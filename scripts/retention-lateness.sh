@@ -23,6 +23,7 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 cp "$history" "$scratch/n.db"
 rows_before=$(sqlite3 "$scratch/n.db" 'SELECT rows FROM netmon_row_count')
+history_end=$(sqlite3 "$scratch/n.db" 'SELECT MAX(timestamp) FROM network_stats')
 # The machine's own interfaces are sampled; the history's eth0..eth7 are old.
 cat >"$scratch/config.yaml" <<YAML
 database_file: n.db
@@ -37,8 +38,7 @@ TZ=UTC "$netmon" -c config.yaml --interval 1 --count "$count" --quiet 2>log.txt
 rows_after=$(sqlite3 n.db 'SELECT rows FROM netmon_row_count')
 # Lateness of cycle k: its timestamp minus (first timestamp + k seconds).
 sqlite3 n.db "SELECT DISTINCT timestamp FROM network_stats
-              WHERE timestamp > strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 hour')
-              ORDER BY timestamp" |
+              WHERE timestamp > '$history_end' ORDER BY timestamp" |
     python3 -c '
 import sys, datetime
 stamps = [datetime.datetime.fromisoformat(l.strip().replace("Z", "+00:00")) for l in sys.stdin if l.strip()]

@@ -523,3 +523,74 @@ fn one_monitor_per_database_file_whatever_the_path() {
     }
     stop(winner);
 }
+
+/// Counters read from another namespace (`/proc/PID/net/dev`) are never
+/// judged by this namespace's interfaces: an interface of the same name
+/// re-created here again and again changes nothing there.
+#[test]
+fn another_namespaces_counters_are_not_judged_by_this_one() {
+    let (Some(watched), Some(peer), Some(here)) = (
+        Namespace::create("other-a"),
+        Namespace::create("other-b"),
+        Namespace::create("other-c"),
+    ) else {
+        return;
+    };
+    if !has_iperf3() {
+        return;
+    }
+    watched.veth_to(&peer, "probe0", "probe1", 85);
+    iperf3(&peer, &watched, "10.85.0.2", &["-n", "2M"]);
+    let mut resident = Command::new("ip")
+        .args(["netns", "exec", &watched.name, "sleep", "60"])
+        .spawn()
+        .unwrap();
+    let proc_file = format!("/proc/{}/net/dev", resident.id());
+    let sandbox = Sandbox::with_config(&format!("proc_net_dev: {proc_file}\n{QUIET_LOG}"));
+    let child = here
+        .netmon(
+            &sandbox,
+            &[
+                "--interval",
+                "0.2",
+                "--count",
+                "12",
+                "--interfaces",
+                "probe0",
+            ],
+        )
+        .spawn()
+        .unwrap();
+    wait_for_rows_of(&sandbox, "probe0");
+    for _ in 0..6 {
+        here.ip(&[
+            "link", "add", "probe0", "type", "veth", "peer", "name", "probe9",
+        ]);
+        std::thread::sleep(Duration::from_millis(150));
+        here.ip(&["link", "del", "probe0"]);
+    }
+    let output = child.wait_with_output().unwrap();
+    resident.kill().unwrap();
+    resident.wait().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let db = sandbox.db();
+    let rows = stored_rows(&db, "probe0");
+    assert_eq!(rows.len(), 12);
+    assert!(
+        rows[0].counters[1] > 2_000_000,
+        "the watched interface has counted traffic"
+    );
+    assert_eq!(
+        delta_sums(&rows),
+        (0, 0),
+        "nothing moved there: no phantom re-creation"
+    );
+    let ifindex: Option<i64> = db
+        .query_row(
+            "SELECT ifindex FROM netmon_last WHERE interface = 'probe0'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(ifindex, None, "no index asked of this namespace");
+}
