@@ -11,7 +11,15 @@ pub struct Selection {
     include: Vec<String>,
     exclude: Vec<Regex>,
     missing: HashSet<String>,
-    first: bool,
+}
+
+/// Named interfaces whose presence changed with a snapshot.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Presence {
+    /// Missing now, and not reported missing before.
+    missing: Vec<String>,
+    /// Reported missing before, present now.
+    appeared: Vec<String>,
 }
 
 impl Selection {
@@ -22,7 +30,6 @@ impl Selection {
             include,
             exclude,
             missing: HashSet::new(),
-            first: true,
         }
     }
 
@@ -35,35 +42,39 @@ impl Selection {
         }
     }
 
-    /// Keeps the selected interfaces of a snapshot, logging named ones that
-    /// do not exist (with the list of those that do) and ones that appear.
-    pub fn apply(&mut self, snapshot: Vec<InterfaceCounters>) -> Vec<InterfaceCounters> {
-        let mut vanished = Vec::new();
+    /// Which named interfaces went missing or appeared with `snapshot`.
+    fn presence(&mut self, snapshot: &[InterfaceCounters]) -> Presence {
+        let mut change = Presence::default();
         for wanted in &self.include {
             let present = snapshot.iter().any(|i| &i.name == wanted);
             if present && self.missing.remove(wanted) {
-                tracing::info!(interface = %wanted, "named interface appeared; monitoring it");
-            } else if !present && (self.first || !self.missing.contains(wanted)) {
-                vanished.push(wanted.as_str());
+                change.appeared.push(wanted.clone());
+            } else if !present && self.missing.insert(wanted.clone()) {
+                change.missing.push(wanted.clone());
             }
         }
-        if !vanished.is_empty() {
+        change
+    }
+
+    /// Keeps the selected interfaces of a snapshot, logging named ones that
+    /// do not exist (with the list of those that do) and ones that appear.
+    pub fn apply(&mut self, snapshot: Vec<InterfaceCounters>) -> Vec<InterfaceCounters> {
+        let change = self.presence(&snapshot);
+        for name in &change.appeared {
+            tracing::info!(interface = %name, "named interface appeared; monitoring it");
+        }
+        if !change.missing.is_empty() {
+            let missing: Vec<&str> = change.missing.iter().map(String::as_str).collect();
             let existing: Vec<&str> = snapshot.iter().map(|i| i.name.as_str()).collect();
+            let one = missing.len() == 1;
             tracing::warn!(
                 "{} ({}) {} not exist (existing: {}); monitored as soon as it appears",
-                if vanished.len() == 1 {
-                    "interface"
-                } else {
-                    "interfaces"
-                },
-                bounded_list(&vanished),
-                if vanished.len() == 1 { "does" } else { "do" },
+                if one { "interface" } else { "interfaces" },
+                bounded_list(&missing),
+                if one { "does" } else { "do" },
                 bounded_list(&existing)
             );
-            let vanished: Vec<String> = vanished.into_iter().map(String::from).collect();
-            self.missing.extend(vanished);
         }
-        self.first = false;
         snapshot
             .into_iter()
             .filter(|i| self.selects(&i.name))
@@ -125,6 +136,55 @@ mod tests {
             ),
             ["eth0", "lo2"]
         );
+    }
+
+    #[test]
+    fn presence_rule_missing_names_are_reported_once_until_they_appear() {
+        let mut selection =
+            Selection::new(vec!["eth0".into(), "wg0".into(), "ppp0".into()], vec![]);
+        let change = selection.presence(&names(&["eth0"]));
+        assert_eq!(change.missing, ["wg0", "ppp0"]);
+        assert!(change.appeared.is_empty());
+        assert_eq!(
+            selection.presence(&names(&["eth0"])),
+            Presence::default(),
+            "said once"
+        );
+        let change = selection.presence(&names(&["eth0", "wg0"]));
+        assert_eq!(
+            (change.missing.len(), change.appeared),
+            (0, vec!["wg0".to_string()])
+        );
+        let change = selection.presence(&names(&["wg0"]));
+        assert_eq!(change.missing, ["eth0"]);
+        let change = selection.presence(&names(&["eth0", "wg0", "ppp0"]));
+        assert_eq!(change.appeared, ["eth0", "ppp0"]);
+        assert_eq!(
+            selection.presence(&names(&[])).missing,
+            ["eth0", "wg0", "ppp0"]
+        );
+        // Without names nothing is ever missing.
+        assert_eq!(
+            Selection::new(vec![], vec![]).presence(&names(&[])),
+            Presence::default()
+        );
+    }
+
+    #[test]
+    fn warnings_list_at_most_ten_names() {
+        let names: Vec<String> = (0..12).map(|i| format!("if{i}")).collect();
+        let all: Vec<&str> = names.iter().map(String::as_str).collect();
+        assert_eq!(bounded_list(&all[..1]), "if0");
+        assert_eq!(bounded_list(&all[..10]), all[..10].join(", "));
+        assert_eq!(
+            bounded_list(&all[..11]),
+            format!("{} and 1 more", all[..10].join(", "))
+        );
+        assert_eq!(
+            bounded_list(&all),
+            format!("{} and 2 more", all[..10].join(", "))
+        );
+        assert_eq!(bounded_list(&[]), "none");
     }
 
     #[test]

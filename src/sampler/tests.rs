@@ -435,3 +435,15 @@ fn gap_rule_rows_from_the_future_or_nonsense_are_not_resumed() {
         assert_eq!(row(&cycle, TOTAL_INTERFACE).interval_s, None, "{ago}");
     }
 }
+
+#[test]
+fn gap_rule_a_nonsense_cycle_time_falls_back_to_the_interfaces_interval() {
+    let stored = interface("eth0", 1000, 100, None).counters;
+    for ago in [0.0, -5.0, f64::NAN, f64::INFINITY] {
+        let mut sampler = Sampler::new(SampleOptions::default());
+        sampler.resume("eth0", stored, None, 30.0, 100.0);
+        sampler.resume_cycle(ago, 100.0);
+        let cycle = sampler.sample(&snapshot(&[("eth0", 4000, 100)]), 100.0, at(0));
+        assert_eq!(row(&cycle, TOTAL_INTERFACE).interval_s, Some(30.0), "{ago}");
+    }
+}
