@@ -148,11 +148,8 @@ fn parse_when(text: &str) -> Result<When, String> {
     if text.is_empty() || text.len() > MAX_LENGTH {
         return Err(bad());
     }
-    if text.starts_with(|c: char| c.is_ascii_digit()) && text.ends_with(|c: char| c.is_alphabetic())
-    {
-        if let Ok(span) = humantime::parse_duration(text) {
-            return Duration::from_std(span).map(When::Ago).map_err(|_| bad());
-        }
+    if let Ok(span) = humantime::parse_duration(text) {
+        return Duration::from_std(span).map(When::Ago).map_err(|_| bad());
     }
     if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
         return Ok(When::Date(date));
@@ -344,6 +341,20 @@ mod tests {
         assert_eq!(
             recent_periods_start(Period::Day, now(), &india),
             Utc.with_ymd_and_hms(2026, 10, 26, 18, 30, 0).unwrap()
+        );
+    }
+
+    #[test]
+    fn values_longer_than_64_characters_are_refused() {
+        // 32 x "1s" is 64 characters: a (silly) duration of 32 s.
+        assert_eq!(
+            parse_when(&"1s".repeat(32)),
+            Ok(When::Ago(Duration::seconds(32)))
+        );
+        let err = parse_when(&"1s".repeat(33)).unwrap_err();
+        assert!(
+            err.starts_with(&format!("{:?} is not a time", "1s".repeat(32))),
+            "{err}"
         );
     }
 
