@@ -311,9 +311,10 @@ fn retention_deletes_in_slices_and_keeps_rollups() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = open(&dir.path().join("n.db"));
     let mut sampler = Sampler::new(SampleOptions::default());
-    // 5 days of one sample a minute on one interface (+ _total rows).
-    for minute in 0..5 * 1440 {
-        let cycle = cycle_at(&mut sampler, minute * 60, &[("a", minute as u64 * 100, 0)]);
+    // 5 days of one sample every 5 minutes on one interface (+ _total rows).
+    const PER_DAY: i64 = 288;
+    for k in 0..5 * PER_DAY {
+        let cycle = cycle_at(&mut sampler, k * 300, &[("a", k as u64 * 100, 0)]);
         store.write_cycle(&cycle).unwrap();
     }
     let now = at(5 * 86_400);
@@ -330,18 +331,18 @@ fn retention_deletes_in_slices_and_keeps_rollups() {
     };
     assert!(slices > 1, "a 1 ms budget needs several slices");
     assert_eq!(
-        done.raw_deleted,
-        2 * 3 * 1440,
+        done.raw_deleted as i64,
+        2 * 3 * PER_DAY,
         "days 0-2 are older than 2 days"
     );
     assert!(done.batches > slices / 2);
     assert_eq!(
         count(&store, "SELECT COUNT(*) FROM network_stats"),
-        2 * 2 * 1440
+        2 * 2 * PER_DAY
     );
     assert_eq!(
         count(&store, "SELECT rows FROM netmon_row_count"),
-        2 * 2 * 1440,
+        2 * 2 * PER_DAY,
         "trigger-kept count"
     );
     assert_eq!(
@@ -349,7 +350,7 @@ fn retention_deletes_in_slices_and_keeps_rollups() {
             &store,
             "SELECT SUM(bytes_recv) FROM network_stats_hourly WHERE interface = 'a'"
         ),
-        (5 * 1440 - 1) * 100,
+        (5 * PER_DAY - 1) * 100,
         "rollups keep the whole history"
     );
     let mut work = Retention::plan(now, 0, 1, store.calendar()).unwrap();
@@ -572,4 +573,80 @@ fn schema_1_database_gets_resume_rows_and_a_calendar() {
     assert_eq!(point.last_cycle, Some(at(60)));
     assert_eq!(point.interfaces[0].counters, counters(200, 10));
     assert_eq!(count(&store, "SELECT COUNT(*) FROM network_stats"), 4);
+}
+
+#[test]
+fn a_refused_cycle_is_folded_into_the_next_and_never_blocks_it() {
+    use super::writer::Writer;
+    let dir = tempfile::tempdir().unwrap();
+    let mut writer = Writer::new(open(&dir.path().join("n.db")), 10, BUSY_TIMEOUT);
+    let mut sampler = Sampler::new(SampleOptions {
+        track_total: false,
+        ..SampleOptions::default()
+    });
+    writer.submit(cycle_at(&mut sampler, 0, &[("a", 100, 0)]));
+    // A cycle the database refuses: the same interface twice (the second
+    // row moved nothing).
+    let mut refused = cycle_at(&mut sampler, 1, &[("a", 150, 0)]);
+    let mut twin = refused.rows[0].clone();
+    twin.deltas = Some(Counters::default());
+    refused.rows.push(twin);
+    let outcome = writer.submit(refused);
+    assert_eq!(
+        (outcome.written, outcome.pending),
+        (0, 1),
+        "kept until a cycle follows"
+    );
+    let outcome = writer.submit(cycle_at(&mut sampler, 2, &[("a", 400, 0)]));
+    assert_eq!(
+        (outcome.written, outcome.pending),
+        (1, 0),
+        "folded, then written"
+    );
+    assert_eq!((writer.written(), writer.merged()), (2, 1));
+    let store = writer.store().unwrap();
+    assert_eq!(
+        count(store, "SELECT SUM(bytes_recv_delta) FROM network_stats"),
+        300,
+        "every byte kept"
+    );
+    assert_eq!(count(store, "SELECT COUNT(*) FROM network_stats"), 2);
+}
+
+#[test]
+fn a_full_queue_folds_the_oldest_cycle_into_the_next() {
+    use super::writer::Writer;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("n.db");
+    let mut writer = Writer::new(open(&path), 2, std::time::Duration::from_millis(10));
+    let mut sampler = Sampler::new(SampleOptions::default());
+    writer.submit(cycle_at(&mut sampler, 0, &[("a", 100, 0)]));
+    let blocker = Connection::open(&path).unwrap();
+    blocker.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    for (second, recv) in [(1, 200), (2, 350), (3, 600), (4, 1000)] {
+        let outcome = writer.submit(cycle_at(&mut sampler, second, &[("a", recv, 0)]));
+        assert_eq!(outcome.written, 0);
+        assert!(outcome.pending <= 2, "bounded queue");
+    }
+    assert_eq!(writer.merged(), 2);
+    blocker.execute_batch("COMMIT").unwrap();
+    let outcome = writer.flush();
+    assert_eq!((outcome.written, outcome.pending), (2, 0));
+    let store = writer.store().unwrap();
+    assert_eq!(
+        count(
+            store,
+            "SELECT SUM(bytes_recv_delta) FROM network_stats WHERE interface = 'a'"
+        ),
+        900
+    );
+    let intervals: f64 = store
+        .conn
+        .query_row(
+            "SELECT SUM(interval_s) FROM network_stats WHERE interface = 'a'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(intervals, 4.0, "the merged cycles' intervals add up too");
 }

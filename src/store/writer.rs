@@ -125,7 +125,9 @@ impl Writer {
                     self.written += 1;
                 }
                 Err(e) if e.rejects_cycle() && self.pending.len() > 1 => {
-                    tracing::error!("the database refused a cycle: {e}");
+                    if !std::mem::replace(&mut self.failing, true) {
+                        tracing::error!("the database refused a cycle: {e}");
+                    }
                     self.fold_oldest("cycle refused");
                 }
                 Err(e) => {
