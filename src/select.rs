@@ -63,23 +63,34 @@ impl Selection {
         for name in &change.appeared {
             tracing::info!(interface = %name, "named interface appeared; monitoring it");
         }
-        if !change.missing.is_empty() {
-            let missing: Vec<&str> = change.missing.iter().map(String::as_str).collect();
-            let existing: Vec<&str> = snapshot.iter().map(|i| i.name.as_str()).collect();
-            let one = missing.len() == 1;
-            tracing::warn!(
-                "{} ({}) {} not exist (existing: {}); monitored as soon as it appears",
-                if one { "interface" } else { "interfaces" },
-                bounded_list(&missing),
-                if one { "does" } else { "do" },
-                bounded_list(&existing)
-            );
+        if let Some(message) = missing_message(&change.missing, &snapshot) {
+            tracing::warn!("{message}");
         }
         snapshot
             .into_iter()
             .filter(|i| self.selects(&i.name))
             .collect()
     }
+}
+
+/// The warning about named interfaces that do not exist (`None` when all
+/// do), listing a bounded number of them and of those that exist.
+fn missing_message(missing: &[String], snapshot: &[InterfaceCounters]) -> Option<String> {
+    if missing.is_empty() {
+        return None;
+    }
+    let names: Vec<&str> = missing.iter().map(String::as_str).collect();
+    let existing: Vec<&str> = snapshot.iter().map(|i| i.name.as_str()).collect();
+    let (noun, verb) = if names.len() == 1 {
+        ("interface", "does")
+    } else {
+        ("interfaces", "do")
+    };
+    Some(format!(
+        "{noun} ({}) {verb} not exist (existing: {}); monitored as soon as it appears",
+        bounded_list(&names),
+        bounded_list(&existing)
+    ))
 }
 
 /// Names shown in one log line.
@@ -167,6 +178,19 @@ mod tests {
         assert_eq!(
             Selection::new(vec![], vec![]).presence(&names(&[])),
             Presence::default()
+        );
+    }
+
+    #[test]
+    fn the_missing_warning_names_what_is_missing_and_what_exists() {
+        assert_eq!(missing_message(&[], &names(&["eth0"])), None);
+        assert_eq!(
+            missing_message(&["wg0".into()], &names(&["eth0", "lo"])).as_deref(),
+            Some("interface (wg0) does not exist (existing: eth0, lo); monitored as soon as it appears")
+        );
+        assert_eq!(
+            missing_message(&["wg0".into(), "ppp0".into()], &names(&[])).as_deref(),
+            Some("interfaces (wg0, ppp0) do not exist (existing: none); monitored as soon as it appears")
         );
     }
 
