@@ -54,6 +54,12 @@ pub struct Cli {
     #[arg(long, value_name = "WHEN", requires = "summary")]
     pub until: Option<String>,
 
+    /// While monitoring, serve Prometheus metrics (node_exporter's netdev names plus netmon_*) on
+    /// this address: IP:PORT, e.g. 127.0.0.1:9157, [::1]:9157, 0.0.0.0:9157. Overrides
+    /// metrics_listen.
+    #[arg(long, value_name = "ADDR", conflicts_with_all = ["once", "summary"])]
+    pub listen: Option<String>,
+
     /// With --summary: output format.
     #[arg(long, value_enum, default_value_t = Format::Table, requires = "summary")]
     pub format: Format,

@@ -67,6 +67,66 @@ pub trait CounterSource {
     fn boot_time(&self) -> Option<i64>;
     /// Short name for logs (`procfs`, `sysinfo`).
     fn name(&self) -> &'static str;
+    /// Reads every interface's counters once with every column the source
+    /// has (the metrics endpoint publishes them all). By default, the eight
+    /// of [`CounterSource::read`].
+    fn read_columns(&mut self) -> Result<Vec<DeviceColumns>, ReadError> {
+        Ok(self
+            .read()?
+            .iter()
+            .map(DeviceColumns::from_counters)
+            .collect())
+    }
+}
+
+/// The 16 columns of a `/proc/net/dev` line, in file order, named as
+/// node_exporter names them (`node_network_<name>_total`).
+pub const COLUMN_NAMES: [&str; 16] = [
+    "receive_bytes",
+    "receive_packets",
+    "receive_errs",
+    "receive_drop",
+    "receive_fifo",
+    "receive_frame",
+    "receive_compressed",
+    "receive_multicast",
+    "transmit_bytes",
+    "transmit_packets",
+    "transmit_errs",
+    "transmit_drop",
+    "transmit_fifo",
+    "transmit_colls",
+    "transmit_carrier",
+    "transmit_compressed",
+];
+
+/// Positions in [`COLUMN_NAMES`] of the eight counters netmon stores, in
+/// [`Counters::to_array`] order.
+const STORED_COLUMNS: [usize; 8] = [0, 8, 1, 9, 2, 10, 3, 11];
+
+/// Every column of one interface's line, for the metrics endpoint (which
+/// publishes all 16, like node_exporter).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceColumns {
+    /// Interface name as stored (see [`InterfaceCounters::name`]).
+    pub name: String,
+    /// The values in [`COLUMN_NAMES`] order; `None` where the source does
+    /// not have that counter (sysinfo has only the eight netmon stores).
+    pub values: [Option<u64>; 16],
+}
+
+impl DeviceColumns {
+    /// The columns known from the eight stored counters alone.
+    pub fn from_counters(interface: &InterfaceCounters) -> Self {
+        let mut values = [None; 16];
+        for (&column, value) in STORED_COLUMNS.iter().zip(interface.counters.to_array()) {
+            values[column] = Some(value);
+        }
+        DeviceColumns {
+            name: interface.name.clone(),
+            values,
+        }
+    }
 }
 
 /// Parses the text of `/proc/net/dev` (or `/proc/<pid>/net/dev`).
@@ -78,6 +138,33 @@ pub trait CounterSource {
 /// malformed line is an error naming its line number and content.
 pub fn parse_proc_net_dev(text: &[u8]) -> Result<Vec<InterfaceCounters>, ParseError> {
     let mut interfaces = Vec::new();
+    parse_lines(text, |name, fields| {
+        let stored = STORED_COLUMNS.map(|column| fields[column]);
+        interfaces.push(InterfaceCounters {
+            name,
+            ifindex: None,
+            counters: Counters::from_array(stored),
+        });
+    })?;
+    Ok(interfaces)
+}
+
+/// Parses `/proc/net/dev` text like [`parse_proc_net_dev`], keeping all 16
+/// columns of every interface.
+pub fn parse_all_columns(text: &[u8]) -> Result<Vec<DeviceColumns>, ParseError> {
+    let mut devices = Vec::new();
+    parse_lines(text, |name, fields| {
+        devices.push(DeviceColumns {
+            name,
+            values: fields.map(Some),
+        });
+    })?;
+    Ok(devices)
+}
+
+/// The line rules of [`parse_proc_net_dev`]: calls `found` with each
+/// interface's stored name and its 16 counters.
+fn parse_lines(text: &[u8], mut found: impl FnMut(String, [u64; 16])) -> Result<(), ParseError> {
     let mut seen = HashSet::new();
     for (index, line) in text.split(|&b| b == b'\n').enumerate() {
         let line = line.trim_ascii();
@@ -104,22 +191,9 @@ pub fn parse_proc_net_dev(text: &[u8]) -> Result<Vec<InterfaceCounters>, ParseEr
         if !seen.insert(name.clone()) {
             return Err(malformed("interface listed twice".into()));
         }
-        interfaces.push(InterfaceCounters {
-            name,
-            ifindex: None,
-            counters: Counters {
-                bytes_recv: fields[0],
-                packets_recv: fields[1],
-                errin: fields[2],
-                dropin: fields[3],
-                bytes_sent: fields[8],
-                packets_sent: fields[9],
-                errout: fields[10],
-                dropout: fields[11],
-            },
-        });
+        found(name, fields);
     }
-    Ok(interfaces)
+    Ok(())
 }
 
 /// The 16 whitespace-separated unsigned counters after an interface name.
@@ -207,26 +281,42 @@ impl ProcfsSource {
     }
 }
 
-impl CounterSource for ProcfsSource {
-    fn read(&mut self) -> Result<Vec<InterfaceCounters>, ReadError> {
+impl ProcfsSource {
+    /// Reads the whole file into the source's buffer.
+    fn load(&mut self) -> Result<(), ReadError> {
         self.buffer.clear();
         fs::File::open(&self.path)
             .and_then(|mut file| file.read_to_end(&mut self.buffer))
+            .map(drop)
             .map_err(|source| ReadError::Io {
                 path: self.path.clone(),
                 source,
-            })?;
-        let mut interfaces =
-            parse_proc_net_dev(&self.buffer).map_err(|source| ReadError::Format {
-                path: self.path.clone(),
-                source,
-            })?;
+            })
+    }
+
+    fn format_error(&self, source: ParseError) -> ReadError {
+        ReadError::Format {
+            path: self.path.clone(),
+            source,
+        }
+    }
+}
+
+impl CounterSource for ProcfsSource {
+    fn read(&mut self) -> Result<Vec<InterfaceCounters>, ReadError> {
+        self.load()?;
+        let mut interfaces = parse_proc_net_dev(&self.buffer).map_err(|e| self.format_error(e))?;
         if self.own_namespace {
             for interface in &mut interfaces {
                 interface.ifindex = ifindex_of(&interface.name);
             }
         }
         Ok(interfaces)
+    }
+
+    fn read_columns(&mut self) -> Result<Vec<DeviceColumns>, ReadError> {
+        self.load()?;
+        parse_all_columns(&self.buffer).map_err(|e| self.format_error(e))
     }
 
     fn boot_time(&self) -> Option<i64> {
@@ -316,6 +406,38 @@ mod tests {
         assert_eq!(eth0.errout, 1);
         assert_eq!(eth0.dropout, 2);
         assert!(parsed.iter().all(|i| i.ifindex.is_none()));
+    }
+
+    #[test]
+    fn all_sixteen_columns_are_kept_in_file_order() {
+        let text = b"Inter-|\n face |\n  eth0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n";
+        let devices = parse_all_columns(text).unwrap();
+        assert_eq!(devices.len(), 1);
+        assert_eq!(devices[0].name, "eth0");
+        let expected: Vec<Option<u64>> = (1..=16).map(Some).collect();
+        assert_eq!(devices[0].values.to_vec(), expected);
+        let stored = &parse_proc_net_dev(text).unwrap()[0];
+        assert_eq!(
+            DeviceColumns::from_counters(stored).values,
+            [
+                Some(1),
+                Some(2),
+                Some(3),
+                Some(4),
+                None,
+                None,
+                None,
+                None,
+                Some(9),
+                Some(10),
+                Some(11),
+                Some(12),
+                None,
+                None,
+                None,
+                None
+            ]
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod error;
 pub mod fsutil;
 pub mod ifname;
 pub mod logging;
+pub mod metrics;
 pub mod monitor;
 pub mod output;
 pub mod report;
@@ -137,7 +138,7 @@ fn load_dotenv(cwd: &Path) -> Result<()> {
     Ok(())
 }
 
-fn open_source(config: &Config) -> Result<Box<dyn CounterSource>> {
+fn open_source(config: &Config) -> Result<Box<dyn CounterSource + Send>> {
     match config.collector {
         CollectorKind::Procfs => {
             let path = &config.proc_net_dev;
@@ -162,6 +163,16 @@ fn monitor(cli: &Cli, config: &Config) -> Result<()> {
         store::schema::inspect(database).map_err(Error::config)?;
     }
     let source = open_source(config)?;
+    // Bound before anything is written: an address in use stops netmon here.
+    let listener = match config.metrics_listen.filter(|_| !cli.once) {
+        Some(address) => Some(metrics::bind(address).map_err(|e| {
+            Error::runtime(format!(
+                "{}: cannot listen on {address}: {e}; choose another address or stop what listens there",
+                config.metrics_origin
+            ))
+        })?),
+        None => None,
+    };
     let signals = monitor::signal_channel()?;
     // The log file is created with its first line; the database is the
     // first file created, and a path that cannot be created is still a
@@ -185,12 +196,28 @@ fn monitor(cli: &Cli, config: &Config) -> Result<()> {
             "collector sysinfo records drop counters as 0 (sysinfo does not expose them)"
         );
     }
+    let server = match listener {
+        Some(listener) => {
+            let exporter = metrics::Exporter::new(
+                open_source(config)?,
+                select::Selection::new(config.interfaces.clone(), config.exclude.clone()),
+                metrics::SharedStats::default(),
+                database,
+            );
+            Some(
+                metrics::MetricsServer::start(listener, exporter).map_err(|e| {
+                    Error::runtime(format!("cannot start the metrics endpoint: {e}"))
+                })?,
+            )
+        }
+        None => None,
+    };
     let options = monitor::RunOptions {
         samples: if cli.once { Some(1) } else { cli.count },
         detailed: cli.once,
         quiet: cli.quiet,
     };
-    monitor::run(config, source, store, &log, &signals, &options)
+    monitor::run(config, source, store, &log, &signals, &options, server)
 }
 
 /// Attempts at a consistent read of a database that a monitor may start

@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::episode::Episode;
 use crate::error::{Error, Result};
 use crate::logging::LogHandle;
+use crate::metrics::{MetricsServer, SharedStats};
 use crate::output;
 use crate::sampler::Sampler;
 use crate::schedule::next_slot;
@@ -69,15 +70,19 @@ pub fn signal_channel() -> Result<Receiver<Signal>> {
 }
 
 /// Runs the monitor with an opened store until done; returns once every
-/// cycle is committed (or fails if some could not be written).
+/// cycle is committed (or fails if some could not be written). A metrics
+/// endpoint, if given, is kept up to date and stopped before the database
+/// is closed.
 pub fn run(
     config: &Config,
-    mut source: Box<dyn CounterSource>,
+    mut source: Box<dyn CounterSource + Send>,
     store: Store,
     log: &LogHandle,
     signals: &Receiver<Signal>,
     options: &RunOptions,
+    metrics: Option<MetricsServer>,
 ) -> Result<()> {
+    let stats = metrics.as_ref().map(|server| server.stats().clone());
     let start = Instant::now();
     let mut sampler = Sampler::new(config.sample).with_spike_guard(config.spike_guard.clone());
     resume(
@@ -132,10 +137,19 @@ pub fn run(
                     if let Err(e) = shown {
                         tracing::debug!("stdout closed: {e}");
                     }
-                    writer.submit(cycle);
+                    if let Some(stats) = &stats {
+                        stats.lock().record_events(&cycle);
+                    }
+                    let outcome = writer.submit(cycle);
+                    if let Some(stats) = &stats {
+                        publish(stats, &writer, outcome.written > 0);
+                    }
                 }
             }
             Err(e) => {
+                if let Some(stats) = &stats {
+                    stats.lock().read_failures += 1;
+                }
                 if unreadable.occurs() {
                     tracing::error!(
                         "cannot read counters: {e}; retrying every cycle (logged again when it recovers)"
@@ -176,6 +190,9 @@ pub fn run(
         stopping = wait_until(deadline, signals, log);
     }
     let _ = stdout.flush();
+    if let Some(server) = metrics {
+        server.stop();
+    }
     let outcome = writer.flush();
     if outcome.pending > 0 {
         return Err(Error::runtime(format!(
@@ -190,6 +207,19 @@ pub fn run(
         "netmon stopped; every cycle committed"
     );
     Ok(())
+}
+
+/// Copies the writer's bookkeeping into the endpoint's stats.
+fn publish(stats: &SharedStats, writer: &Writer, wrote: bool) {
+    let mut stats = stats.lock();
+    stats.rows_stored = writer.rows_written();
+    stats.cycles_stored = writer.written();
+    stats.cycles_pending = writer.pending() as u64;
+    stats.cycles_merged = writer.merged();
+    stats.write_failures = writer.failures();
+    if wrote {
+        stats.last_write_unix = Some(Utc::now().timestamp_millis() as f64 / 1000.0);
+    }
 }
 
 /// Logs `message` once when `happening` starts, and a line when it ends.

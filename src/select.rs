@@ -34,7 +34,7 @@ impl Selection {
     }
 
     /// Whether interface `name` is monitored.
-    fn selects(&self, name: &str) -> bool {
+    pub fn selects(&self, name: &str) -> bool {
         if self.include.is_empty() {
             !self.exclude.iter().any(|pattern| pattern.is_match(name))
         } else {

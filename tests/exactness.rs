@@ -550,6 +550,22 @@ fn another_namespaces_counters_are_not_judged_by_this_one() {
     }
     watched.veth_to(&peer, "probe0", "probe1", 85);
     iperf3(&peer, &watched, "10.85.0.2", &["-n", "2M"]);
+    // The connection's last segments can trail iperf3's exit on a busy
+    // machine: start watching once the counters are at rest.
+    let reading = || {
+        (
+            watched.statistic("probe0", "rx_bytes"),
+            watched.statistic("probe0", "tx_bytes"),
+        )
+    };
+    let mut last = reading();
+    loop {
+        std::thread::sleep(Duration::from_millis(300));
+        let now = reading();
+        if std::mem::replace(&mut last, now) == now {
+            break;
+        }
+    }
     let mut resident = Command::new("ip")
         .args(["netns", "exec", &watched.name, "sleep", "60"])
         .spawn()

@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 
 /// Environment variables netmon reads besides `LOG_LEVEL`; any other
 /// `NETMON_*` variable is reported as a probable typo.
-const ENV_KEYS: [&str; 7] = [
+const ENV_KEYS: [&str; 8] = [
     "NETMON_MONITORING_INTERVAL",
     "NETMON_INTERFACES",
     "NETMON_EXCLUDE_INTERFACES",
@@ -14,6 +14,7 @@ const ENV_KEYS: [&str; 7] = [
     "NETMON_COLLECTOR",
     "NETMON_PROC_NET_DEV",
     "NETMON_MAX_BANDWIDTH_MBIT",
+    "NETMON_METRICS_LISTEN",
 ];
 
 /// A list from the environment: comma-separated (`eth0,wlan0`), or, for
@@ -85,6 +86,7 @@ pub(super) fn apply(layers: &mut Layers, context: &Context) -> Result<()> {
             "NETMON_MAX_BANDWIDTH_MBIT" => {
                 layers.max_bandwidth_mbit = sourced(Some(number(key)?), origin(key))
             }
+            "NETMON_METRICS_LISTEN" => layers.metrics_listen = sourced(value.clone(), origin(key)),
             _ => layers.log_level = sourced(value.clone(), origin(key)),
         }
     }

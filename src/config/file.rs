@@ -26,6 +26,9 @@ pub struct FileConfig {
     /// Opt-in spike guard: a delta implying more than this many Mbit/s is
     /// set aside (not counted). Unset: no guard.
     pub max_bandwidth_mbit: Option<f64>,
+    /// Address the Prometheus endpoint listens on while monitoring
+    /// (`127.0.0.1:9157`); empty for none.
+    pub metrics_listen: String,
     /// Settings for single interfaces, by name.
     pub per_interface: BTreeMap<String, InterfaceSection>,
     /// The `database:` section.
@@ -96,6 +99,7 @@ impl Default for FileConfig {
             collector: "auto".into(),
             proc_net_dev: "/proc/net/dev".into(),
             max_bandwidth_mbit: None,
+            metrics_listen: String::new(),
             per_interface: BTreeMap::new(),
             database: DatabaseSection::default(),
             options: OptionsSection::default(),

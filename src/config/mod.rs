@@ -11,6 +11,7 @@ use file::FileConfig;
 use regex::{Regex, RegexBuilder};
 use std::collections::BTreeMap;
 use std::fmt::Display;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 /// A snapshot of the process environment (name → value).
@@ -78,6 +79,10 @@ pub struct Config {
     pub log_origin: String,
     /// Counter source.
     pub collector: CollectorKind,
+    /// Where the Prometheus endpoint listens while monitoring, if anywhere.
+    pub metrics_listen: Option<SocketAddr>,
+    /// Where `metrics_listen` was set (for error messages).
+    pub metrics_origin: String,
     /// File the procfs collector reads.
     pub proc_net_dev: PathBuf,
     /// The opt-in spike guard (global and per-interface limits).
@@ -127,6 +132,7 @@ struct Layers {
     collector: Sourced<String>,
     proc_net_dev: Sourced<PathBuf>,
     max_bandwidth_mbit: Sourced<Option<f64>>,
+    metrics_listen: Sourced<String>,
     log_level: Sourced<String>,
 }
 
@@ -182,6 +188,7 @@ pub fn from_text(
         collector: sourced(parsed.collector.clone(), file_origin("collector")),
         proc_net_dev: sourced(base.join(&parsed.proc_net_dev), file_origin("proc_net_dev")),
         max_bandwidth_mbit: sourced(parsed.max_bandwidth_mbit, file_origin("max_bandwidth_mbit")),
+        metrics_listen: sourced(parsed.metrics_listen.clone(), file_origin("metrics_listen")),
         log_level: sourced(parsed.logging.level.clone(), file_origin("logging.level")),
     };
     if parsed.database_file.is_empty() {
@@ -222,6 +229,9 @@ fn apply_flags(layers: &mut Layers, cli: &Cli) {
     if let Some(names) = &cli.interfaces {
         layers.interfaces = sourced(names.clone(), "--interfaces".into());
     }
+    if let Some(address) = &cli.listen {
+        layers.metrics_listen = sourced(address.clone(), format!("--listen {address:?}"));
+    }
 }
 
 fn build(
@@ -252,6 +262,8 @@ fn build(
             )))
         }
     };
+    let metrics_listen =
+        parse_listen(&layers.metrics_listen.value).map_err(|e| layers.metrics_listen.fail(e))?;
     if let Some(limit) = layers.max_bandwidth_mbit.value {
         check_bandwidth(limit).map_err(|e| layers.max_bandwidth_mbit.fail(e))?;
     }
@@ -332,6 +344,8 @@ fn build(
         database_origin: layers.database_file.origin,
         log_origin,
         collector,
+        metrics_listen,
+        metrics_origin: layers.metrics_listen.origin,
         proc_net_dev: layers.proc_net_dev.value,
         spike_guard: guard,
         retention_days: parsed.database.retention_days,
@@ -416,6 +430,23 @@ fn compile_patterns(patterns: &Sourced<Vec<String>>) -> Result<Vec<Regex>> {
                 })
         })
         .collect()
+}
+
+/// The metrics endpoint's address: empty for none, else `IP:PORT` (an IPv6
+/// address in brackets). Names are not resolved: the endpoint binds
+/// exactly where it is told.
+fn parse_listen(text: &str) -> std::result::Result<Option<SocketAddr>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let shown: String = text.chars().take(80).collect();
+    text.parse().map(Some).map_err(|_| {
+        format!(
+            "{shown:?} is not an address to listen on; write IP:PORT, e.g. 127.0.0.1:9157, \
+             [::1]:9157 or 0.0.0.0:9157 (all interfaces), or '' for no endpoint"
+        )
+    })
 }
 
 /// A spike-guard limit must be a finite number of Mbit/s in (0, 1e9].
@@ -511,7 +542,7 @@ impl Config {
         };
         let exclude: Vec<&str> = self.exclude.iter().map(Regex::as_str).collect();
         format!(
-            "config={} interval={}s interfaces={} exclude=[{}] database={} retention_days={} log_level={}",
+            "config={} interval={}s interfaces={} exclude=[{}] database={} retention_days={} log_level={} metrics_listen={}",
             self.config_file
                 .as_ref()
                 .map_or("(defaults)".into(), |p| p.display().to_string()),
@@ -521,6 +552,8 @@ impl Config {
             self.database_file.display(),
             self.retention_days,
             self.logging.level,
+            self.metrics_listen
+                .map_or("off".into(), |address| address.to_string()),
         )
     }
 }

@@ -78,6 +78,7 @@ mod tests {
             bytes_recv_rate: None,
             bytes_sent_rate: None,
             step: deltas.map(|_| Step::Forward),
+            set_aside: false,
         };
         row.fill_rates();
         row

@@ -96,6 +96,8 @@ pub struct Row {
     /// How the counters got here from the previous sample (`None` on a first
     /// sample or when the spike guard set the delta aside).
     pub step: Option<Step>,
+    /// The spike guard set this sample's delta aside (not counted).
+    pub set_aside: bool,
 }
 
 /// Everything one cycle stores: all rows share one timestamp.
@@ -254,10 +256,10 @@ impl Sampler {
             }
             (deltas, now - previous.at, step)
         });
-        if let Some((deltas, seconds, _)) = measured {
-            if self.set_aside(&interface.name, &deltas, seconds) {
-                measured = None;
-            }
+        let set_aside = measured
+            .is_some_and(|(deltas, seconds, _)| self.set_aside(&interface.name, &deltas, seconds));
+        if set_aside {
+            measured = None;
         }
         let mut row = Row {
             interface: interface.name.clone(),
@@ -268,6 +270,7 @@ impl Sampler {
             bytes_recv_rate: None,
             bytes_sent_rate: None,
             step: measured.map(|m| m.2),
+            set_aside,
         };
         if self.options.calculate_rates {
             row.fill_rates();
@@ -350,6 +353,7 @@ impl TotalAccumulator {
             bytes_recv_rate: self.recv_rate,
             bytes_sent_rate: self.sent_rate,
             step: None,
+            set_aside: false,
         }
     }
 }

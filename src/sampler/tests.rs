@@ -92,6 +92,7 @@ fn rate_rule_no_rate_over_a_zero_interval() {
         bytes_recv_rate: Some(1.0),
         bytes_sent_rate: Some(1.0),
         step: None,
+        set_aside: false,
     };
     row.fill_rates();
     assert_eq!((row.bytes_recv_rate, row.bytes_sent_rate), (None, None));
@@ -341,6 +342,7 @@ fn guard_rule_sets_aside_impossible_deltas() {
     );
     assert_eq!(recv_delta(&cycle, "eth0"), Some(900));
     assert_eq!(recv_delta(&cycle, "wg0"), Some(1 << 40), "no limit for wg0");
+    assert!(!row(&cycle, "eth0").set_aside && !row(&cycle, "wg0").set_aside);
     // A phantom 4 GiB jump in one second on a 1000 B/s link.
     let cycle = sampler.sample(
         &snapshot(&[("eth0", 1 << 32, 1050), ("wg0", 1 << 40, 0)]),
@@ -353,6 +355,8 @@ fn guard_rule_sets_aside_impossible_deltas() {
         (None, None, None)
     );
     assert_eq!(eth0.step, None);
+    assert!(eth0.set_aside, "the row says the guard set its delta aside");
+    assert!(!row(&cycle, TOTAL_INTERFACE).set_aside);
     assert_eq!(recv_delta(&cycle, TOTAL_INTERFACE), Some(0));
     // The send side alone trips it too.
     let cycle = sampler.sample(&snapshot(&[("eth0", 1 << 32, 1_000_000)]), 3.0, at(3));
@@ -364,6 +368,7 @@ fn guard_rule_sets_aside_impossible_deltas() {
         at(4),
     );
     assert_eq!(recv_delta(&cycle, "eth0"), Some(500));
+    assert!(!row(&cycle, "eth0").set_aside);
 }
 
 #[test]

@@ -217,6 +217,7 @@ pub fn rebuild(conn: &Connection, calendar: &Calendar) -> rusqlite::Result<()> {
             bytes_recv_rate: r.get(3)?,
             bytes_sent_rate: r.get(4)?,
             step: None,
+            set_aside: false,
         };
         add(conn, calendar, at.with_timezone(&Utc), &timestamp, &row)?;
     }

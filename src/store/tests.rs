@@ -604,6 +604,8 @@ fn a_refused_cycle_is_folded_into_the_next_and_never_blocks_it() {
         "folded, then written"
     );
     assert_eq!((writer.written(), writer.merged()), (2, 1));
+    assert_eq!(writer.rows_written(), 2, "one row per written cycle");
+    assert_eq!(writer.failures(), 2, "each refused attempt counts as a failed write");
     let store = writer.store().unwrap();
     assert_eq!(
         count(store, "SELECT SUM(bytes_recv_delta) FROM network_stats"),
@@ -629,9 +631,15 @@ fn a_full_queue_folds_the_oldest_cycle_into_the_next() {
         assert!(outcome.pending <= 2, "bounded queue");
     }
     assert_eq!(writer.merged(), 2);
+    assert_eq!((writer.pending(), writer.failures()), (2, 4));
     blocker.execute_batch("COMMIT").unwrap();
     let outcome = writer.flush();
     assert_eq!((outcome.written, outcome.pending), (2, 0));
+    assert_eq!(
+        (writer.pending(), writer.rows_written()),
+        (0, 6),
+        "3 cycles x (a + _total)"
+    );
     let store = writer.store().unwrap();
     assert_eq!(
         count(

@@ -21,6 +21,8 @@ pub struct Writer {
     max_pending: usize,
     failing: bool,
     written: u64,
+    rows_written: u64,
+    failures: u64,
     merged: u64,
     merged_bytes: u64,
 }
@@ -46,6 +48,8 @@ impl Writer {
             max_pending: max_pending.max(1),
             failing: false,
             written: 0,
+            rows_written: 0,
+            failures: 0,
             merged: 0,
             merged_bytes: 0,
         }
@@ -64,6 +68,21 @@ impl Writer {
     /// Cycles written so far.
     pub fn written(&self) -> u64 {
         self.written
+    }
+
+    /// Rows (interface samples, `_total` included) written so far.
+    pub fn rows_written(&self) -> u64 {
+        self.rows_written
+    }
+
+    /// Writes that failed so far (each retried or folded later).
+    pub fn failures(&self) -> u64 {
+        self.failures
+    }
+
+    /// Cycles waiting in memory.
+    pub fn pending(&self) -> usize {
+        self.pending.len()
     }
 
     /// Cycles folded into a later one so far (queue overflow or refusal).
@@ -120,17 +139,20 @@ impl Writer {
                 cycle,
             ) {
                 Ok(()) => {
+                    self.rows_written += cycle.rows.len() as u64;
                     self.pending.pop_front();
                     written += 1;
                     self.written += 1;
                 }
                 Err(e) if e.rejects_cycle() && self.pending.len() > 1 => {
+                    self.failures += 1;
                     if !std::mem::replace(&mut self.failing, true) {
                         tracing::error!("the database refused a cycle: {e}");
                     }
                     self.fold_oldest("cycle refused");
                 }
                 Err(e) => {
+                    self.failures += 1;
                     if !self.failing {
                         tracing::warn!(
                             error = %e,

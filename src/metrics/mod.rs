@@ -1,0 +1,309 @@
+//! The Prometheus endpoint (`--listen` / `metrics_listen`): while
+//! monitoring, `GET /metrics` answers with node_exporter's netdev families
+//! (read fresh from the counters at each scrape) and netmon's own.
+//!
+//! It runs hyper on a single-threaded tokio runtime in a thread of its own,
+//! so a slow or hostile client never delays sampling: headers must arrive
+//! within [`HEADER_TIMEOUT`], a connection lives at most
+//! [`CONNECTION_LIFETIME`], at most [`MAX_CONNECTIONS`] are open at once
+//! (more are closed at accept) and a request's head is at most
+//! [`MAX_REQUEST_BYTES`].
+
+pub mod exposition;
+pub mod stats;
+
+use crate::collector::CounterSource;
+use crate::select::Selection;
+use crate::store::rollup::{period_key, Level};
+use chrono::{DateTime, Utc};
+use exposition::{PeriodUsage, Scrape};
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{HeaderValue, ALLOW, CONTENT_TYPE};
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use rusqlite::{Connection, OpenFlags};
+pub use stats::{MonitorStats, SharedStats};
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+use tokio::sync::{oneshot, Semaphore};
+
+/// A client must send its request head within this time.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// A connection (kept alive between scrapes) is closed after this long.
+pub const CONNECTION_LIFETIME: Duration = Duration::from_secs(120);
+/// Connections served at once; more are closed as soon as accepted.
+pub const MAX_CONNECTIONS: usize = 512;
+/// Largest request head accepted (hyper's minimum buffer).
+pub const MAX_REQUEST_BYTES: usize = 8192;
+/// How long a scrape waits for the database's rollups.
+const DATABASE_WAIT: Duration = Duration::from_millis(200);
+
+/// Binds the endpoint's socket, before anything is sampled or written, so
+/// that an address in use or not permitted stops netmon at once.
+pub fn bind(address: SocketAddr) -> std::io::Result<TcpListener> {
+    let listener = TcpListener::bind(address)?;
+    listener.set_nonblocking(true)?;
+    Ok(listener)
+}
+
+/// What answers a scrape: its own counter source and selection (the
+/// monitor's), the monitor's stats and the database to read rollups from.
+pub struct Exporter {
+    source: Box<dyn CounterSource + Send>,
+    selection: Selection,
+    stats: SharedStats,
+    database: PathBuf,
+}
+
+impl Exporter {
+    /// An exporter reading `source` through `selection`.
+    pub fn new(
+        source: Box<dyn CounterSource + Send>,
+        selection: Selection,
+        stats: SharedStats,
+        database: &Path,
+    ) -> Self {
+        Exporter {
+            source,
+            selection,
+            stats,
+            database: database.to_path_buf(),
+        }
+    }
+
+    /// One scrape's text: one read of the counters, the stats, the rollups.
+    pub fn scrape(&mut self, now: DateTime<Utc>) -> String {
+        let devices = match self.source.read_columns() {
+            Ok(mut devices) => {
+                devices.retain(|device| self.selection.selects(&device.name));
+                Some(devices)
+            }
+            Err(e) => {
+                tracing::debug!("scrape: cannot read counters: {e}");
+                None
+            }
+        };
+        let usage = current_usage(&self.database, now).unwrap_or_else(|e| {
+            tracing::debug!("scrape: cannot read the rollups: {e}");
+            Vec::new()
+        });
+        let stats = self.stats.lock().clone();
+        exposition::render(&Scrape {
+            devices: devices.as_deref(),
+            stats: &stats,
+            usage: &usage,
+        })
+    }
+}
+
+/// The current day's and month's bytes per interface, from the rollups
+/// (cut in the time zone the database records).
+fn current_usage(database: &Path, now: DateTime<Utc>) -> rusqlite::Result<Vec<PeriodUsage>> {
+    let conn = Connection::open_with_flags(
+        database,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(DATABASE_WAIT)?;
+    let calendar = crate::store::read_calendar(&conn).map_err(|e| {
+        rusqlite::Error::InvalidParameterName(format!("the recorded time zone: {e}"))
+    })?;
+    let mut usage = Vec::new();
+    for (period, level) in [("day", Level::Day), ("month", Level::Month)] {
+        let sql = format!(
+            "SELECT interface, bytes_recv, bytes_sent FROM {} WHERE period_start = ?1 ORDER BY interface",
+            level.table()
+        );
+        let mut stmt = conn.prepare(&sql)?;
+        let rows = stmt.query_map([period_key(level.floor(&calendar, now))], |r| {
+            Ok(PeriodUsage {
+                period,
+                interface: r.get(0)?,
+                bytes_recv: r.get::<_, i64>(1)?.max(0) as u64,
+                bytes_sent: r.get::<_, i64>(2)?.max(0) as u64,
+            })
+        })?;
+        for row in rows {
+            usage.push(row?);
+        }
+    }
+    Ok(usage)
+}
+
+/// The running endpoint; [`MetricsServer::stop`] ends it.
+pub struct MetricsServer {
+    address: SocketAddr,
+    stats: SharedStats,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl MetricsServer {
+    /// Serves `exporter` on the bound `listener` in a thread of its own.
+    pub fn start(listener: TcpListener, exporter: Exporter) -> std::io::Result<Self> {
+        let address = listener.local_addr()?;
+        let stats = exporter.stats.clone();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .enable_time()
+            .build()?;
+        let (stop, stopped) = oneshot::channel();
+        let exporter = Arc::new(Mutex::new(exporter));
+        let thread = std::thread::Builder::new()
+            .name("metrics".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    match tokio::net::TcpListener::from_std(listener) {
+                        Ok(listener) => serve(listener, exporter, stopped).await,
+                        Err(e) => tracing::error!("metrics endpoint stopped: {e}"),
+                    }
+                });
+            })?;
+        tracing::info!(address = %address, "serving Prometheus metrics at http://{address}/metrics");
+        Ok(MetricsServer {
+            address,
+            stats,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+
+    /// The address it listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The stats the sampling loop keeps up to date for the endpoint.
+    pub fn stats(&self) -> &SharedStats {
+        &self.stats
+    }
+
+    /// Stops accepting, drops every connection and waits for the thread.
+    pub fn stop(mut self) {
+        self.shut_down();
+    }
+
+    fn shut_down(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for MetricsServer {
+    fn drop(&mut self) {
+        self.shut_down();
+    }
+}
+
+/// Accepts connections until told to stop; each is served as its own task.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    exporter: Arc<Mutex<Exporter>>,
+    mut stopped: oneshot::Receiver<()>,
+) {
+    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let mut full = false;
+    loop {
+        let (stream, peer) = tokio::select! {
+            _ = &mut stopped => return,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off briefly.
+                    tracing::debug!("metrics: accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+            if !std::mem::replace(&mut full, true) {
+                tracing::warn!(
+                    "metrics: {MAX_CONNECTIONS} connections open; closing new ones until some end"
+                );
+            }
+            continue;
+        };
+        full = false;
+        let exporter = Arc::clone(&exporter);
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |request| {
+                let exporter = Arc::clone(&exporter);
+                async move { Ok::<_, std::convert::Infallible>(respond(&request, &exporter)) }
+            });
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
+                .max_buf_size(MAX_REQUEST_BYTES)
+                .max_headers(64);
+            let connection = builder.serve_connection(TokioIo::new(stream), service);
+            tokio::pin!(connection);
+            tokio::select! {
+                result = connection.as_mut() => {
+                    if let Err(e) = result {
+                        tracing::debug!(%peer, "metrics: connection ended: {e}");
+                    }
+                }
+                _ = tokio::time::sleep(CONNECTION_LIFETIME) => {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = tokio::time::timeout(HEADER_TIMEOUT, connection).await;
+                }
+            }
+            drop(slot);
+        });
+    }
+}
+
+/// The page at `/`.
+const INDEX_HTML: &str = "<!DOCTYPE html>\n<html><head><title>netmon</title></head><body>\
+<h1>netmon</h1><p><a href=\"/metrics\">Metrics</a></p></body></html>\n";
+
+/// Answers one request: `/metrics` and `/` for GET and HEAD, 405 for other
+/// methods there, 404 elsewhere.
+fn respond(request: &Request<Incoming>, exporter: &Mutex<Exporter>) -> Response<Full<Bytes>> {
+    let path = request.uri().path();
+    let (content_type, body) = match path {
+        "/metrics" | "/" if !matches!(*request.method(), Method::GET | Method::HEAD) => {
+            let mut response = plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
+            response
+                .headers_mut()
+                .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
+            return response;
+        }
+        "/metrics" => {
+            let text = exporter
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .scrape(Utc::now());
+            (exposition::CONTENT_TYPE, Bytes::from(text))
+        }
+        "/" => (
+            "text/html; charset=utf-8",
+            Bytes::from_static(INDEX_HTML.as_bytes()),
+        ),
+        _ => return plain(StatusCode::NOT_FOUND, "not found: see /metrics\n"),
+    };
+    let mut response = Response::new(Full::new(body));
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+fn plain(status: StatusCode, text: &'static str) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
