@@ -60,13 +60,41 @@ pub struct Cli {
     #[arg(long, value_name = "ADDR", conflicts_with_all = ["once", "summary"])]
     pub listen: Option<String>,
 
-    /// With --summary: output format.
-    #[arg(long, value_enum, default_value_t = Format::Table, requires = "summary")]
+    /// Print the completion script for SHELL (bash, elvish, fish, powershell or zsh) and exit.
+    #[arg(
+        long,
+        value_name = "SHELL",
+        exclusive = true,
+        hide_possible_values = true
+    )]
+    pub completions: Option<clap_complete::Shell>,
+
+    /// Print the man page (roff) and exit.
+    #[arg(long, exclusive = true)]
+    pub manpage: bool,
+
+    /// With --summary: output format: table (aligned, human-readable), json (one object with
+    /// exact integers and stable field names) or csv (a header row, then one row per interface).
+    #[arg(
+        long,
+        value_enum,
+        value_name = "FORMAT",
+        default_value_t = Format::Table,
+        requires = "summary",
+        hide_possible_values = true
+    )]
     pub format: Format,
 
-    /// With --summary: also break the totals down by hour, day or month (of the time zone the
-    /// database records); without --since it covers the last 24 hours, 30 days or 12 months, like vnStat.
-    #[arg(long, value_enum, value_name = "PERIOD", requires = "summary")]
+    /// With --summary: also break the totals down by PERIOD: hour, day or month (of the time zone
+    /// the database records); without --since it covers the last 24 hours, 30 days or 12 months,
+    /// like vnStat.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "PERIOD",
+        requires = "summary",
+        hide_possible_values = true
+    )]
     pub by: Option<Period>,
 }
 

@@ -1,16 +1,43 @@
-//! Creating netmon's files privately: new directories 0700, new files 0600.
+//! Creating netmon's files privately: new directories 0700, new files 0600
+//! (0750 and 0640 where a group is to read them).
 
 use std::fs::{self, File, OpenOptions};
 use std::io;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::Path;
 
-/// Creates the missing directories above `path` with mode 0700.
-fn create_private_parent(path: &Path) -> io::Result<()> {
+/// Who may read the files netmon creates.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Access {
+    /// The owner only: files 0600, directories 0700.
+    #[default]
+    Private,
+    /// The owner and the file's group: files 0640, directories 0750.
+    GroupReadable,
+}
+
+impl Access {
+    fn file_mode(self) -> u32 {
+        match self {
+            Access::Private => 0o600,
+            Access::GroupReadable => 0o640,
+        }
+    }
+
+    fn dir_mode(self) -> u32 {
+        match self {
+            Access::Private => 0o700,
+            Access::GroupReadable => 0o750,
+        }
+    }
+}
+
+/// Creates the missing directories above `path` with `access`'s mode.
+fn create_parent(path: &Path, access: Access) -> io::Result<()> {
     match path.parent().filter(|d| !d.as_os_str().is_empty()) {
         Some(dir) => fs::DirBuilder::new()
             .recursive(true)
-            .mode(0o700)
+            .mode(access.dir_mode())
             .create(dir),
         None => Ok(()),
     }
@@ -46,10 +73,16 @@ pub fn check_regular(path: &Path) -> Result<(), String> {
 /// Opens `path` for appending, creating it with mode 0600 (and its
 /// directories with 0700) if missing.
 pub fn open_private_append(path: &Path) -> io::Result<File> {
-    create_private_parent(path)?;
+    open_append(path, Access::Private)
+}
+
+/// Opens `path` for appending, creating it (and its directories) with
+/// `access`'s modes if missing. An existing file keeps its mode.
+pub fn open_append(path: &Path, access: Access) -> io::Result<File> {
+    create_parent(path, access)?;
     OpenOptions::new()
         .create(true)
         .append(true)
-        .mode(0o600)
+        .mode(access.file_mode())
         .open(path)
 }

@@ -11,6 +11,7 @@ pub mod error;
 pub mod fsutil;
 pub mod ifname;
 pub mod logging;
+pub mod manual;
 pub mod metrics;
 pub mod monitor;
 pub mod output;
@@ -73,6 +74,19 @@ fn usage_error(error: &clap::Error) -> u8 {
 
 /// Runs netmon for already-parsed flags.
 pub fn run(cli: &Cli) -> Result<()> {
+    let printed = match (cli.completions, cli.manpage) {
+        (Some(shell), _) => Some(manual::completions(shell, &mut std::io::stdout().lock())),
+        (None, true) => Some(manual::manpage(&mut std::io::stdout().lock())),
+        (None, false) => None,
+    };
+    if let Some(printed) = printed {
+        return match printed {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                Err(Error::runtime(format!("cannot write to stdout: {e}")))
+            }
+            _ => Ok(()),
+        };
+    }
     let cwd = std::env::current_dir()
         .map_err(|e| Error::runtime(format!("cannot read the working directory: {e}")))?;
     load_dotenv(&cwd)?;
@@ -178,12 +192,16 @@ fn monitor(cli: &Cli, config: &Config) -> Result<()> {
     // first file created, and a path that cannot be created is still a
     // usage error with nothing written.
     let log = logging::init(&config.logging);
-    let store = Store::open(database, monitor::write_wait(config))
-        .map_err(|e| match e {
-            store::StoreError::Refused(_) | store::StoreError::Create { .. } => Error::config(e),
-            e => Error::runtime(e),
-        })?
-        .with_raw_counts(config.sample.store_raw_counts);
+    let store = Store::open_as(
+        database,
+        monitor::write_wait(config),
+        config.database_access,
+    )
+    .map_err(|e| match e {
+        store::StoreError::Refused(_) | store::StoreError::Create { .. } => Error::config(e),
+        e => Error::runtime(e),
+    })?
+    .with_raw_counts(config.sample.store_raw_counts);
     tracing::info!(
         "netmon {} starting ({} collector): {}; days and months in {}",
         env!("CARGO_PKG_VERSION"),

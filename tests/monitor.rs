@@ -126,6 +126,36 @@ fn log_file_and_database_are_private() {
 }
 
 #[test]
+fn group_readable_database_is_created_for_its_group() {
+    use std::os::unix::fs::PermissionsExt;
+    let sandbox = Sandbox::with_config(
+        "proc_net_dev: dev.txt\ndatabase_file: state/netmon/n.db\ndatabase:\n  group_readable: true\n",
+    );
+    let mode = |p: &str| {
+        std::fs::metadata(sandbox.path(p))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    let child = spawn(&sandbox, &["--quiet", "--interval", "0.2"]);
+    wait_for_cycles(&sandbox.path("state/netmon/n.db"), 1);
+    // SQLite gives its WAL files the database's mode.
+    assert_eq!(mode("state/netmon/n.db-wal"), 0o640);
+    assert_eq!(mode("state/netmon/n.db-shm"), 0o640);
+    signal(&child, nix::sys::signal::Signal::SIGTERM);
+    assert!(child.wait_with_output().unwrap().status.success());
+    assert_eq!(mode("state/netmon/n.db"), 0o640);
+    assert_eq!(mode("state/netmon"), 0o750);
+    assert_eq!(mode("state"), 0o750);
+    assert_eq!(
+        mode("logs/network_monitor.log"),
+        0o600,
+        "the log stays private"
+    );
+}
+
+#[test]
 fn second_monitor_is_refused_and_sigterm_commits_every_cycle() {
     let sandbox = Sandbox::new();
     let first = sandbox

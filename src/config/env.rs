@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 
 /// Environment variables netmon reads besides `LOG_LEVEL`; any other
 /// `NETMON_*` variable is reported as a probable typo.
-const ENV_KEYS: [&str; 8] = [
+pub const ENV_KEYS: [&str; 8] = [
     "NETMON_MONITORING_INTERVAL",
     "NETMON_INTERFACES",
     "NETMON_EXCLUDE_INTERFACES",

@@ -59,6 +59,9 @@ pub struct DatabaseSection {
     pub cleanup_on_startup: bool,
     /// Cycles kept in memory while the database cannot be written.
     pub max_pending_cycles: usize,
+    /// Create the database 0640 (directories 0750) so that its group can
+    /// read it, instead of 0600/0700.
+    pub group_readable: bool,
 }
 
 /// The `options:` section.
@@ -115,6 +118,7 @@ impl Default for DatabaseSection {
             rollup_retention_days: 0,
             cleanup_on_startup: true,
             max_pending_cycles: 10_000,
+            group_readable: false,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Effective configuration: the YAML file, `.env`/environment overrides and
 //! flags merged (SPEC §2) and validated before anything touches the disk.
 
-mod env;
+pub mod env;
 pub mod file;
 
 use crate::cli::Cli;
@@ -95,6 +95,8 @@ pub struct Config {
     pub cleanup_on_startup: bool,
     /// Cycles queued in memory while the database cannot be written.
     pub max_pending_cycles: usize,
+    /// Who may read a database netmon creates.
+    pub database_access: crate::fsutil::Access,
     /// What each cycle stores.
     pub sample: SampleOptions,
     /// Logging settings.
@@ -352,6 +354,11 @@ fn build(
         rollup_retention_days: parsed.database.rollup_retention_days,
         cleanup_on_startup: parsed.database.cleanup_on_startup,
         max_pending_cycles: pending,
+        database_access: if parsed.database.group_readable {
+            crate::fsutil::Access::GroupReadable
+        } else {
+            crate::fsutil::Access::Private
+        },
         sample: SampleOptions {
             track_per_interface: options.track_per_interface,
             track_total: options.track_total,

@@ -10,6 +10,7 @@ pub mod writer;
 
 use crate::calendar::Calendar;
 use crate::counters::Counters;
+use crate::fsutil::Access;
 use crate::sampler::{Cycle, Row, TOTAL_INTERFACE};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use lock::{DatabaseLock, LockError};
@@ -161,6 +162,7 @@ pub struct Store {
     identity: (u64, u64),
     calendar: Calendar,
     raw_counts: bool,
+    access: Access,
     _lock: DatabaseLock,
 }
 
@@ -171,7 +173,17 @@ impl Store {
     /// write waits at most `busy_timeout` for another process's lock before
     /// failing (and being retried later).
     pub fn open(path: &Path, busy_timeout: std::time::Duration) -> Result<Store, StoreError> {
-        Store::open_in(path, busy_timeout, None)
+        Store::open_full(path, busy_timeout, None, Access::Private)
+    }
+
+    /// Like [`Store::open`], creating a missing database (and directories)
+    /// with `access`'s modes: 0640/0750 lets the file's group read it.
+    pub fn open_as(
+        path: &Path,
+        busy_timeout: std::time::Duration,
+        access: Access,
+    ) -> Result<Store, StoreError> {
+        Store::open_full(path, busy_timeout, None, access)
     }
 
     /// Like [`Store::open`], but a database that records no calendar yet
@@ -181,13 +193,22 @@ impl Store {
         busy_timeout: std::time::Duration,
         calendar: Option<&Calendar>,
     ) -> Result<Store, StoreError> {
+        Store::open_full(path, busy_timeout, calendar, Access::Private)
+    }
+
+    fn open_full(
+        path: &Path,
+        busy_timeout: std::time::Duration,
+        calendar: Option<&Calendar>,
+        access: Access,
+    ) -> Result<Store, StoreError> {
         crate::fsutil::check_regular(path).map_err(|why| {
             StoreError::Refused(format!(
                 "database_file {}: {why}; name a database file",
                 path.display()
             ))
         })?;
-        crate::fsutil::open_private_append(path).map_err(|source| StoreError::Create {
+        crate::fsutil::open_append(path, access).map_err(|source| StoreError::Create {
             path: path.to_path_buf(),
             source,
         })?;
@@ -245,6 +266,7 @@ impl Store {
             identity,
             calendar,
             raw_counts: true,
+            access,
             _lock: lock,
         })
     }
@@ -254,6 +276,11 @@ impl Store {
     pub fn with_raw_counts(mut self, raw_counts: bool) -> Store {
         self.raw_counts = raw_counts;
         self
+    }
+
+    /// Who may read the files it creates.
+    pub fn access(&self) -> Access {
+        self.access
     }
 
     /// The database path.

@@ -605,7 +605,11 @@ fn a_refused_cycle_is_folded_into_the_next_and_never_blocks_it() {
     );
     assert_eq!((writer.written(), writer.merged()), (2, 1));
     assert_eq!(writer.rows_written(), 2, "one row per written cycle");
-    assert_eq!(writer.failures(), 2, "each refused attempt counts as a failed write");
+    assert_eq!(
+        writer.failures(),
+        2,
+        "each refused attempt counts as a failed write"
+    );
     let store = writer.store().unwrap();
     assert_eq!(
         count(store, "SELECT SUM(bytes_recv_delta) FROM network_stats"),

@@ -6,6 +6,7 @@
 //! ([`Cycle::absorb`]): the sums stay exact, only granularity is lost.
 
 use super::{Store, StoreError};
+use crate::fsutil::Access;
 use crate::sampler::Cycle;
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -17,6 +18,7 @@ pub struct Writer {
     path: PathBuf,
     busy_timeout: Duration,
     raw_counts: bool,
+    access: Access,
     pending: VecDeque<Cycle>,
     max_pending: usize,
     failing: bool,
@@ -42,6 +44,7 @@ impl Writer {
         Writer {
             path: store.path().to_path_buf(),
             raw_counts: store.raw_counts,
+            access: store.access(),
             busy_timeout,
             store: Some(store),
             pending: VecDeque::new(),
@@ -135,7 +138,7 @@ impl Writer {
                 &mut self.store,
                 &self.path,
                 self.busy_timeout,
-                self.raw_counts,
+                (self.raw_counts, self.access),
                 cycle,
             ) {
                 Ok(()) => {
@@ -179,18 +182,19 @@ impl Writer {
     }
 }
 
-/// Writes one cycle, reopening the database at `path` first if it is closed.
+/// Writes one cycle, reopening the database at `path` first if it is
+/// closed (with the settings the writer's store was opened with).
 fn write(
     store: &mut Option<Store>,
     path: &Path,
     busy_timeout: Duration,
-    raw_counts: bool,
+    (raw_counts, access): (bool, Access),
     cycle: &Cycle,
 ) -> Result<(), StoreError> {
     let store = match store {
         Some(store) => store,
         None => {
-            let opened = Store::open(path, busy_timeout)?.with_raw_counts(raw_counts);
+            let opened = Store::open_as(path, busy_timeout, access)?.with_raw_counts(raw_counts);
             tracing::info!(database = %path.display(), "database reopened");
             store.insert(opened)
         }
