@@ -145,11 +145,29 @@ pub fn open_read_only(path: &Path) -> Result<schema::ReadOnly> {
             path.display()
         ))
     })?;
-    if !path.exists() {
-        return Err(Error::runtime(format!(
-            "database {} does not exist; run netmon first to collect samples (or check database_file)",
-            path.display()
-        )));
+    let readable = std::fs::metadata(path).and_then(|_| std::fs::File::open(path));
+    match readable {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Error::runtime(format!(
+                "database {} does not exist; run netmon first to collect samples (or check database_file)",
+                path.display()
+            )))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            return Err(Error::runtime(format!(
+                "database {}: permission denied; reading it needs read access to the file and \
+                 its directories: ask its owner, or join its group (the netmon group for the \
+                 packaged service)",
+                path.display()
+            )))
+        }
+        Err(e) => {
+            return Err(Error::runtime(format!(
+                "cannot read database {}: {e}",
+                path.display()
+            )))
+        }
+        Ok(_) => {}
     }
     let kind = schema::inspect(path).map_err(Error::config)?;
     if kind != schema::Kind::Netmon(schema::SCHEMA_VERSION) {
