@@ -1,7 +1,7 @@
 //! The command line: flags, not subcommands (these invocations are the
 //! public interface).
 
-use clap::{Parser, ValueEnum};
+use clap::{ArgGroup, Parser, ValueEnum};
 use std::path::PathBuf;
 
 /// netmon's command-line flags.
@@ -15,6 +15,7 @@ fixed interval, computes transfer rates and keeps the history in an SQLite datab
 With no flags netmon monitors until Ctrl-C or SIGTERM.\n\n\
 Exit codes: 0 success; 2 bad usage or configuration (nothing written); 1 runtime failure."
 )]
+#[command(group = ArgGroup::new("reading").args(["summary", "live"]))]
 pub struct Cli {
     /// Take one sample of every selected interface, store it, print it, and exit.
     #[arg(long, conflicts_with_all = ["count", "summary"])]
@@ -31,6 +32,12 @@ pub struct Cli {
     /// Print the history report from the database and exit; never writes.
     #[arg(long)]
     pub summary: bool,
+
+    /// Show each interface's rates now, every --interval (default 1 s here), rewritten in place
+    /// on a terminal; Ctrl-C or --count N ends it with a summary of the session. Writes nothing,
+    /// takes no lock: it runs beside a monitor.
+    #[arg(long, conflicts_with_all = ["once", "summary", "listen"])]
+    pub live: bool,
 
     /// Use this configuration file (must exist).
     #[arg(short = 'c', long = "config", value_name = "PATH")]
@@ -73,14 +80,15 @@ pub struct Cli {
     #[arg(long, exclusive = true)]
     pub manpage: bool,
 
-    /// With --summary: output format: table (aligned, human-readable), json (one object with
-    /// exact integers and stable field names) or csv (a header row, then one row per interface).
+    /// With --summary or --live: output format: table (aligned, human-readable), json (one object
+    /// with exact integers and stable field names; with --live one object per line) or csv (with
+    /// --summary: a header row, then one row per interface).
     #[arg(
         long,
         value_enum,
         value_name = "FORMAT",
         default_value_t = Format::Table,
-        requires = "summary",
+        requires = "reading",
         hide_possible_values = true
     )]
     pub format: Format,

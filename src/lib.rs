@@ -10,6 +10,7 @@ pub mod episode;
 pub mod error;
 pub mod fsutil;
 pub mod ifname;
+pub mod live;
 pub mod logging;
 pub mod manual;
 pub mod metrics;
@@ -100,6 +101,9 @@ pub fn run(cli: &Cli) -> Result<()> {
     let config = config::load(cli, &context)?;
     if cli.summary {
         return summary(cli, &config);
+    }
+    if cli.live {
+        return live(cli, &config);
     }
     monitor(cli, &config)
 }
@@ -236,6 +240,41 @@ fn monitor(cli: &Cli, config: &Config) -> Result<()> {
         quiet: cli.quiet,
     };
     monitor::run(config, source, store, &log, &signals, &options, server)
+}
+
+/// `--live`: rates now, from the configured counter source and selection;
+/// logs on stderr only, writes nothing.
+fn live(cli: &Cli, config: &Config) -> Result<()> {
+    let style = match cli.format {
+        Format::Json => live::Style::Json,
+        Format::Csv => {
+            return Err(Error::config(
+                "--format csv: --live prints table or json (one object per line)",
+            ))
+        }
+        Format::Table if std::io::IsTerminal::is_terminal(&std::io::stdout()) => {
+            live::Style::InPlace
+        }
+        Format::Table => live::Style::Plain,
+    };
+    let source = open_source(config)?;
+    let signals = monitor::signal_channel()?;
+    let _log = logging::init(&config::LogSettings {
+        file: None,
+        ..config.logging.clone()
+    });
+    let options = live::LiveOptions {
+        interval: cli.interval.unwrap_or(1.0),
+        count: cli.count,
+        style,
+    };
+    let selection = select::Selection::new(config.interfaces.clone(), config.exclude.clone());
+    match live::run(source, selection, &signals, &options) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Error::runtime(format!("cannot write to stdout: {e}")))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Attempts at a consistent read of a database that a monitor may start
