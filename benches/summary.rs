@@ -1,6 +1,7 @@
 //! `--summary` cost on 30 days vs 365 days of 60 s samples x 8 interfaces:
 //! totals, `--by day` (its default window, the last 30 days) and
-//! `--by day --since all` (every day: 12x more output for the year).
+//! `--by day --since all` (every day: 12x more output for the year),
+//! `--by week`, `--by year` and `--top 10` (days over the whole history).
 //! The databases are written once by `netmon::synth` into
 //! `target/bench-data/`, and again when older than a day, since the default
 //! window follows the clock (the 365-day one takes several minutes).
@@ -10,7 +11,7 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use netmon::calendar::Calendar;
 use netmon::cli::Period;
-use netmon::report::{self, window, Query};
+use netmon::report::{self, period::Periods, window, Query};
 use netmon::synth::cached_history;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -26,21 +27,37 @@ fn summary(c: &mut Criterion) {
     let now = chrono::Utc::now();
     let by_day_default = Query {
         since: Some(window::recent_periods_start(
-            Period::Day,
+            Periods::calendar(Period::Day),
             now,
             &Calendar::utc(),
         )),
         by: Some(Period::Day),
         ..Query::default()
     };
+    let by_default = |period| Query {
+        since: Some(window::recent_periods_start(
+            Periods::calendar(period),
+            now,
+            &Calendar::utc(),
+        )),
+        by: Some(period),
+        ..Query::default()
+    };
+    let top_days = Query {
+        top: Some(10),
+        ..Query::default()
+    };
     let by_day_all = Query {
         by: Some(Period::Day),
         ..Query::default()
     };
-    let variants: [(&str, &[&str], Query); 3] = [
+    let variants: [(&str, &[&str], Query); 6] = [
         ("totals", &[], Query::default()),
         ("by-day", &["--by", "day"], by_day_default),
         ("by-day-all", &["--by", "day", "--since", "all"], by_day_all),
+        ("by-week", &["--by", "week"], by_default(Period::Week)),
+        ("by-year", &["--by", "year"], by_default(Period::Year)),
+        ("top-10-days", &["--top", "10"], top_days),
     ];
     for days in [30, 365] {
         let path = database(days);

@@ -67,6 +67,11 @@ pub struct Cli {
     #[arg(long, value_name = "ADDR", conflicts_with_all = ["once", "summary"])]
     pub listen: Option<String>,
 
+    /// With --summary: also list the N days with the most traffic in the window (like vnstat -t);
+    /// without --since or --by the window is the whole history.
+    #[arg(long, value_name = "N", requires = "summary", value_parser = clap::value_parser!(u32).range(1..=10000))]
+    pub top: Option<u32>,
+
     /// Print the completion script for SHELL (bash, elvish, fish, powershell or zsh) and exit.
     #[arg(
         long,
@@ -93,9 +98,9 @@ pub struct Cli {
     )]
     pub format: Format,
 
-    /// With --summary: also break the totals down by PERIOD: hour, day or month (of the time zone
-    /// the database records); without --since it covers the last 24 hours, 30 days or 12 months,
-    /// like vnStat.
+    /// With --summary: also break the totals down by PERIOD: hour, day, week (ISO, from Monday),
+    /// month (from billing_day) or year, in the time zone the database records; without --since
+    /// it covers the last 24 hours, 30 days, 12 weeks, 12 months or 5 years, like vnStat.
     #[arg(
         long,
         value_enum,
@@ -125,6 +130,10 @@ pub enum Period {
     Hour,
     /// Local calendar days.
     Day,
-    /// Local calendar months.
+    /// ISO weeks, Monday to Sunday.
+    Week,
+    /// Months (from the billing day, the 1st by default).
     Month,
+    /// Calendar years.
+    Year,
 }

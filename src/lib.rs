@@ -282,6 +282,11 @@ fn live(cli: &Cli, config: &Config) -> Result<()> {
 const SUMMARY_ATTEMPTS: usize = 3;
 
 fn summary(cli: &Cli, config: &Config) -> Result<()> {
+    if cli.format == Format::Csv && cli.by.is_some() && cli.top.is_some() {
+        return Err(Error::config(
+            "--format csv prints either --by periods or --top days: drop one, or use --format json",
+        ));
+    }
     report::window::validate(
         cli.since.as_deref(),
         cli.until.as_deref(),
@@ -298,7 +303,10 @@ fn summary(cli: &Cli, config: &Config) -> Result<()> {
         let (since, until) = report::window::resolve(
             cli.since.as_deref(),
             cli.until.as_deref(),
-            cli.by,
+            cli.by.map(|period| report::period::Periods {
+                period,
+                billing_day: config.billing.default,
+            }),
             chrono::Utc::now(),
             &calendar,
         )
@@ -309,6 +317,8 @@ fn summary(cli: &Cli, config: &Config) -> Result<()> {
             until,
             interfaces: config.interfaces.clone(),
             by: cli.by,
+            billing: config.billing.clone(),
+            top: cli.top.map(|n| n as usize),
         };
         let report = report::build(&opened.conn, &database, &query)
             .map_err(|e| Error::runtime(format!("cannot read {}: {e}", database.display())))?;

@@ -430,8 +430,8 @@ mod tests {
         let cycle = sampler.sample(&reading(2048, 20, 1024), 2.0, at);
         let text = line(&cycle.rows[0], 12);
         assert!(text.starts_with("va            rx"), "{text}");
-        assert!(text.contains("1.00 KiB/s        10 pkt/s"), "{text}");
-        assert!(text.contains("tx      512 B/s         0 pkt/s"), "{text}");
+        assert!(text.contains("rx    1.00 KiB/s        10 pkt/s"), "{text}");
+        assert!(text.contains("tx       512 B/s         0 pkt/s"), "{text}");
         let json = sample_json(&cycle);
         assert_eq!(json["interfaces"][0]["recv_rate"], 1024.0);
         assert_eq!(json["interfaces"][0]["recv_packets_rate"], 10.0);

@@ -29,6 +29,8 @@ pub struct FileConfig {
     /// Address the Prometheus endpoint listens on while monitoring
     /// (`127.0.0.1:9157`); empty for none.
     pub metrics_listen: String,
+    /// Day of the month (1 to 28) months start on in reports.
+    pub billing_day: u32,
     /// Settings for single interfaces, by name.
     pub per_interface: BTreeMap<String, InterfaceSection>,
     /// The `database:` section.
@@ -45,6 +47,8 @@ pub struct FileConfig {
 pub struct InterfaceSection {
     /// This interface's spike guard, overriding the global one.
     pub max_bandwidth_mbit: Option<f64>,
+    /// This interface's billing day, overriding the global one.
+    pub billing_day: Option<u32>,
 }
 
 /// The `database:` section.
@@ -103,6 +107,7 @@ impl Default for FileConfig {
             proc_net_dev: "/proc/net/dev".into(),
             max_bandwidth_mbit: None,
             metrics_listen: String::new(),
+            billing_day: 1,
             per_interface: BTreeMap::new(),
             database: DatabaseSection::default(),
             options: OptionsSection::default(),

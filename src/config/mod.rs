@@ -95,6 +95,8 @@ pub struct Config {
     pub cleanup_on_startup: bool,
     /// Cycles queued in memory while the database cannot be written.
     pub max_pending_cycles: usize,
+    /// The day each interface's months start on in reports.
+    pub billing: crate::report::period::BillingDays,
     /// Who may read a database netmon creates.
     pub database_access: crate::fsutil::Access,
     /// What each cycle stores.
@@ -313,6 +315,29 @@ fn build(
             guard.per_interface.insert(name.clone(), limit);
         }
     }
+    let check_billing_day = |key: String, day: u32| {
+        use crate::report::period::{MAX_BILLING_DAY, MIN_BILLING_DAY};
+        if (MIN_BILLING_DAY..=MAX_BILLING_DAY).contains(&day) {
+            Ok(day)
+        } else {
+            Err(Error::config(format!(
+                "{key}: must be a day of the month from {MIN_BILLING_DAY} to {MAX_BILLING_DAY} \
+                 (every month has it), got {day}"
+            )))
+        }
+    };
+    let mut billing = crate::report::period::BillingDays {
+        default: check_billing_day(origin("billing_day"), parsed.billing_day)?,
+        per_interface: Default::default(),
+    };
+    for (name, section) in &parsed.per_interface {
+        if let Some(day) = section.billing_day {
+            let key = format!("{per_interface_origin}.{name}.billing_day");
+            billing
+                .per_interface
+                .insert(name.clone(), check_billing_day(key, day)?);
+        }
+    }
     for (key, days) in [
         ("database.retention_days", parsed.database.retention_days),
         (
@@ -354,6 +379,7 @@ fn build(
         rollup_retention_days: parsed.database.rollup_retention_days,
         cleanup_on_startup: parsed.database.cleanup_on_startup,
         max_pending_cycles: pending,
+        billing,
         database_access: if parsed.database.group_readable {
             crate::fsutil::Access::GroupReadable
         } else {

@@ -6,6 +6,7 @@
 //! so the totals of an absolute window are the same in any reader's time
 //! zone. Opens the database read-only and never writes.
 
+pub mod period;
 pub mod render;
 pub mod window;
 
@@ -94,6 +95,10 @@ pub struct InterfaceReport {
     pub totals: Totals,
     /// With `--by`: (period start in the database's zone, totals), oldest first.
     pub periods: Vec<(DateTime<FixedOffset>, Totals)>,
+    /// With `--top N`: the N days with the most traffic, biggest first.
+    pub top: Vec<(DateTime<FixedOffset>, Totals)>,
+    /// With `--by month`: the day this interface's months start on.
+    pub billing_day: Option<u32>,
 }
 
 /// The whole `--summary` answer.
@@ -134,6 +139,10 @@ pub struct Query {
     pub interfaces: Vec<String>,
     /// Break down by period.
     pub by: Option<Period>,
+    /// The day each interface's months start on.
+    pub billing: period::BillingDays,
+    /// List the N days with the most traffic.
+    pub top: Option<usize>,
 }
 
 /// Opens `path` read-only (never creating or changing it) and checks it is
@@ -317,13 +326,42 @@ fn window_totals(
     Ok(totals)
 }
 
-/// The rollup level that holds `period`'s bins.
-fn period_level(period: Period) -> Level {
-    match period {
-        Period::Hour => Level::Hour,
-        Period::Day => Level::Day,
-        Period::Month => Level::Month,
+/// Totals per interface and period over [from, to): whole bins of the
+/// periods' rollup level from its table, the partial first and last bins
+/// from the coarsest pieces that fit; then each bin is counted in the
+/// period of its interface that holds it.
+fn period_pieces(
+    conn: &Connection,
+    calendar: &Calendar,
+    period: Period,
+    billing: &period::BillingDays,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> rusqlite::Result<Vec<Piece>> {
+    let periods_of = |interface: &str| period::Periods {
+        period,
+        billing_day: billing.of(interface),
+    };
+    let level = if period == Period::Month && billing.any_besides_the_first() {
+        Level::Day
+    } else {
+        period::Periods::calendar(period).level()
+    };
+    let (start, end) = (level.ceil(calendar, from), level.floor(calendar, to));
+    let mut pieces = if start < end {
+        aggregate(conn, Source::Rollup(level), start, end, true)?
+    } else {
+        Vec::new()
+    };
+    for (edge_from, edge_to) in [(from, start.min(to)), (end.max(start), to)] {
+        for (interface, _, totals) in window_totals(conn, calendar, edge_from, edge_to)? {
+            pieces.push((interface, Some(level.floor(calendar, edge_from)), totals));
+        }
     }
+    for (interface, bin, _) in &mut pieces {
+        *bin = bin.map(|start| periods_of(interface).floor(calendar, start));
+    }
+    Ok(pieces)
 }
 
 /// Earliest and latest instants an unbounded window stands for.
@@ -395,27 +433,40 @@ pub fn build(conn: &Connection, database: &Path, query: &Query) -> rusqlite::Res
     let (earliest, latest) = unbounded();
     let from = query.since.unwrap_or(earliest);
     let to = query.until.unwrap_or(latest).max(from);
-    let pieces = match query.by.map(period_level) {
+    let pieces = match query.by {
         None => window_totals(conn, calendar, from, to)?,
-        Some(level) => {
-            // Whole periods from their own rollup table; the partial first
-            // and last periods from the coarsest pieces that fit.
-            let (start, end) = (level.ceil(calendar, from), level.floor(calendar, to));
-            let mut pieces = if start < end {
-                aggregate(conn, Source::Rollup(level), start, end, true)?
-            } else {
-                Vec::new()
-            };
-            for (edge_from, edge_to) in [(from, start.min(to)), (end.max(start), to)] {
-                for (interface, _, totals) in window_totals(conn, calendar, edge_from, edge_to)? {
-                    pieces.push((interface, Some(level.floor(calendar, edge_from)), totals));
-                }
-            }
-            pieces
-        }
+        Some(period) => period_pieces(conn, calendar, period, &query.billing, from, to)?,
     };
     let mut report = assemble(conn, database, &query, pieces)?;
     report.rounded = rounded;
+    if let Some(n) = query.top {
+        let days = period_pieces(conn, calendar, Period::Day, &query.billing, from, to)?;
+        let mut by_interface: BTreeMap<String, BTreeMap<DateTime<Utc>, Totals>> = BTreeMap::new();
+        for (interface, day, totals) in days {
+            if let Some(day) = day.filter(|_| totals.samples > 0) {
+                by_interface
+                    .entry(interface)
+                    .or_default()
+                    .entry(day)
+                    .or_default()
+                    .merge(&totals);
+            }
+        }
+        for entry in &mut report.interfaces {
+            let mut days: Vec<(DateTime<Utc>, Totals)> = by_interface
+                .remove(&entry.interface)
+                .unwrap_or_default()
+                .into_iter()
+                .collect();
+            // Biggest first; among equals, the earlier day.
+            days.sort_by_key(|(day, t)| (std::cmp::Reverse(t.bytes_recv + t.bytes_sent), *day));
+            days.truncate(n);
+            entry.top = days
+                .into_iter()
+                .map(|(day, t)| (calendar.local(day), t))
+                .collect();
+        }
+    }
     Ok(report)
 }
 
@@ -450,12 +501,14 @@ fn assemble(
     let mut interfaces: Vec<InterfaceReport> = by_interface
         .into_iter()
         .map(|(interface, (totals, periods))| InterfaceReport {
+            billing_day: (query.by == Some(Period::Month)).then(|| query.billing.of(&interface)),
             interface,
             totals,
             periods: periods
                 .into_iter()
                 .map(|(start, t)| (query.calendar.local(start), t))
                 .collect(),
+            top: Vec::new(),
         })
         .collect();
     interfaces.sort_by_key(|r| (r.interface == TOTAL_INTERFACE, r.interface.clone()));

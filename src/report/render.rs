@@ -120,27 +120,41 @@ fn totals_table(out: &mut impl Write, report: &Report) -> io::Result<()> {
         )?;
     }
     for entry in report.interfaces.iter().filter(|e| !e.periods.is_empty()) {
-        periods_table(out, entry)?;
+        let title = match entry.billing_day {
+            Some(day) if day != 1 => format!(" (months from day {day}, its billing day)"),
+            _ => String::new(),
+        };
+        periods_table(out, &entry.interface, &title, &entry.periods)?;
+    }
+    for entry in report.interfaces.iter().filter(|e| !e.top.is_empty()) {
+        let title = format!(": the {} days with the most traffic", entry.top.len());
+        periods_table(out, &entry.interface, &title, &entry.top)?;
     }
     Ok(())
 }
 
-fn periods_table(out: &mut impl Write, entry: &InterfaceReport) -> io::Result<()> {
-    let widest = entry
-        .periods
+/// One block of periods (or top days) of an interface, with a bar
+/// proportional to each row's total.
+fn periods_table(
+    out: &mut impl Write,
+    interface: &str,
+    title: &str,
+    periods: &[(DateTime<FixedOffset>, Totals)],
+) -> io::Result<()> {
+    let widest = periods
         .iter()
         .map(|(_, t)| t.bytes_recv + t.bytes_sent)
         .max()
         .unwrap_or(0)
         .max(1);
     writeln!(out)?;
-    writeln!(out, "{}", printable(&entry.interface))?;
+    writeln!(out, "{}{title}", printable(interface))?;
     writeln!(
         out,
         "  {:<16} {:>11} {:>11} {:>11} {:>13} {:>13}  total traffic",
         "period start", "received", "sent", "total", "peak rx", "peak tx"
     )?;
-    for (start, t) in &entry.periods {
+    for (start, t) in periods {
         use chrono::{Datelike, Timelike};
         let total = t.bytes_recv + t.bytes_sent;
         let filled = ((total as f64 / widest as f64) * BAR.len() as f64).round() as usize;
@@ -227,8 +241,12 @@ struct JsonInterface<'a> {
     last_sample: &'a str,
     #[serde(flatten)]
     totals: JsonTotals,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    billing_day: Option<u32>,
     #[serde(skip_serializing_if = "JsonPeriods::is_empty")]
     periods: JsonPeriods<'a>,
+    #[serde(skip_serializing_if = "JsonPeriods::is_empty")]
+    top: JsonPeriods<'a>,
 }
 
 /// `"periods"`, each converted as it is written.
@@ -277,7 +295,9 @@ pub fn json(out: &mut impl Write, report: &Report) -> io::Result<()> {
                 first_sample: &entry.totals.first_sample,
                 last_sample: &entry.totals.last_sample,
                 totals: (&entry.totals).into(),
+                billing_day: entry.billing_day,
                 periods: JsonPeriods(&entry.periods),
+                top: JsonPeriods(&entry.top),
             })
             .collect(),
     };
@@ -285,9 +305,10 @@ pub fn json(out: &mut impl Write, report: &Report) -> io::Result<()> {
     writeln!(out)
 }
 
-/// Prints CSV: one row per interface, or per interface and period with `--by`.
+/// Prints CSV: one row per interface, or per interface and period with
+/// `--by` (per interface and top day with `--top`).
 pub fn csv(out: &mut impl Write, report: &Report) -> io::Result<()> {
-    let by_period = report.interfaces.iter().any(|e| !e.periods.is_empty());
+    let by_period = report.interfaces.iter().any(|e| !rows_of(e).is_empty());
     let header = "samples,bytes_recv,bytes_sent,bytes_total,avg_recv_rate,avg_sent_rate,peak_recv_rate,peak_sent_rate,errin,errout,dropin,dropout";
     if by_period {
         writeln!(
@@ -299,7 +320,7 @@ pub fn csv(out: &mut impl Write, report: &Report) -> io::Result<()> {
     }
     for entry in &report.interfaces {
         if by_period {
-            for (start, t) in &entry.periods {
+            for (start, t) in rows_of(entry) {
                 let start = start.to_rfc3339_opts(SecondsFormat::Secs, false);
                 writeln!(
                     out,
@@ -318,6 +339,15 @@ pub fn csv(out: &mut impl Write, report: &Report) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The rows CSV lists for an interface: its top days, else its periods.
+fn rows_of(entry: &InterfaceReport) -> &[(DateTime<FixedOffset>, Totals)] {
+    if entry.top.is_empty() {
+        &entry.periods
+    } else {
+        &entry.top
+    }
 }
 
 /// Quotes a CSV field when it holds a comma, quote or line break.

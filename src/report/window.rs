@@ -4,7 +4,7 @@
 //! default window of `--by`, which like vnStat shows the most recent 24
 //! hours, 30 days or 12 months.
 
-use super::period_level;
+use super::period::Periods;
 use crate::calendar::Calendar;
 use crate::cli::Period;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -72,7 +72,7 @@ pub fn validate(
 pub fn resolve(
     since: Option<&str>,
     until: Option<&str>,
-    by: Option<Period>,
+    by: Option<Periods>,
     now: DateTime<Utc>,
     calendar: &Calendar,
 ) -> Result<Window, String> {
@@ -122,17 +122,19 @@ fn default_periods(by: Period) -> u32 {
     match by {
         Period::Hour => 24,
         Period::Day => 30,
+        Period::Week => 12,
         Period::Month => 12,
+        Period::Year => 5,
     }
 }
 
 /// Start of the default `--by` window that ends at `end` (exclusive): the
 /// [`default_periods`] most recent hours, days or months, the last one being
 /// the period that holds the instant before `end`.
-pub fn recent_periods_start(by: Period, end: DateTime<Utc>, calendar: &Calendar) -> DateTime<Utc> {
-    let level = period_level(by);
-    let last = level.floor(calendar, end - Duration::nanoseconds(1));
-    level.back(calendar, last, default_periods(by) - 1)
+pub fn recent_periods_start(by: Periods, end: DateTime<Utc>, calendar: &Calendar) -> DateTime<Utc> {
+    let last = by.floor(calendar, end - Duration::nanoseconds(1));
+    let back = i32::try_from(default_periods(by.period)).unwrap_or(1) - 1;
+    by.step(calendar, last, -back)
 }
 
 /// Parses a `--since`/`--until` value; the error says which forms are
@@ -236,8 +238,8 @@ mod tests {
     #[test]
     fn resolve_applies_the_by_default_only_without_since() {
         let utc = Calendar::utc();
-        let day = Some(Period::Day);
-        let default = recent_periods_start(Period::Day, now(), &utc);
+        let day = Some(Periods::calendar(Period::Day));
+        let default = recent_periods_start(Periods::calendar(Period::Day), now(), &utc);
         assert_eq!(
             resolve(None, None, day, now(), &utc),
             Ok((Some(default), None))
@@ -251,7 +253,11 @@ mod tests {
         assert_eq!(
             resolve(None, Some("40d"), day, now(), &utc),
             Ok((
-                Some(recent_periods_start(Period::Day, until, &utc)),
+                Some(recent_periods_start(
+                    Periods::calendar(Period::Day),
+                    until,
+                    &utc
+                )),
                 Some(until)
             ))
         );
@@ -320,26 +326,43 @@ mod tests {
     #[test]
     fn default_by_windows_hold_the_most_recent_periods() {
         let utc = Calendar::utc();
-        let hours = recent_periods_start(Period::Hour, now() + Duration::minutes(30), &utc);
+        let hours = recent_periods_start(
+            Periods::calendar(Period::Hour),
+            now() + Duration::minutes(30),
+            &utc,
+        );
         assert_eq!(hours, Utc.with_ymd_and_hms(2026, 11, 24, 13, 0, 0).unwrap());
         // Ending exactly at 12:00, the last hour is 11:00.
-        let hours = recent_periods_start(Period::Hour, now(), &utc);
+        let hours = recent_periods_start(Periods::calendar(Period::Hour), now(), &utc);
         assert_eq!(hours, Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap());
         assert_eq!(
-            recent_periods_start(Period::Day, now(), &utc),
+            recent_periods_start(Periods::calendar(Period::Day), now(), &utc),
             Utc.with_ymd_and_hms(2026, 10, 27, 0, 0, 0).unwrap()
         );
         // An exclusive end at midnight: that day is not in the window.
         let midnight = Level::Day.floor(&utc, now());
         assert_eq!(
-            recent_periods_start(Period::Day, midnight, &utc),
+            recent_periods_start(Periods::calendar(Period::Day), midnight, &utc),
             Level::Day.back(&utc, midnight, 30)
         );
-        let months = recent_periods_start(Period::Month, now(), &utc);
+        let months = recent_periods_start(Periods::calendar(Period::Month), now(), &utc);
         assert_eq!(months, Utc.with_ymd_and_hms(2025, 12, 1, 0, 0, 0).unwrap());
+        // now() is Tuesday 2026-11-24: 12 weeks back from Monday the 23rd.
+        let weeks = recent_periods_start(Periods::calendar(Period::Week), now(), &utc);
+        assert_eq!(weeks, Utc.with_ymd_and_hms(2026, 9, 7, 0, 0, 0).unwrap());
+        let years = recent_periods_start(Periods::calendar(Period::Year), now(), &utc);
+        assert_eq!(years, Utc.with_ymd_and_hms(2022, 1, 1, 0, 0, 0).unwrap());
+        let billing = Periods {
+            period: Period::Month,
+            billing_day: 15,
+        };
+        assert_eq!(
+            recent_periods_start(billing, now(), &utc),
+            Utc.with_ymd_and_hms(2025, 12, 15, 0, 0, 0).unwrap()
+        );
         let india = Calendar::from_spec("+05:30", 1800).unwrap();
         assert_eq!(
-            recent_periods_start(Period::Day, now(), &india),
+            recent_periods_start(Periods::calendar(Period::Day), now(), &india),
             Utc.with_ymd_and_hms(2026, 10, 26, 18, 30, 0).unwrap()
         );
     }

@@ -1,0 +1,251 @@
+//! The vnStat-style views on a history with hand-computed answers: ISO
+//! weeks, years and billing months (a billing day of 15 on one interface)
+//! across the end of daylight saving time, in the zone the database records.
+
+mod common;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use common::*;
+use std::collections::BTreeMap;
+
+/// Central European Time as a POSIX rule (no tz database needed): CEST
+/// (+02:00) until 2026-10-25 01:00 UTC, CET (+01:00) after.
+const TZ: &str = "CET-1CEST,M3.5.0,M10.5.0/3";
+
+/// The local date of `t` in [`TZ`] for 2026, by the rule written out.
+fn local_date(t: DateTime<Utc>) -> NaiveDate {
+    let summer_ends = Utc.with_ymd_and_hms(2026, 10, 25, 1, 0, 0).unwrap();
+    let offset = if t < summer_ends { 2 } else { 1 };
+    (t + Duration::hours(offset)).date_naive()
+}
+
+/// "2026-10-19T00:00:00+02:00": local midnight of `date` in [`TZ`].
+fn local_midnight(date: NaiveDate) -> String {
+    let offset = if date <= NaiveDate::from_ymd_opt(2026, 10, 25).unwrap() {
+        "+02:00"
+    } else {
+        "+01:00"
+    };
+    format!("{}T00:00:00{offset}", date.format("%Y-%m-%d"))
+}
+
+/// Hourly cycles from local 2026-09-01 00:00 to 2026-11-30 00:00; eth0
+/// receives 1000 bytes an hour, wan0 7 bytes. The first cycle has no delta.
+fn history() -> Vec<DateTime<Utc>> {
+    let start = Utc.with_ymd_and_hms(2026, 8, 31, 22, 0, 0).unwrap();
+    let end = Utc.with_ymd_and_hms(2026, 11, 29, 23, 0, 0).unwrap();
+    let mut times = Vec::new();
+    let mut at = start;
+    while at < end {
+        times.push(at);
+        at += Duration::hours(1);
+    }
+    times
+}
+
+fn sandbox_with_history(config: &str) -> (Sandbox, Vec<DateTime<Utc>>) {
+    let sandbox = Sandbox::with_config(config);
+    std::fs::create_dir_all(sandbox.path("data")).unwrap();
+    let times = history();
+    let cycles: Vec<ScriptedCycle> = times
+        .iter()
+        .enumerate()
+        .map(|(k, &at)| {
+            let k = k as u64;
+            (at, vec![("eth0", k * 1000, 0), ("wan0", k * 7, 0)])
+        })
+        .collect();
+    write_history_in(&sandbox.db_path(), &cycles, TZ, 0);
+    (sandbox, times)
+}
+
+/// Expected bytes received per period, keyed by the period's local start.
+fn expected(
+    times: &[DateTime<Utc>],
+    per_hour: u64,
+    key: impl Fn(NaiveDate) -> NaiveDate,
+) -> BTreeMap<String, u64> {
+    let mut periods = BTreeMap::new();
+    for &at in &times[1..] {
+        *periods
+            .entry(local_midnight(key(local_date(at))))
+            .or_insert(0) += per_hour;
+    }
+    periods
+}
+
+/// (start, bytes_recv) of each period of `interface` in a JSON summary.
+fn periods_of(summary: &serde_json::Value, interface: &str) -> BTreeMap<String, u64> {
+    interface_json(summary, interface)["periods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["start"].as_str().unwrap().to_string(),
+                p["bytes_recv"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn monday_of(date: NaiveDate) -> NaiveDate {
+    date - Duration::days(i64::from(date.weekday().num_days_from_monday()))
+}
+
+#[test]
+fn iso_weeks_start_on_monday_and_the_dst_week_has_169_hours() {
+    let (sandbox, times) = sandbox_with_history("logging:\n  file: ''\n");
+    let summary = summary_json(&sandbox, &["--by", "week", "--since", "all"]);
+    let weeks = periods_of(&summary, "eth0");
+    assert_eq!(weeks, expected(&times, 1000, monday_of));
+    assert_eq!(
+        weeks["2026-10-19T00:00:00+02:00"], 169_000,
+        "25-hour Sunday"
+    );
+    assert_eq!(weeks["2026-09-07T00:00:00+02:00"], 168_000);
+    assert_eq!(periods_of(&summary, "wan0"), expected(&times, 7, monday_of));
+    // The default window: the last 12 weeks up to --until.
+    let summary = summary_json(
+        &sandbox,
+        &["--by", "week", "--until", "2026-11-30T00:00:00+01:00"],
+    );
+    let weeks = periods_of(&summary, "eth0");
+    assert_eq!(weeks.len(), 12);
+    assert_eq!(
+        weeks.keys().next().map(String::as_str),
+        Some("2026-09-07T00:00:00+02:00")
+    );
+}
+
+#[test]
+fn years_and_billing_months_from_the_15th() {
+    let config = "logging:\n  file: ''\nper_interface:\n  eth0:\n    billing_day: 15\n";
+    let (sandbox, times) = sandbox_with_history(config);
+    let summary = summary_json(&sandbox, &["--by", "year", "--since", "all"]);
+    let total = (times.len() as u64 - 1) * 1000;
+    assert_eq!(
+        periods_of(&summary, "eth0"),
+        BTreeMap::from([("2026-01-01T00:00:00+01:00".to_string(), total)])
+    );
+
+    let billing = |date: NaiveDate| {
+        let fifteenth = date.with_day(15).unwrap();
+        if date.day() >= 15 {
+            fifteenth
+        } else {
+            fifteenth - chrono::Months::new(1)
+        }
+    };
+    let summary = summary_json(&sandbox, &["--by", "month", "--since", "all"]);
+    let months = periods_of(&summary, "eth0");
+    assert_eq!(months, expected(&times, 1000, billing));
+    assert!(months.contains_key("2026-10-15T00:00:00+02:00"));
+    // The 25-hour day is in the billing month from October 15th.
+    let hours = (NaiveDate::from_ymd_opt(2026, 11, 15).unwrap()
+        - NaiveDate::from_ymd_opt(2026, 10, 15).unwrap())
+    .num_days() as u64
+        * 24
+        + 1;
+    assert_eq!(months["2026-10-15T00:00:00+02:00"], hours * 1000);
+    // wan0 keeps calendar months.
+    let calendar_month = |date: NaiveDate| date.with_day(1).unwrap();
+    assert_eq!(
+        periods_of(&summary, "wan0"),
+        expected(&times, 7, calendar_month)
+    );
+    // Totals are the window's, whatever the periods.
+    let eth0 = interface_json(&summary, "eth0");
+    assert_eq!(eth0["bytes_recv"].as_u64(), Some(total));
+}
+
+#[test]
+fn top_days_are_the_biggest_first_with_the_same_fields_as_periods() {
+    let sandbox = Sandbox::with_config("logging:\n  file: ''\n");
+    std::fs::create_dir_all(sandbox.path("data")).unwrap();
+    // Ten UTC days; each cycle of day d moves rates[d] kB (its delta is
+    // stored at the cycle's time, so day d holds 24 x rates[d] kB).
+    let rates = [5, 1, 9, 3, 9, 2, 7, 4, 6, 8];
+    let start = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
+    let mut counter = 0;
+    let mut cycles: Vec<ScriptedCycle> = Vec::new();
+    for hour in 0..24 * rates.len() {
+        let at = start + Duration::hours(hour as i64);
+        if hour > 0 {
+            counter += rates[hour / 24] * 1000;
+        }
+        cycles.push((at, vec![("eth0", counter, counter / 10)]));
+    }
+    write_history(&sandbox.db_path(), &cycles);
+    let summary = summary_json(&sandbox, &["--top", "3"]);
+    let top = interface_json(&summary, "eth0")["top"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let days: Vec<(&str, u64, u64)> = top
+        .iter()
+        .map(|d| {
+            (
+                d["start"].as_str().unwrap(),
+                d["bytes_recv"].as_u64().unwrap(),
+                d["samples"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        days,
+        [
+            ("2026-11-03T00:00:00+00:00", 216_000, 24),
+            ("2026-11-05T00:00:00+00:00", 216_000, 24),
+            ("2026-11-10T00:00:00+00:00", 192_000, 24),
+        ],
+        "biggest first, the earlier of equals first"
+    );
+    for field in [
+        "bytes_sent",
+        "bytes_total",
+        "avg_recv_rate",
+        "peak_recv_rate",
+        "errin",
+    ] {
+        assert!(top[0].get(field).is_some(), "{field}");
+    }
+    assert_eq!(top[0]["bytes_total"], 216_000 + 21_600);
+    assert!(interface_json(&summary, "eth0").get("periods").is_none());
+    // A window keeps the top days inside it.
+    let summary = summary_json(
+        &sandbox,
+        &[
+            "--top",
+            "2",
+            "--since",
+            "2026-11-06",
+            "--until",
+            "2026-11-09",
+        ],
+    );
+    let top = interface_json(&summary, "eth0")["top"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let starts: Vec<&str> = top.iter().map(|d| d["start"].as_str().unwrap()).collect();
+    assert_eq!(
+        starts,
+        ["2026-11-07T00:00:00+00:00", "2026-11-08T00:00:00+00:00"]
+    );
+    // The table names the view.
+    let table = stdout(&sandbox.run(&["--summary", "--top", "3"]));
+    assert!(
+        table.contains("eth0: the 3 days with the most traffic"),
+        "{table}"
+    );
+    // CSV: one row per top day.
+    let csv = stdout(&sandbox.run(&["--summary", "--top", "3", "--format", "csv"]));
+    assert_eq!(
+        csv.lines().filter(|l| l.starts_with("eth0,")).count(),
+        3,
+        "{csv}"
+    );
+    let both = sandbox.run(&["--summary", "--top", "3", "--by", "day", "--format", "csv"]);
+    assert_eq!(both.status.code(), Some(2));
+}
