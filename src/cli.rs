@@ -72,6 +72,21 @@ pub struct Cli {
     #[arg(long, value_name = "N", requires = "summary", value_parser = clap::value_parser!(u32).range(1..=10000))]
     pub top: Option<u32>,
 
+    /// With --summary: compare the current period (month unless --by says otherwise) of each
+    /// selected interface (default _total) with SIZE (500GiB, 1.5TB, 123456789) and exit 3 if
+    /// it is exceeded, 0 if not.
+    #[arg(long, value_name = "SIZE", requires = "summary", conflicts_with_all = ["since", "until", "top"])]
+    pub alert: Option<String>,
+
+    /// With --alert: the traffic compared: rx (received), tx (sent) or total.
+    #[arg(long, value_enum, value_name = "DIRECTION", default_value_t = Direction::Total, requires = "alert", hide_possible_values = true)]
+    pub direction: Direction,
+
+    /// With --alert: compare the estimated total at the period's end instead of the traffic so
+    /// far (the traffic so far while the period has less than an hour of data).
+    #[arg(long, requires = "alert")]
+    pub estimate: bool,
+
     /// Print the completion script for SHELL (bash, elvish, fish, powershell or zsh) and exit.
     #[arg(
         long,
@@ -121,6 +136,18 @@ pub enum Format {
     Json,
     /// Comma-separated values with a header row.
     Csv,
+}
+
+/// Which traffic `--alert` compares with its limit.
+#[derive(ValueEnum, Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Bytes received.
+    Rx,
+    /// Bytes sent.
+    Tx,
+    /// Bytes received and sent.
+    #[default]
+    Total,
 }
 
 /// Period length for `--summary --by`.

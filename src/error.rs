@@ -12,6 +12,10 @@ pub enum Error {
     /// A failure while running (I/O, database, another monitor). Exit code 1.
     #[error("{0}")]
     Runtime(String),
+    /// Not a failure: `--alert` found a limit exceeded and said so on
+    /// stdout. Exit code 3, for cron and monitoring systems.
+    #[error("an --alert limit was exceeded")]
+    AlertExceeded,
 }
 
 impl Error {
@@ -30,6 +34,7 @@ impl Error {
         match self {
             Error::Config(_) => 2,
             Error::Runtime(_) => 1,
+            Error::AlertExceeded => 3,
         }
     }
 }

@@ -44,6 +44,7 @@ pub fn main_exit_code() -> u8 {
     };
     match run(&cli) {
         Ok(()) => 0,
+        Err(e @ Error::AlertExceeded) => e.exit_code(),
         Err(e) => {
             eprintln!("netmon: error: {e}");
             e.exit_code()
@@ -277,11 +278,69 @@ fn live(cli: &Cli, config: &Config) -> Result<()> {
     }
 }
 
+/// `--summary --alert`: the current period of each selected interface
+/// (default `_total`) against `limit`; exit 3 when any is over it.
+fn alert(cli: &Cli, config: &Config, limit: u64) -> Result<()> {
+    let database = &config.database_file;
+    let opened = report::open_read_only(database)?;
+    let failed = |e: &dyn std::fmt::Display| {
+        Error::runtime(format!("cannot read {}: {e}", database.display()))
+    };
+    let calendar = store::read_calendar(&opened.conn).map_err(|e| failed(&e))?;
+    let alert = report::alert::Alert {
+        limit,
+        period: cli.by.unwrap_or(cli::Period::Month),
+        direction: cli.direction,
+        estimate: cli.estimate,
+    };
+    let now = chrono::Utc::now();
+    let current = report::current::current_periods(
+        &opened.conn,
+        &calendar,
+        alert.period,
+        &config.billing,
+        now,
+    )
+    .map_err(|e| failed(&e))?;
+    let interfaces = if config.interfaces.is_empty() {
+        vec![sampler::TOTAL_INTERFACE.to_string()]
+    } else {
+        config.interfaces.clone()
+    };
+    let periods = report::period::Periods {
+        period: alert.period,
+        billing_day: config.billing.default,
+    };
+    let start = periods.floor(&calendar, now);
+    let empty = (start, periods.next(&calendar, start));
+    let verdicts = alert.judge(&interfaces, &current, &calendar, empty);
+    let mut out = std::io::stdout().lock();
+    let written = match cli.format {
+        Format::Table => report::alert::table(&mut out, &alert, &verdicts),
+        Format::Json => report::alert::json(&mut out, &alert, &verdicts),
+        Format::Csv => report::alert::csv(&mut out, &verdicts),
+    };
+    if let Err(e) = written.and_then(|()| std::io::Write::flush(&mut out)) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(Error::runtime(format!("cannot write the alert: {e}")));
+        }
+    }
+    if verdicts.iter().any(|v| v.exceeded) {
+        Err(Error::AlertExceeded)
+    } else {
+        Ok(())
+    }
+}
+
 /// Attempts at a consistent read of a database that a monitor may start
 /// writing while it is read.
 const SUMMARY_ATTEMPTS: usize = 3;
 
 fn summary(cli: &Cli, config: &Config) -> Result<()> {
+    if let Some(size) = &cli.alert {
+        let limit = report::alert::parse_limit(size).map_err(Error::config)?;
+        return alert(cli, config, limit);
+    }
     if cli.format == Format::Csv && cli.by.is_some() && cli.top.is_some() {
         return Err(Error::config(
             "--format csv prints either --by periods or --top days: drop one, or use --format json",
@@ -319,6 +378,7 @@ fn summary(cli: &Cli, config: &Config) -> Result<()> {
             by: cli.by,
             billing: config.billing.clone(),
             top: cli.top.map(|n| n as usize),
+            estimate_at: Some(chrono::Utc::now()),
         };
         let report = report::build(&opened.conn, &database, &query)
             .map_err(|e| Error::runtime(format!("cannot read {}: {e}", database.display())))?;

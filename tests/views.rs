@@ -249,3 +249,155 @@ fn top_days_are_the_biggest_first_with_the_same_fields_as_periods() {
     let both = sandbox.run(&["--summary", "--top", "3", "--by", "day", "--format", "csv"]);
     assert_eq!(both.status.code(), Some(2));
 }
+
+/// Ten-minute cycles over the two days before now: eth0 receives 6000 and
+/// sends 600 bytes a cycle.
+fn recent_history(sandbox: &Sandbox) -> Vec<DateTime<Utc>> {
+    std::fs::create_dir_all(sandbox.path("data")).unwrap();
+    let now = Utc::now();
+    let mut times = Vec::new();
+    let mut at = now - Duration::days(2);
+    while at < now - Duration::seconds(30) {
+        times.push(at);
+        at += Duration::minutes(10);
+    }
+    let cycles: Vec<ScriptedCycle> = times
+        .iter()
+        .enumerate()
+        .map(|(k, &at)| (at, vec![("eth0", k as u64 * 6000, k as u64 * 600)]))
+        .collect();
+    write_history(&sandbox.db_path(), &cycles);
+    times
+}
+
+/// Bytes received from `start` on (the first cycle has no delta).
+fn received_since(times: &[DateTime<Utc>], start: DateTime<Utc>) -> u64 {
+    times[1..].iter().filter(|&&t| t >= start).count() as u64 * 6000
+}
+
+#[test]
+fn estimates_scale_the_current_day_and_month_to_their_length() {
+    let sandbox = Sandbox::with_config("logging:\n  file: ''\n");
+    let times = recent_history(&sandbox);
+    let summary = summary_json(&sandbox, &[]);
+    let now = Utc::now();
+    let eth0 = interface_json(&summary, "eth0");
+    let midnight = Utc.from_utc_datetime(&now.date_naive().and_hms_opt(0, 0, 0).unwrap());
+    let month_start = Utc.from_utc_datetime(
+        &now.date_naive()
+            .with_day(1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap(),
+    );
+    for (period, start, length) in [
+        ("day", midnight, 86_400.0),
+        ("month", month_start, {
+            let next = (month_start.date_naive() + chrono::Months::new(1))
+                .and_hms_opt(0, 0, 0)
+                .unwrap();
+            (Utc.from_utc_datetime(&next) - month_start).as_seconds_f64()
+        }),
+    ] {
+        let estimate = &eth0["estimate"][period];
+        let so_far = received_since(&times, start);
+        assert_eq!(estimate["bytes_recv"].as_u64(), Some(so_far), "{period}");
+        let data_since = start.max(times[0]);
+        let covered = (now - data_since).as_seconds_f64();
+        if covered > 3700.0 {
+            let expected = so_far as f64 * length / covered;
+            let got = estimate["estimated_recv"].as_f64().unwrap();
+            assert!(
+                (got - expected).abs() / expected < 0.01,
+                "{period}: estimated {got}, expected about {expected}"
+            );
+        } else if covered < 3500.0 {
+            assert!(estimate["estimated_recv"].is_null(), "{period}: {estimate}");
+            assert!(estimate["note"]
+                .as_str()
+                .unwrap()
+                .contains("less than an hour"));
+        }
+    }
+    // A window that ends in the past has no estimates.
+    let past = summary_json(&sandbox, &["--until", "1d"]);
+    assert!(interface_json(&past, "eth0").get("estimate").is_none());
+    let table = stdout(&sandbox.run(&["--summary"]));
+    assert!(
+        table.contains("estimates: the current period's traffic so far"),
+        "{table}"
+    );
+}
+
+#[test]
+fn alerts_exit_3_over_the_limit_and_0_under_it() {
+    let sandbox = Sandbox::with_config("logging:\n  file: ''\n");
+    let times = recent_history(&sandbox);
+    let now = Utc::now();
+    let midnight = Utc.from_utc_datetime(&now.date_naive().and_hms_opt(0, 0, 0).unwrap());
+    let today = received_since(&times, midnight);
+    let today_total = today + today / 10;
+    let alert = |args: &[&str]| {
+        let mut all = vec!["--summary", "--by", "day"];
+        all.extend_from_slice(args);
+        sandbox.run(&all)
+    };
+    let over = format!("{}", today_total.saturating_sub(1));
+    let output = alert(&["--alert", &over]);
+    let line = stdout(&output);
+    if today_total > 0 {
+        assert_eq!(output.status.code(), Some(3), "{line}{}", stderr(&output));
+        assert!(
+            line.starts_with("_total: ") && line.trim_end().ends_with("EXCEEDED"),
+            "{line}"
+        );
+    }
+    let under = format!("{today_total}");
+    let output = alert(&["--alert", &under]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(stdout(&output).trim_end().ends_with(": ok"));
+    // rx only, for eth0, as JSON.
+    let output = alert(&[
+        "--alert",
+        &format!("{today}"),
+        "--direction",
+        "rx",
+        "--interfaces",
+        "eth0",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+    let verdict: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(verdict["exceeded"], false);
+    assert_eq!(verdict["alert"]["direction"], "rx");
+    assert_eq!(verdict["interfaces"][0]["interface"], "eth0");
+    assert_eq!(verdict["interfaces"][0]["bytes"].as_u64(), Some(today));
+    // A month limit in SI units, as CSV.
+    let output = sandbox.run(&["--summary", "--alert", "1.5TB", "--format", "csv"]);
+    assert_eq!(output.status.code(), Some(0));
+    let csv = stdout(&output);
+    assert!(
+        csv.starts_with(
+            "interface,period_start,period_end,bytes,limit,estimated,exceeded\n_total,"
+        ),
+        "{csv}"
+    );
+    assert!(csv.contains(",1500000000000,false,false"), "{csv}");
+    // Bad sizes and combinations are usage errors.
+    for args in [
+        &["--summary", "--alert", "lots"][..],
+        &["--summary", "--alert", "1GB", "--since", "7d"][..],
+        &["--summary", "--direction", "rx"][..],
+        &["--alert", "1GB"][..],
+    ] {
+        let output = sandbox.run(args);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert_eq!(stderr(&output).lines().count(), 1);
+    }
+}

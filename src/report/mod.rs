@@ -6,6 +6,8 @@
 //! so the totals of an absolute window are the same in any reader's time
 //! zone. Opens the database read-only and never writes.
 
+pub mod alert;
+pub mod current;
 pub mod period;
 pub mod render;
 pub mod window;
@@ -99,6 +101,9 @@ pub struct InterfaceReport {
     pub top: Vec<(DateTime<FixedOffset>, Totals)>,
     /// With `--by month`: the day this interface's months start on.
     pub billing_day: Option<u32>,
+    /// When the window includes now: the current day and (billing) month,
+    /// so far and estimated.
+    pub estimates: Vec<current::CurrentPeriod>,
 }
 
 /// The whole `--summary` answer.
@@ -143,6 +148,9 @@ pub struct Query {
     pub billing: period::BillingDays,
     /// List the N days with the most traffic.
     pub top: Option<usize>,
+    /// Now, for estimates of the current day and month when the window
+    /// includes it (`None`: no estimates).
+    pub estimate_at: Option<DateTime<Utc>>,
 }
 
 /// Opens `path` read-only (never creating or changing it) and checks it is
@@ -439,6 +447,23 @@ pub fn build(conn: &Connection, database: &Path, query: &Query) -> rusqlite::Res
     };
     let mut report = assemble(conn, database, &query, pieces)?;
     report.rounded = rounded;
+    let window_holds = |now: &DateTime<Utc>| {
+        query.since.is_none_or(|since| since <= *now)
+            && query.until.is_none_or(|until| *now < until)
+    };
+    if let Some(now) = query.estimate_at.filter(window_holds) {
+        for period in [Period::Day, Period::Month] {
+            for current in current::current_periods(conn, calendar, period, &query.billing, now)? {
+                if let Some(entry) = report
+                    .interfaces
+                    .iter_mut()
+                    .find(|e| e.interface == current.interface)
+                {
+                    entry.estimates.push(current);
+                }
+            }
+        }
+    }
     if let Some(n) = query.top {
         let days = period_pieces(conn, calendar, Period::Day, &query.billing, from, to)?;
         let mut by_interface: BTreeMap<String, BTreeMap<DateTime<Utc>, Totals>> = BTreeMap::new();
@@ -509,6 +534,7 @@ fn assemble(
                 .map(|(start, t)| (query.calendar.local(start), t))
                 .collect(),
             top: Vec::new(),
+            estimates: Vec::new(),
         })
         .collect();
     interfaces.sort_by_key(|r| (r.interface == TOTAL_INTERFACE, r.interface.clone()));

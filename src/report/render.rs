@@ -1,5 +1,6 @@
 //! Printing a [`Report`] as an aligned table, JSON (SPEC §6) or CSV.
 
+use super::current::{CurrentPeriod, MIN_ESTIMATE_SECONDS};
 use super::{InterfaceReport, Report, Totals};
 use crate::calendar::Calendar;
 use crate::ifname::printable;
@@ -7,6 +8,7 @@ use crate::output::{HumanBytes, HumanRate};
 use crate::store::parse_timestamp;
 use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 /// The proportional bar of the widest period in `--by` tables; the others
@@ -130,6 +132,50 @@ fn totals_table(out: &mut impl Write, report: &Report) -> io::Result<()> {
         let title = format!(": the {} days with the most traffic", entry.top.len());
         periods_table(out, &entry.interface, &title, &entry.top)?;
     }
+    estimates_table(out, report)
+}
+
+/// The current day and month of each interface: so far and estimated.
+fn estimates_table(out: &mut impl Write, report: &Report) -> io::Result<()> {
+    if report.interfaces.iter().all(|e| e.estimates.is_empty()) {
+        return Ok(());
+    }
+    let width = name_width(report);
+    writeln!(out)?;
+    writeln!(
+        out,
+        "estimates: the current period's traffic so far, scaled to its whole length \
+         (none from less than {} minutes of data)",
+        MIN_ESTIMATE_SECONDS / 60.0
+    )?;
+    writeln!(
+        out,
+        "{:<width$} {:<6} {:<16} {:>11} {:>11} {:>11} {:>11}",
+        "interface", "period", "since", "so far rx", "so far tx", "est. rx", "est. tx"
+    )?;
+    for entry in &report.interfaces {
+        for current in &entry.estimates {
+            let since = report
+                .calendar
+                .local(current.data_since)
+                .format("%Y-%m-%d %H:%M");
+            let estimated = |pick: fn((u64, u64)) -> u64| {
+                current
+                    .estimate
+                    .map_or("-".to_string(), |e| HumanBytes(pick(e) as f64).to_string())
+            };
+            writeln!(
+                out,
+                "{:<width$} {:<6} {since:<16} {:>11} {:>11} {:>11} {:>11}",
+                printable(&entry.interface),
+                period_name(current),
+                HumanBytes(current.so_far.bytes_recv as f64),
+                HumanBytes(current.so_far.bytes_sent as f64),
+                estimated(|e| e.0),
+                estimated(|e| e.1),
+            )?;
+        }
+    }
     Ok(())
 }
 
@@ -247,6 +293,61 @@ struct JsonInterface<'a> {
     periods: JsonPeriods<'a>,
     #[serde(skip_serializing_if = "JsonPeriods::is_empty")]
     top: JsonPeriods<'a>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    estimate: BTreeMap<&'static str, JsonEstimate>,
+}
+
+/// One current period in JSON: so far, and the estimate at its end.
+#[derive(Serialize)]
+struct JsonEstimate {
+    start: String,
+    end: String,
+    data_since: String,
+    bytes_recv: u64,
+    bytes_sent: u64,
+    bytes_total: u64,
+    estimated_recv: Option<u64>,
+    estimated_sent: Option<u64>,
+    estimated_total: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'static str>,
+}
+
+/// Why a current period has no estimate.
+const NO_ESTIMATE: &str = "less than an hour of data in this period: no estimate yet";
+
+/// The name of a current period in the report (`day`, `month`, ...).
+fn period_name(current: &CurrentPeriod) -> &'static str {
+    match current.period {
+        crate::cli::Period::Hour => "hour",
+        crate::cli::Period::Day => "day",
+        crate::cli::Period::Week => "week",
+        crate::cli::Period::Month => "month",
+        crate::cli::Period::Year => "year",
+    }
+}
+
+impl JsonEstimate {
+    fn of(current: &CurrentPeriod, calendar: &Calendar) -> JsonEstimate {
+        let time = |t: DateTime<Utc>| {
+            calendar
+                .local(t)
+                .to_rfc3339_opts(SecondsFormat::Secs, false)
+        };
+        let so_far = &current.so_far;
+        JsonEstimate {
+            start: time(current.start),
+            end: time(current.end),
+            data_since: time(current.data_since),
+            bytes_recv: so_far.bytes_recv,
+            bytes_sent: so_far.bytes_sent,
+            bytes_total: so_far.bytes_recv + so_far.bytes_sent,
+            estimated_recv: current.estimate.map(|e| e.0),
+            estimated_sent: current.estimate.map(|e| e.1),
+            estimated_total: current.estimate.map(|e| e.0 + e.1),
+            note: current.estimate.is_none().then_some(NO_ESTIMATE),
+        }
+    }
 }
 
 /// `"periods"`, each converted as it is written.
@@ -298,6 +399,16 @@ pub fn json(out: &mut impl Write, report: &Report) -> io::Result<()> {
                 billing_day: entry.billing_day,
                 periods: JsonPeriods(&entry.periods),
                 top: JsonPeriods(&entry.top),
+                estimate: entry
+                    .estimates
+                    .iter()
+                    .map(|current| {
+                        (
+                            period_name(current),
+                            JsonEstimate::of(current, &report.calendar),
+                        )
+                    })
+                    .collect(),
             })
             .collect(),
     };
@@ -351,7 +462,7 @@ fn rows_of(entry: &InterfaceReport) -> &[(DateTime<FixedOffset>, Totals)] {
 }
 
 /// Quotes a CSV field when it holds a comma, quote or line break.
-fn csv_text(text: &str) -> String {
+pub(super) fn csv_text(text: &str) -> String {
     if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
