@@ -102,7 +102,8 @@ pub struct Cli {
 
     /// With --summary or --live: output format: table (aligned, human-readable), json (one object
     /// with exact integers and stable field names; with --live one object per line) or csv (with
-    /// --summary: a header row, then one row per interface).
+    /// --summary: a header row, then one row per interface) or svg (with --summary --by: one
+    /// self-contained SVG chart of received and sent bytes per period).
     #[arg(
         long,
         value_enum,
@@ -136,6 +137,8 @@ pub enum Format {
     Json,
     /// Comma-separated values with a header row.
     Csv,
+    /// With --summary --by: one self-contained SVG chart.
+    Svg,
 }
 
 /// Which traffic `--alert` compares with its limit.

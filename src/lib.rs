@@ -248,9 +248,9 @@ fn monitor(cli: &Cli, config: &Config) -> Result<()> {
 fn live(cli: &Cli, config: &Config) -> Result<()> {
     let style = match cli.format {
         Format::Json => live::Style::Json,
-        Format::Csv => {
+        Format::Csv | Format::Svg => {
             return Err(Error::config(
-                "--format csv: --live prints table or json (one object per line)",
+                "--format csv/svg: --live prints table or json (one object per line)",
             ))
         }
         Format::Table if std::io::IsTerminal::is_terminal(&std::io::stdout()) => {
@@ -318,7 +318,7 @@ fn alert(cli: &Cli, config: &Config, limit: u64) -> Result<()> {
     let written = match cli.format {
         Format::Table => report::alert::table(&mut out, &alert, &verdicts),
         Format::Json => report::alert::json(&mut out, &alert, &verdicts),
-        Format::Csv => report::alert::csv(&mut out, &verdicts),
+        Format::Csv | Format::Svg => report::alert::csv(&mut out, &verdicts),
     };
     if let Err(e) = written.and_then(|()| std::io::Write::flush(&mut out)) {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
@@ -337,6 +337,11 @@ fn alert(cli: &Cli, config: &Config, limit: u64) -> Result<()> {
 const SUMMARY_ATTEMPTS: usize = 3;
 
 fn summary(cli: &Cli, config: &Config) -> Result<()> {
+    if cli.format == Format::Svg && (cli.by.is_none() || cli.alert.is_some()) {
+        return Err(Error::config(
+            "--format svg draws periods: add --by hour|day|week|month|year (and no --alert)",
+        ));
+    }
     if let Some(size) = &cli.alert {
         let limit = report::alert::parse_limit(size).map_err(Error::config)?;
         return alert(cli, config, limit);
@@ -399,6 +404,15 @@ fn summary(cli: &Cli, config: &Config) -> Result<()> {
         Format::Table => report::render::table(&mut out, &report),
         Format::Json => report::render::json(&mut out, &report),
         Format::Csv => report::render::csv(&mut out, &report),
+        Format::Svg => {
+            let host = nix::unistd::gethostname()
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_else(|_| "this host".into());
+            let period = cli.by.unwrap_or(cli::Period::Day);
+            let chart = report::chart::svg(&report, period, &host)
+                .map_err(|e| Error::runtime(format!("cannot draw the chart: {e}")))?;
+            std::io::Write::write_all(&mut out, chart.as_bytes())
+        }
     }
     .and_then(|()| std::io::Write::flush(&mut out));
     match written {

@@ -7,6 +7,7 @@
 //! zone. Opens the database read-only and never writes.
 
 pub mod alert;
+pub mod chart;
 pub mod current;
 pub mod period;
 pub mod render;
