@@ -502,14 +502,19 @@ fn a_real_prometheus_sees_the_kernels_counters() {
         .unwrap();
     let _scraper = Scraper::start(&near, false);
     wait_until_targets_up(&near, 1);
+    let before = near.statistic("va", "tx_bytes");
     send_traffic(&near, &far, 91, 20);
-    let kernel = near.statistic("va", "tx_bytes") as f64;
-    assert!(kernel > 20e6, "{kernel}");
+    let after = near.statistic("va", "tx_bytes");
+    assert!(after > before, "traffic crossed va: {before} -> {after}");
+    // At rest, the value Prometheus scraped equals the kernel's counter
+    // (read again each time: a connection's last segments may trail).
     let deadline = Instant::now() + Duration::from_secs(30);
     let query = "node_network_transmit_bytes_total{device=\"va\"}";
     loop {
+        let kernel = near.statistic("va", "tx_bytes") as f64;
         let seen = vector(&near, query).values().next().copied();
-        if seen == Some(kernel) {
+        if seen == Some(kernel) && near.statistic("va", "tx_bytes") as f64 == kernel {
+            assert!(kernel >= after as f64);
             break;
         }
         assert!(
@@ -518,7 +523,6 @@ fn a_real_prometheus_sees_the_kernels_counters() {
         );
         std::thread::sleep(Duration::from_millis(250));
     }
-    assert_eq!(near.statistic("va", "tx_bytes") as f64, kernel, "at rest");
     let stored = vector(&near, "netmon_samples_stored_total");
     assert!(stored.values().all(|&v| v > 0.0), "{stored:?}");
     stop(monitor);
