@@ -72,6 +72,11 @@ pub struct Cli {
     #[arg(long, value_name = "N", requires = "summary", value_parser = clap::value_parser!(u32).range(1..=10000))]
     pub top: Option<u32>,
 
+    /// With --summary: also the P-th percentile (e.g. 95, for burstable billing) of the 5-minute
+    /// average rates in the window, received, sent and the higher of the two.
+    #[arg(long, value_name = "P", requires = "summary", value_parser = parse_percent)]
+    pub percentile: Option<f64>,
+
     /// With --summary: compare the current period (month unless --by says otherwise) of each
     /// selected interface (default _total) with SIZE (500GiB, 1.5TB, 123456789) and exit 3 if
     /// it is exceeded, 0 if not.
@@ -139,6 +144,14 @@ pub enum Format {
     Csv,
     /// With --summary --by: one self-contained SVG chart.
     Svg,
+}
+
+/// A percentile: a number above 0 and at most 100.
+fn parse_percent(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(p) if p > 0.0 && p <= 100.0 => Ok(p),
+        _ => Err("a percentile is a number above 0 and at most 100, e.g. 95".into()),
+    }
 }
 
 /// Which traffic `--alert` compares with its limit.

@@ -384,6 +384,7 @@ fn summary(cli: &Cli, config: &Config) -> Result<()> {
             billing: config.billing.clone(),
             top: cli.top.map(|n| n as usize),
             estimate_at: Some(chrono::Utc::now()),
+            percentile: cli.percentile,
         };
         let report = report::build(&opened.conn, &database, &query)
             .map_err(|e| Error::runtime(format!("cannot read {}: {e}", database.display())))?;

@@ -401,3 +401,74 @@ fn alerts_exit_3_over_the_limit_and_0_under_it() {
         assert_eq!(stderr(&output).lines().count(), 1);
     }
 }
+
+#[test]
+fn percentile_of_five_minute_rates_is_the_nearest_rank() {
+    let sandbox = Sandbox::with_config("logging:\n  file: ''\n");
+    std::fs::create_dir_all(sandbox.path("data")).unwrap();
+    // 60 s cycles for 100 minutes: the k-th 5-minute slot receives
+    // (k + 1) x 10 B/s, and every slot sends 5 B/s.
+    let start = Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap();
+    let (mut rx, mut tx) = (0, 0);
+    let mut cycles: Vec<ScriptedCycle> = Vec::new();
+    for i in 0..100u64 {
+        if i > 0 {
+            rx += 60 * (i / 5 + 1) * 10;
+            tx += 60 * 5;
+        }
+        cycles.push((start + Duration::minutes(i as i64), vec![("eth0", rx, tx)]));
+    }
+    write_history(&sandbox.db_path(), &cycles);
+    let summary = summary_json(&sandbox, &["--percentile", "95"]);
+    let p = &interface_json(&summary, "eth0")["percentile"];
+    assert_eq!(p["slots"], 20);
+    assert_eq!(
+        p["recv_bytes_per_s"].as_f64(),
+        Some(190.0),
+        "the 19th of 20 slots"
+    );
+    assert_eq!(p["recv_bits_per_s"].as_f64(), Some(1520.0));
+    assert_eq!(p["sent_bytes_per_s"].as_f64(), Some(5.0));
+    assert_eq!(
+        p["max_bits_per_s"].as_f64(),
+        Some(1520.0),
+        "the higher direction"
+    );
+    let median = summary_json(&sandbox, &["--percentile", "50"]);
+    assert_eq!(
+        interface_json(&median, "eth0")["percentile"]["recv_bytes_per_s"].as_f64(),
+        Some(100.0)
+    );
+    // A window of the first 30 minutes: slots 0 to 5.
+    let early = summary_json(
+        &sandbox,
+        &[
+            "--percentile",
+            "95",
+            "--since",
+            "2026-11-24T09:00:00Z",
+            "--until",
+            "2026-11-24T09:30:00Z",
+        ],
+    );
+    let p = &interface_json(&early, "eth0")["percentile"];
+    assert_eq!(
+        (p["slots"].as_u64(), p["recv_bytes_per_s"].as_f64()),
+        (Some(6), Some(60.0))
+    );
+    let table = stdout(&sandbox.run(&["--summary", "--percentile", "95"]));
+    assert!(
+        table.contains("95th percentile of the 5-minute average rates"),
+        "{table}"
+    );
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("eth0") && l.contains("1.52 kbit/s")),
+        "{table}"
+    );
+    for bad in ["0", "101", "ninety"] {
+        let output = sandbox.run(&["--summary", "--percentile", bad]);
+        assert_eq!(output.status.code(), Some(2), "{bad}");
+    }
+}

@@ -226,6 +226,7 @@ mod tests {
                 top: Vec::new(),
                 billing_day: None,
                 estimates: Vec::new(),
+                percentile: None,
             }],
             held: None,
         }

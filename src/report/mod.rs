@@ -9,6 +9,7 @@
 pub mod alert;
 pub mod chart;
 pub mod current;
+pub mod percentile;
 pub mod period;
 pub mod render;
 pub mod window;
@@ -105,6 +106,8 @@ pub struct InterfaceReport {
     /// When the window includes now: the current day and (billing) month,
     /// so far and estimated.
     pub estimates: Vec<current::CurrentPeriod>,
+    /// With `--percentile P`: the P-th percentile of its 5-minute rates.
+    pub percentile: Option<percentile::Percentile>,
 }
 
 /// The whole `--summary` answer.
@@ -152,6 +155,8 @@ pub struct Query {
     /// Now, for estimates of the current day and month when the window
     /// includes it (`None`: no estimates).
     pub estimate_at: Option<DateTime<Utc>>,
+    /// The percentile of 5-minute rates to compute (0 < P <= 100).
+    pub percentile: Option<f64>,
 }
 
 /// Opens `path` read-only (never creating or changing it) and checks it is
@@ -465,6 +470,18 @@ pub fn build(conn: &Connection, database: &Path, query: &Query) -> rusqlite::Res
             }
         }
     }
+    if let Some(p) = query.percentile {
+        let (from_key, to_key) = (format_timestamp(from), format_timestamp(to));
+        for entry in &mut report.interfaces {
+            entry.percentile = Some(percentile::of_interface(
+                conn,
+                &entry.interface,
+                &from_key,
+                &to_key,
+                p,
+            )?);
+        }
+    }
     if let Some(n) = query.top {
         let days = period_pieces(conn, calendar, Period::Day, &query.billing, from, to)?;
         let mut by_interface: BTreeMap<String, BTreeMap<DateTime<Utc>, Totals>> = BTreeMap::new();
@@ -536,6 +553,7 @@ fn assemble(
                 .collect(),
             top: Vec::new(),
             estimates: Vec::new(),
+            percentile: None,
         })
         .collect();
     interfaces.sort_by_key(|r| (r.interface == TOTAL_INTERFACE, r.interface.clone()));

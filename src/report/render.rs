@@ -1,6 +1,7 @@
 //! Printing a [`Report`] as an aligned table, JSON (SPEC §6) or CSV.
 
 use super::current::{CurrentPeriod, MIN_ESTIMATE_SECONDS};
+use super::percentile::Percentile;
 use super::{InterfaceReport, Report, Totals};
 use crate::calendar::Calendar;
 use crate::ifname::printable;
@@ -132,7 +133,58 @@ fn totals_table(out: &mut impl Write, report: &Report) -> io::Result<()> {
         let title = format!(": the {} days with the most traffic", entry.top.len());
         periods_table(out, &entry.interface, &title, &entry.top)?;
     }
-    estimates_table(out, report)
+    estimates_table(out, report)?;
+    percentile_table(out, report)
+}
+
+/// A rate in bits per second with SI units (`12.34 Mbit/s`), or `-`.
+fn bits_per_second(rate: Option<f64>) -> String {
+    let Some(bytes) = rate else {
+        return "-".into();
+    };
+    let mut value = bytes * 8.0;
+    let mut unit = 0;
+    const UNITS: [&str; 5] = ["bit/s", "kbit/s", "Mbit/s", "Gbit/s", "Tbit/s"];
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    format!("{value:.2} {}", UNITS[unit])
+}
+
+/// `--percentile`: per interface, received, sent and the higher of the two.
+fn percentile_table(out: &mut impl Write, report: &Report) -> io::Result<()> {
+    let Some(p) = report.interfaces.iter().find_map(|e| e.percentile.as_ref()) else {
+        return Ok(());
+    };
+    let width = name_width(report);
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{}th percentile of the 5-minute average rates (at most {}% of the slots were faster)",
+        p.p,
+        100.0 - p.p
+    )?;
+    writeln!(
+        out,
+        "{:<width$} {:>7} {:>13} {:>14} {:>13} {:>14} {:>14}",
+        "interface", "slots", "rx", "rx bits", "tx", "tx bits", "higher (bits)"
+    )?;
+    for entry in &report.interfaces {
+        let Some(p) = &entry.percentile else { continue };
+        writeln!(
+            out,
+            "{:<width$} {:>7} {:>13} {:>14} {:>13} {:>14} {:>14}",
+            printable(&entry.interface),
+            p.slots,
+            HumanRate(p.recv),
+            bits_per_second(p.recv),
+            HumanRate(p.sent),
+            bits_per_second(p.sent),
+            bits_per_second(p.max()),
+        )?;
+    }
+    Ok(())
 }
 
 /// The current day and month of each interface: so far and estimated.
@@ -295,6 +347,37 @@ struct JsonInterface<'a> {
     top: JsonPeriods<'a>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     estimate: BTreeMap<&'static str, JsonEstimate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    percentile: Option<JsonPercentile>,
+}
+
+/// `--percentile` in JSON: bytes/s and bits/s.
+#[derive(Serialize)]
+struct JsonPercentile {
+    p: f64,
+    slots: usize,
+    recv_bytes_per_s: Option<f64>,
+    sent_bytes_per_s: Option<f64>,
+    max_bytes_per_s: Option<f64>,
+    recv_bits_per_s: Option<f64>,
+    sent_bits_per_s: Option<f64>,
+    max_bits_per_s: Option<f64>,
+}
+
+impl From<&Percentile> for JsonPercentile {
+    fn from(p: &Percentile) -> Self {
+        let bits = |rate: Option<f64>| rate.map(|r| r * 8.0);
+        JsonPercentile {
+            p: p.p,
+            slots: p.slots,
+            recv_bytes_per_s: p.recv,
+            sent_bytes_per_s: p.sent,
+            max_bytes_per_s: p.max(),
+            recv_bits_per_s: bits(p.recv),
+            sent_bits_per_s: bits(p.sent),
+            max_bits_per_s: bits(p.max()),
+        }
+    }
 }
 
 /// One current period in JSON: so far, and the estimate at its end.
@@ -409,6 +492,7 @@ pub fn json(out: &mut impl Write, report: &Report) -> io::Result<()> {
                         )
                     })
                     .collect(),
+                percentile: entry.percentile.as_ref().map(JsonPercentile::from),
             })
             .collect(),
     };
