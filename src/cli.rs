@@ -166,6 +166,19 @@ pub enum Direction {
     Total,
 }
 
+impl Period {
+    /// The period's name as written on the command line (`day`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Period::Hour => "hour",
+            Period::Day => "day",
+            Period::Week => "week",
+            Period::Month => "month",
+            Period::Year => "year",
+        }
+    }
+}
+
 /// Period length for `--summary --by`.
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Period {

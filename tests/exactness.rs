@@ -5,13 +5,13 @@
 
 mod common;
 
-use common::netns::Namespace;
+use common::netns::{iperf3, Namespace};
 use common::*;
 use nix::sys::signal::Signal;
 use rusqlite::Connection;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 const QUIET_LOG: &str = "logging:\n  file: ''\n";
@@ -29,41 +29,6 @@ fn stop(child: Child) -> String {
     let err = stderr(&output);
     assert_eq!(output.status.code(), Some(0), "{err}");
     err
-}
-
-/// An iperf3 server in `server` (one test, then it exits) and a client in
-/// `client` sending `args` to `address`.
-fn iperf3(server: &Namespace, client: &Namespace, address: &str, args: &[&str]) {
-    let mut daemon = Command::new("ip")
-        .args([
-            "netns",
-            "exec",
-            &server.name,
-            "iperf3",
-            "-s",
-            "-1",
-            "-B",
-            address,
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let mut command = Command::new("ip");
-        command
-            .args(["netns", "exec", &client.name, "iperf3", "-c", address])
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        if command.status().unwrap().success() {
-            break;
-        }
-        assert!(Instant::now() < deadline, "iperf3 could not connect");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    daemon.wait().unwrap();
 }
 
 fn has_iperf3() -> bool {

@@ -5,8 +5,6 @@ mod common;
 
 use clap::CommandFactory;
 use common::*;
-use std::io::Write;
-use std::process::{Command, Stdio};
 
 /// Every long flag of the command line, as `--name`.
 fn long_flags() -> Vec<String> {
@@ -14,24 +12,6 @@ fn long_flags() -> Vec<String> {
         .get_arguments()
         .filter_map(|arg| arg.get_long().map(|long| format!("--{long}")))
         .collect()
-}
-
-/// Runs `program args` with `input` on stdin; its output.
-fn pipe(program: &str, args: &[&str], input: &str) -> std::process::Output {
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
 }
 
 #[test]

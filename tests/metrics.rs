@@ -5,11 +5,10 @@
 
 mod common;
 
-use common::netns::Namespace;
+use common::netns::{iperf3, Namespace};
 use common::*;
 use nix::sys::signal::Signal;
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -113,20 +112,7 @@ fn metrics_paths_methods_and_promtool() {
         has_program("promtool"),
         "promtool is not installed (.ci/run installs Debian's prometheus)",
     ) {
-        let mut check = Command::new("promtool")
-            .args(["check", "metrics"])
-            .stdin(Stdio::piped())
-            .stderr(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        check
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(text.as_bytes())
-            .unwrap();
-        let checked = check.wait_with_output().unwrap();
+        let checked = pipe("promtool", &["check", "metrics"], &text);
         assert!(
             checked.status.success() && checked.stdout.is_empty() && checked.stderr.is_empty(),
             "promtool: {}{}",
@@ -454,31 +440,19 @@ fn has_prometheus() -> bool {
     )
 }
 
-/// Sends `megabytes` from `from` to 10.{subnet}.0.2 in `to` with iperf3.
-fn send_traffic(from: &Namespace, to: &Namespace, subnet: u8, megabytes: u32) {
-    let address = format!("10.{subnet}.0.2");
-    let mut server = Command::new("ip")
-        .args([
-            "netns", "exec", &to.name, "iperf3", "-s", "-1", "-B", &address,
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+/// netmon in `near` (endpoint on [`NETMON`]) and a Prometheus scraping it
+/// (and node_exporter too, if asked), every target up.
+fn scraped_monitor(near: &Namespace, sandbox: &Sandbox, node_exporter: bool) -> (Child, Scraper) {
+    let monitor = near
+        .netmon(
+            sandbox,
+            &["--interval", "0.5", "--quiet", "--listen", NETMON],
+        )
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !Command::new("ip")
-        .args(["netns", "exec", &from.name, "iperf3", "-c", &address])
-        .args(["-n", &format!("{megabytes}M")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap()
-        .success()
-    {
-        assert!(Instant::now() < deadline, "iperf3 could not connect");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    server.wait().unwrap();
+    let scraper = Scraper::start(near, node_exporter);
+    wait_until_targets_up(near, 1 + usize::from(node_exporter));
+    (monitor, scraper)
 }
 
 /// A real Prometheus scrapes netmon in a namespace; after known traffic
@@ -493,17 +467,9 @@ fn a_real_prometheus_sees_the_kernels_counters() {
     }
     near.veth_to(&far, "va", "vb", 91);
     let sandbox = Sandbox::with_config("logging:\n  file: ''\n");
-    let monitor = near
-        .netmon(
-            &sandbox,
-            &["--interval", "0.5", "--quiet", "--listen", NETMON],
-        )
-        .spawn()
-        .unwrap();
-    let _scraper = Scraper::start(&near, false);
-    wait_until_targets_up(&near, 1);
+    let (monitor, _scraper) = scraped_monitor(&near, &sandbox, false);
     let before = near.statistic("va", "tx_bytes");
-    send_traffic(&near, &far, 91, 20);
+    iperf3(&far, &near, "10.91.0.2", &["-n", "20M"]);
     let after = near.statistic("va", "tx_bytes");
     assert!(after > before, "traffic crossed va: {before} -> {after}");
     // At rest, the value Prometheus scraped equals the kernel's counter
@@ -547,16 +513,8 @@ fn every_netdev_family_and_value_equals_node_exporters() {
     }
     near.veth_to(&far, "pa", "pb", 92);
     let sandbox = Sandbox::with_config("logging:\n  file: ''\n");
-    let monitor = near
-        .netmon(
-            &sandbox,
-            &["--interval", "0.5", "--quiet", "--listen", NETMON],
-        )
-        .spawn()
-        .unwrap();
-    let _scraper = Scraper::start(&near, true);
-    wait_until_targets_up(&near, 2);
-    send_traffic(&near, &far, 92, 5);
+    let (monitor, _scraper) = scraped_monitor(&near, &sandbox, true);
+    iperf3(&far, &near, "10.92.0.2", &["-n", "5M"]);
     let expr = "{__name__=~\"node_network_.+_total\"}";
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {

@@ -105,18 +105,21 @@ fn restart_in_the_same_boot_counts_the_gap() {
     assert_eq!(delta, 10_000);
 }
 
+/// The permission bits of a file in the sandbox.
+fn mode_of(sandbox: &Sandbox, relative: &str) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(sandbox.path(relative))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777
+}
+
 #[test]
 fn log_file_and_database_are_private() {
-    use std::os::unix::fs::PermissionsExt;
     let sandbox = Sandbox::new();
     assert!(sandbox.run(&["--once"]).status.success());
-    let mode = |p: &str| {
-        std::fs::metadata(sandbox.path(p))
-            .unwrap()
-            .permissions()
-            .mode()
-            & 0o777
-    };
+    let mode = |p: &str| mode_of(&sandbox, p);
     assert_eq!(mode("data/network_activity.db"), 0o600);
     assert_eq!(mode("data"), 0o700);
     assert_eq!(mode("logs/network_monitor.log"), 0o600);
@@ -127,17 +130,10 @@ fn log_file_and_database_are_private() {
 
 #[test]
 fn group_readable_database_is_created_for_its_group() {
-    use std::os::unix::fs::PermissionsExt;
     let sandbox = Sandbox::with_config(
         "proc_net_dev: dev.txt\ndatabase_file: state/netmon/n.db\ndatabase:\n  group_readable: true\n",
     );
-    let mode = |p: &str| {
-        std::fs::metadata(sandbox.path(p))
-            .unwrap()
-            .permissions()
-            .mode()
-            & 0o777
-    };
+    let mode = |p: &str| mode_of(&sandbox, p);
     let child = spawn(&sandbox, &["--quiet", "--interval", "0.2"]);
     wait_for_cycles(&sandbox.path("state/netmon/n.db"), 1);
     // SQLite gives its WAL files the database's mode.

@@ -102,16 +102,6 @@ fn direction_name(direction: Direction) -> &'static str {
     }
 }
 
-fn period_name(period: Period) -> &'static str {
-    match period {
-        Period::Hour => "hour",
-        Period::Day => "day",
-        Period::Week => "week",
-        Period::Month => "month",
-        Period::Year => "year",
-    }
-}
-
 /// One line per interface: usage, limit, verdict.
 pub fn table(out: &mut impl Write, alert: &Alert, verdicts: &[Verdict]) -> io::Result<()> {
     for v in verdicts {
@@ -129,7 +119,7 @@ pub fn table(out: &mut impl Write, alert: &Alert, verdicts: &[Verdict]) -> io::R
             HumanBytes(v.bytes as f64),
             direction_name(alert.direction),
             HumanBytes(v.limit as f64),
-            period_name(alert.period),
+            alert.period.name(),
             v.period_start,
             v.period_end,
             if v.exceeded { "EXCEEDED" } else { "ok" }
@@ -143,7 +133,7 @@ pub fn json(out: &mut impl Write, alert: &Alert, verdicts: &[Verdict]) -> io::Re
     let document = serde_json::json!({
         "alert": {
             "limit": alert.limit,
-            "period": period_name(alert.period),
+            "period": alert.period.name(),
             "direction": direction_name(alert.direction),
             "estimate": alert.estimate,
         },

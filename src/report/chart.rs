@@ -33,16 +33,6 @@ fn label(period: Period, start: &DateTime<FixedOffset>) -> String {
     start.format(pattern).to_string()
 }
 
-fn period_name(period: Period) -> &'static str {
-    match period {
-        Period::Hour => "hour",
-        Period::Day => "day",
-        Period::Week => "week",
-        Period::Month => "month",
-        Period::Year => "year",
-    }
-}
-
 /// The SVG text of the report's periods, one panel per interface that has
 /// periods; `host` names the machine in the titles.
 pub fn svg(report: &Report, period: Period, host: &str) -> Result<String, String> {
@@ -65,7 +55,7 @@ pub fn svg(report: &Report, period: Period, host: &str) -> Result<String, String
             let title = format!(
                 "{} on {host}: bytes per {}, {window}",
                 printable(&entry.interface),
-                period_name(period)
+                period.name()
             );
             panel(area, entry, period, &title).map_err(|e| e.to_string())?;
         }
@@ -148,7 +138,7 @@ fn panel(
         })
         .y_label_formatter(&|y| format!("{y} {unit_name}"))
         .y_desc(format!("bytes ({unit_name})"))
-        .x_desc(format!("{} starting", period_name(period)))
+        .x_desc(format!("{} starting", period.name()))
         .label_style(("sans-serif", 12))
         .draw()?;
     let bars = |offset: f64, pick: fn(&super::Totals) -> u64, colour: RGBColor| {

@@ -220,7 +220,7 @@ fn estimates_table(out: &mut impl Write, report: &Report) -> io::Result<()> {
                 out,
                 "{:<width$} {:<6} {since:<16} {:>11} {:>11} {:>11} {:>11}",
                 printable(&entry.interface),
-                period_name(current),
+                current.period.name(),
                 HumanBytes(current.so_far.bytes_recv as f64),
                 HumanBytes(current.so_far.bytes_sent as f64),
                 estimated(|e| e.0),
@@ -399,17 +399,6 @@ struct JsonEstimate {
 /// Why a current period has no estimate.
 const NO_ESTIMATE: &str = "less than an hour of data in this period: no estimate yet";
 
-/// The name of a current period in the report (`day`, `month`, ...).
-fn period_name(current: &CurrentPeriod) -> &'static str {
-    match current.period {
-        crate::cli::Period::Hour => "hour",
-        crate::cli::Period::Day => "day",
-        crate::cli::Period::Week => "week",
-        crate::cli::Period::Month => "month",
-        crate::cli::Period::Year => "year",
-    }
-}
-
 impl JsonEstimate {
     fn of(current: &CurrentPeriod, calendar: &Calendar) -> JsonEstimate {
         let time = |t: DateTime<Utc>| {
@@ -487,7 +476,7 @@ pub fn json(out: &mut impl Write, report: &Report) -> io::Result<()> {
                     .iter()
                     .map(|current| {
                         (
-                            period_name(current),
+                            current.period.name(),
                             JsonEstimate::of(current, &report.calendar),
                         )
                     })

@@ -5,6 +5,7 @@
 use super::{has_program, is_root, require, Sandbox};
 use std::ffi::OsStr;
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// A network namespace deleted on drop.
 pub struct Namespace {
@@ -126,4 +127,39 @@ impl Drop for Namespace {
             .args(["netns", "del", &self.name])
             .status();
     }
+}
+
+/// An iperf3 server in `server` (one test, then it exits) and a client in
+/// `client` sending `args` to `address`.
+pub fn iperf3(server: &Namespace, client: &Namespace, address: &str, args: &[&str]) {
+    let mut daemon = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            &server.name,
+            "iperf3",
+            "-s",
+            "-1",
+            "-B",
+            address,
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let mut command = Command::new("ip");
+        command
+            .args(["netns", "exec", &client.name, "iperf3", "-c", address])
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if command.status().unwrap().success() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "iperf3 could not connect");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    daemon.wait().unwrap();
 }
