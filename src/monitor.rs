@@ -98,7 +98,8 @@ pub fn run(
     };
     let mut next_retention = Instant::now() + RETENTION_EVERY;
     let slice = Duration::from_secs_f64(config.interval * RETENTION_SHARE).min(RETENTION_SLICE_MAX);
-    let mut writer = Writer::new(store, config.max_pending_cycles, write_wait(config));
+    let mut writer = Writer::new(store, config.max_pending_cycles, write_wait(config))
+        .with_flush_every(config.flush_every);
     let mut selection = Selection::new(config.interfaces.clone(), config.exclude.clone());
     let mut stdout = std::io::stdout().lock();
     let (mut unreadable, mut nothing_listed, mut nothing_selected) =

@@ -63,6 +63,9 @@ pub struct DatabaseSection {
     pub cleanup_on_startup: bool,
     /// Cycles kept in memory while the database cannot be written.
     pub max_pending_cycles: usize,
+    /// Cycles kept in memory and written together in one transaction
+    /// (fewer writes for flash storage); 1 writes every cycle.
+    pub flush_every: usize,
     /// Create the database 0640 (directories 0750) so that its group can
     /// read it, instead of 0600/0700.
     pub group_readable: bool,
@@ -124,6 +127,7 @@ impl Default for DatabaseSection {
             cleanup_on_startup: true,
             max_pending_cycles: 10_000,
             group_readable: false,
+            flush_every: 1,
         }
     }
 }

@@ -35,6 +35,8 @@ const MAX_PATTERN_BYTES: usize = 1024;
 const MAX_REGEX_BYTES: usize = 1 << 20;
 /// Longest retention, in days (a century).
 const MAX_RETENTION_DAYS: u32 = 36_500;
+/// Most cycles written together (a day of 10 s cycles).
+const MAX_FLUSH_EVERY: usize = 10_000;
 /// Highest spike-guard limit, in Mbit/s (1 Pbit/s).
 const MAX_BANDWIDTH_MBIT: f64 = 1e9;
 
@@ -95,6 +97,8 @@ pub struct Config {
     pub cleanup_on_startup: bool,
     /// Cycles queued in memory while the database cannot be written.
     pub max_pending_cycles: usize,
+    /// Cycles written together in one transaction.
+    pub flush_every: usize,
     /// The day each interface's months start on in reports.
     pub billing: crate::report::period::BillingDays,
     /// Who may read a database netmon creates.
@@ -359,6 +363,14 @@ fn build(
             origin("database.max_pending_cycles")
         )));
     }
+    let flush_every = parsed.database.flush_every;
+    if !(1..=pending.min(MAX_FLUSH_EVERY)).contains(&flush_every) {
+        return Err(Error::config(format!(
+            "{}: must be from 1 to {} (and at most database.max_pending_cycles), got {flush_every}",
+            origin("database.flush_every"),
+            MAX_FLUSH_EVERY
+        )));
+    }
     let log_file = (!logging.file.is_empty()).then(|| base.join(&logging.file));
     let log_origin = origin("logging.file");
     let options = &parsed.options;
@@ -379,6 +391,7 @@ fn build(
         rollup_retention_days: parsed.database.rollup_retention_days,
         cleanup_on_startup: parsed.database.cleanup_on_startup,
         max_pending_cycles: pending,
+        flush_every,
         billing,
         database_access: if parsed.database.group_readable {
             crate::fsutil::Access::GroupReadable

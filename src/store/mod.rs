@@ -331,6 +331,27 @@ impl Store {
         })
     }
 
+    /// Writes several cycles in one transaction (each as [`Store::write_cycle`]
+    /// does, inside it): all of them, or none.
+    pub fn write_cycles<'a>(
+        &mut self,
+        cycles: impl IntoIterator<Item = &'a Cycle>,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| self.sqlite(e))?;
+        for cycle in cycles {
+            if let Err(e) = self.write_cycle(cycle) {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                return Err(e);
+            }
+        }
+        self.conn.execute_batch("COMMIT").map_err(|e| {
+            let _ = self.conn.execute_batch("ROLLBACK");
+            self.sqlite(e)
+        })
+    }
+
     fn timestamp_taken(&self, timestamp: &str) -> Result<bool, StoreError> {
         self.conn
             .query_row(
@@ -347,7 +368,8 @@ impl Store {
         timestamp: &str,
         rows: &[Row],
     ) -> rusqlite::Result<()> {
-        let tx = self.conn.transaction()?;
+        // A savepoint: its own transaction, or a part of write_cycles' one.
+        let tx = self.conn.savepoint()?;
         {
             let mut insert = tx.prepare_cached(INSERT_ROW)?;
             let mut last = tx.prepare_cached(UPSERT_LAST)?;

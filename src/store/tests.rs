@@ -662,3 +662,49 @@ fn a_full_queue_folds_the_oldest_cycle_into_the_next() {
         .unwrap();
     assert_eq!(intervals, 4.0, "the merged cycles' intervals add up too");
 }
+
+#[test]
+fn batching_rule_flush_every_writes_n_cycles_in_one_transaction() {
+    use super::writer::Writer;
+    let dir = tempfile::tempdir().unwrap();
+    let mut writer =
+        Writer::new(open(&dir.path().join("n.db")), 10, BUSY_TIMEOUT).with_flush_every(3);
+    let mut sampler = Sampler::new(SampleOptions::default());
+    for (second, recv) in [(0, 100), (1, 150)] {
+        let outcome = writer.submit(cycle_at(&mut sampler, second, &[("a", recv, 0)]));
+        assert_eq!((outcome.written, outcome.pending), (0, second as usize + 1));
+    }
+    let store = writer.store().unwrap();
+    assert_eq!(
+        count(store, "SELECT COUNT(*) FROM network_stats"),
+        0,
+        "kept in memory"
+    );
+    let outcome = writer.submit(cycle_at(&mut sampler, 2, &[("a", 400, 0)]));
+    assert_eq!((outcome.written, outcome.pending), (3, 0));
+    let store = writer.store().unwrap();
+    assert_eq!(count(store, "SELECT COUNT(*) FROM network_stats"), 6);
+    // A batch with a cycle the database refuses: found one by one, folded.
+    writer.submit(cycle_at(&mut sampler, 3, &[("a", 500, 0)]));
+    let mut refused = cycle_at(&mut sampler, 4, &[("a", 650, 0)]);
+    let mut twin = refused.rows[0].clone();
+    twin.deltas = Some(Counters::default());
+    refused.rows.insert(1, twin);
+    writer.submit(refused);
+    let outcome = writer.submit(cycle_at(&mut sampler, 5, &[("a", 900, 0)]));
+    assert_eq!(outcome.pending, 0, "{outcome:?}");
+    assert_eq!(writer.merged(), 1);
+    let store = writer.store().unwrap();
+    assert_eq!(
+        count(
+            store,
+            "SELECT SUM(bytes_recv_delta) FROM network_stats WHERE interface = 'a'"
+        ),
+        800,
+        "every byte kept"
+    );
+    // The last partial batch is written by an explicit flush (at stop).
+    writer.submit(cycle_at(&mut sampler, 6, &[("a", 1000, 0)]));
+    assert_eq!(writer.pending(), 1);
+    assert_eq!(writer.flush().written, 1);
+}

@@ -21,6 +21,7 @@ pub struct Writer {
     access: Access,
     pending: VecDeque<Cycle>,
     max_pending: usize,
+    flush_every: usize,
     failing: bool,
     written: u64,
     rows_written: u64,
@@ -49,6 +50,7 @@ impl Writer {
             store: Some(store),
             pending: VecDeque::new(),
             max_pending: max_pending.max(1),
+            flush_every: 1,
             failing: false,
             written: 0,
             rows_written: 0,
@@ -56,6 +58,13 @@ impl Writer {
             merged: 0,
             merged_bytes: 0,
         }
+    }
+
+    /// Keeps `cycles` cycles in memory and writes them in one transaction
+    /// (`database.flush_every`, for flash storage); 1 writes every cycle.
+    pub fn with_flush_every(mut self, cycles: usize) -> Self {
+        self.flush_every = cycles.clamp(1, self.max_pending);
+        self
     }
 
     /// The open store, if the database is currently open.
@@ -94,11 +103,18 @@ impl Writer {
     }
 
     /// Queues `cycle` (folding the oldest one into the next if the queue is
-    /// full) and writes as much of the queue as the database accepts.
+    /// full) and, once `flush_every` cycles wait, writes as much of the
+    /// queue as the database accepts.
     pub fn submit(&mut self, cycle: Cycle) -> FlushOutcome {
         self.pending.push_back(cycle);
         if self.pending.len() > self.max_pending {
             self.fold_oldest("write queue full");
+        }
+        if self.pending.len() < self.flush_every {
+            return FlushOutcome {
+                written: 0,
+                pending: self.pending.len(),
+            };
         }
         self.flush()
     }
@@ -133,20 +149,26 @@ impl Writer {
             self.store = None;
         }
         let mut written = 0;
-        while let Some(cycle) = self.pending.front() {
+        // Batches of flush_every cycles; one by one once a batch was
+        // refused, so that the refused cycle is found and folded.
+        let mut batch = self.flush_every;
+        while !self.pending.is_empty() {
+            let take = batch.min(self.pending.len());
             match write(
                 &mut self.store,
                 &self.path,
                 self.busy_timeout,
                 (self.raw_counts, self.access),
-                cycle,
+                self.pending.range(..take),
             ) {
                 Ok(()) => {
-                    self.rows_written += cycle.rows.len() as u64;
-                    self.pending.pop_front();
-                    written += 1;
-                    self.written += 1;
+                    for cycle in self.pending.drain(..take) {
+                        self.rows_written += cycle.rows.len() as u64;
+                    }
+                    written += take;
+                    self.written += take as u64;
                 }
+                Err(e) if e.rejects_cycle() && take > 1 => batch = 1,
                 Err(e) if e.rejects_cycle() && self.pending.len() > 1 => {
                     self.failures += 1;
                     if !std::mem::replace(&mut self.failing, true) {
@@ -182,14 +204,15 @@ impl Writer {
     }
 }
 
-/// Writes one cycle, reopening the database at `path` first if it is
-/// closed (with the settings the writer's store was opened with).
-fn write(
+/// Writes cycles in one transaction, reopening the database at `path`
+/// first if it is closed (with the settings the writer's store was opened
+/// with).
+fn write<'a>(
     store: &mut Option<Store>,
     path: &Path,
     busy_timeout: Duration,
     (raw_counts, access): (bool, Access),
-    cycle: &Cycle,
+    cycles: impl ExactSizeIterator<Item = &'a Cycle>,
 ) -> Result<(), StoreError> {
     let store = match store {
         Some(store) => store,
@@ -199,5 +222,11 @@ fn write(
             store.insert(opened)
         }
     };
-    store.write_cycle(cycle)
+    if cycles.len() == 1 {
+        cycles
+            .into_iter()
+            .try_for_each(|cycle| store.write_cycle(cycle))
+    } else {
+        store.write_cycles(cycles)
+    }
 }
