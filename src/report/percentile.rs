@@ -12,6 +12,7 @@
 //! at least P % of the slots do not exceed. It reads raw samples, so it
 //! covers what `database.retention_days` keeps.
 
+use rusqlite::types::ValueRef;
 use rusqlite::Connection;
 
 /// One interface's percentile over the window.
@@ -47,46 +48,65 @@ pub fn nearest_rank(values: &mut [f64], p: f64) -> Option<f64> {
     values.get(rank.clamp(1, values.len()) - 1).copied()
 }
 
-/// The 5-minute slot a stored timestamp (`2026-11-24T09:37:21.954Z`)
-/// falls in, as (its text up to the hour, its minute / 5).
-fn slot_of(timestamp: &str) -> Option<(&str, u8)> {
-    let bytes = timestamp.as_bytes();
-    let (tens, units) = (bytes.get(14)?, bytes.get(15)?);
+/// A 5-minute slot: a stored timestamp's text up to the hour
+/// (`2026-11-24T09:`) and its minute / 5.
+type Slot = ([u8; 14], u8);
+
+/// The slot a stored timestamp (`2026-11-24T09:37:21.954Z`) falls in.
+fn slot_of(timestamp: &[u8]) -> Option<Slot> {
+    let hour: [u8; 14] = timestamp.get(..14)?.try_into().ok()?;
+    let (tens, units) = (timestamp.get(14)?, timestamp.get(15)?);
     if !tens.is_ascii_digit() || !units.is_ascii_digit() {
         return None;
     }
-    let minute = (tens - b'0') * 10 + (units - b'0');
-    Some((timestamp.get(..14)?, minute / 5))
+    Some((hour, ((tens - b'0') * 10 + (units - b'0')) / 5))
 }
 
-/// Per-slot average rates from samples in time order: (timestamp,
-/// received bytes, sent bytes, seconds covered).
-pub fn slot_rates<'a>(samples: impl Iterator<Item = (&'a str, u64, u64, f64)>) -> Vec<(f64, f64)> {
-    let mut rates = Vec::new();
-    let mut current: Option<((&str, u8), u64, u64, f64)> = None;
-    let mut close = |slot: Option<((&str, u8), u64, u64, f64)>| {
-        if let Some((_, recv, sent, seconds)) = slot.filter(|s| s.3 > 0.0) {
-            rates.push((recv as f64 / seconds, sent as f64 / seconds));
-        }
-    };
-    for (timestamp, recv, sent, seconds) in samples {
+/// Per-slot average rates of samples given in time order.
+#[derive(Debug, Default)]
+pub struct SlotRates {
+    open: Option<(Slot, u64, u64, f64)>,
+    /// (received, sent) bytes/s of each closed slot.
+    rates: Vec<(f64, f64)>,
+}
+
+impl SlotRates {
+    /// Adds a sample: its stored timestamp, received and sent bytes and
+    /// the seconds they cover.
+    pub fn add(&mut self, timestamp: &[u8], recv: u64, sent: u64, seconds: f64) {
         let Some(slot) = slot_of(timestamp) else {
-            continue;
+            return;
         };
-        match &mut current {
+        match &mut self.open {
             Some((open, r, s, t)) if *open == slot => {
                 *r += recv;
                 *s += sent;
                 *t += seconds;
             }
-            _ => close(current.replace((slot, recv, sent, seconds))),
+            _ => {
+                let closed = self.open.replace((slot, recv, sent, seconds));
+                self.close(closed);
+            }
         }
     }
-    close(current);
-    rates
+
+    fn close(&mut self, slot: Option<(Slot, u64, u64, f64)>) {
+        if let Some((_, recv, sent, seconds)) = slot.filter(|s| s.3 > 0.0) {
+            self.rates
+                .push((recv as f64 / seconds, sent as f64 / seconds));
+        }
+    }
+
+    /// The rates of every slot, the last one included.
+    pub fn finish(mut self) -> Vec<(f64, f64)> {
+        let last = self.open.take();
+        self.close(last);
+        self.rates
+    }
 }
 
-/// The percentile of `interface` over the raw samples in [from, to).
+/// The percentile of `interface` over the raw samples in [from, to),
+/// streamed in time order from the (interface, timestamp) index.
 pub fn of_interface(
     conn: &Connection,
     interface: &str,
@@ -101,17 +121,17 @@ pub fn of_interface(
          ORDER BY timestamp",
     )?;
     let mut rows = stmt.query(rusqlite::params![interface, from, to])?;
-    let mut samples: Vec<(String, u64, u64, f64)> = Vec::new();
+    let mut slots = SlotRates::default();
     while let Some(row) = rows.next()? {
-        samples.push((
-            row.get(0)?,
-            row.get::<_, i64>(1)?.max(0) as u64,
-            row.get::<_, Option<i64>>(2)?.unwrap_or(0).max(0) as u64,
-            row.get(3)?,
-        ));
+        let count = |i: usize| {
+            row.get::<_, Option<i64>>(i)
+                .map(|v| v.unwrap_or(0).max(0) as u64)
+        };
+        if let ValueRef::Text(timestamp) = row.get_ref(0)? {
+            slots.add(timestamp, count(1)?, count(2)?, row.get(3)?);
+        }
     }
-    let rates = slot_rates(samples.iter().map(|(t, r, s, i)| (t.as_str(), *r, *s, *i)));
-    let (mut recv, mut sent): (Vec<f64>, Vec<f64>) = rates.into_iter().unzip();
+    let (mut recv, mut sent): (Vec<f64>, Vec<f64>) = slots.finish().into_iter().unzip();
     Ok(Percentile {
         p,
         slots: recv.len(),
@@ -123,6 +143,14 @@ pub fn of_interface(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn rates_of(samples: &[(&str, u64, u64, f64)]) -> Vec<(f64, f64)> {
+        let mut slots = SlotRates::default();
+        for &(timestamp, recv, sent, seconds) in samples {
+            slots.add(timestamp.as_bytes(), recv, sent, seconds);
+        }
+        slots.finish()
+    }
 
     #[test]
     fn percentile_rule_nearest_rank() {
@@ -149,7 +177,7 @@ mod tests {
             ("2026-11-24T09:59:00.000Z", 100, 100, 50.0),
             ("2026-11-24T10:59:00.000Z", 200, 0, 0.0),
         ];
-        let rates = slot_rates(samples.iter().copied());
+        let rates = rates_of(&samples);
         assert_eq!(
             rates,
             [(10.0, 1.0), (50.0, 0.0), (2.0, 2.0)],
@@ -160,7 +188,7 @@ mod tests {
     #[test]
     fn a_long_interval_gives_its_average_to_the_slot_it_ends_in() {
         let samples = [("2026-11-24T09:10:00.000Z", 60_000, 0, 600.0)];
-        assert_eq!(slot_rates(samples.iter().copied()), [(100.0, 0.0)]);
+        assert_eq!(rates_of(&samples), [(100.0, 0.0)]);
     }
 
     #[test]
