@@ -233,6 +233,39 @@ fn top_days_are_the_biggest_first_with_the_same_fields_as_periods() {
         starts,
         ["2026-11-07T00:00:00+00:00", "2026-11-08T00:00:00+00:00"]
     );
+    // Partial days at the window's edges compete with whole days.
+    let summary = summary_json(
+        &sandbox,
+        &[
+            "--top",
+            "2",
+            "--since",
+            "2026-11-03T12:00:00Z",
+            "--until",
+            "2026-11-05T12:00:00Z",
+        ],
+    );
+    let top = interface_json(&summary, "eth0")["top"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let days: Vec<(&str, u64)> = top
+        .iter()
+        .map(|d| {
+            (
+                d["start"].as_str().unwrap(),
+                d["bytes_recv"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        days,
+        [
+            ("2026-11-03T00:00:00+00:00", 108_000),
+            ("2026-11-05T00:00:00+00:00", 108_000)
+        ],
+        "12 hours of 9 kB beat 24 hours of 3 kB"
+    );
     // The table names the view.
     let table = stdout(&sandbox.run(&["--summary", "--top", "3"]));
     assert!(

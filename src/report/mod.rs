@@ -292,36 +292,87 @@ fn aggregate(
         }
     };
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(bounds, |r| {
-        let count = |i: usize| r.get::<_, i64>(i).map(|v| v.max(0) as u64);
-        // Parsed in place: no String per bin.
-        let bin = match r.get_ref(1)? {
-            ValueRef::Text(text) => std::str::from_utf8(text)
-                .ok()
-                .and_then(|text| DateTime::parse_from_rfc3339(text).ok())
-                .map(|start| start.with_timezone(&Utc)),
-            _ => None,
-        };
-        Ok((
-            r.get::<_, String>(0)?,
-            bin,
-            Totals {
-                first_sample: r.get(2)?,
-                last_sample: r.get(3)?,
-                samples: count(4)?,
-                seconds: r.get(5)?,
-                bytes_recv: count(6)?,
-                bytes_sent: count(7)?,
-                errin: count(8)?,
-                errout: count(9)?,
-                dropin: count(10)?,
-                dropout: count(11)?,
-                peak_recv_rate: r.get(12)?,
-                peak_sent_rate: r.get(13)?,
-            },
-        ))
-    })?;
+    let rows = stmt.query_map(bounds, piece_of_row)?;
     rows.collect()
+}
+
+/// A piece from a row of (interface, bin start or NULL, then the
+/// [`TOTALS_COLUMNS`]).
+fn piece_of_row(r: &rusqlite::Row) -> rusqlite::Result<Piece> {
+    let count = |i: usize| r.get::<_, i64>(i).map(|v| v.max(0) as u64);
+    // Parsed in place: no String per bin.
+    let bin = match r.get_ref(1)? {
+        ValueRef::Text(text) => std::str::from_utf8(text)
+            .ok()
+            .and_then(|text| DateTime::parse_from_rfc3339(text).ok())
+            .map(|start| start.with_timezone(&Utc)),
+        _ => None,
+    };
+    Ok((
+        r.get::<_, String>(0)?,
+        bin,
+        Totals {
+            first_sample: r.get(2)?,
+            last_sample: r.get(3)?,
+            samples: count(4)?,
+            seconds: r.get(5)?,
+            bytes_recv: count(6)?,
+            bytes_sent: count(7)?,
+            errin: count(8)?,
+            errout: count(9)?,
+            dropin: count(10)?,
+            dropout: count(11)?,
+            peak_recv_rate: r.get(12)?,
+            peak_sent_rate: r.get(13)?,
+        },
+    ))
+}
+
+/// Candidates for the `n` biggest days of each interface in [from, to):
+/// the `n` biggest whole days from the daily rollups (ranked by SQLite,
+/// so a year costs little more than a month), and the partial days at the
+/// window's edges.
+fn top_day_pieces(
+    conn: &Connection,
+    calendar: &Calendar,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    n: usize,
+) -> rusqlite::Result<Vec<Piece>> {
+    let (start, end) = (
+        Level::Day.ceil(calendar, from),
+        Level::Day.floor(calendar, to),
+    );
+    let mut pieces = Vec::new();
+    if start < end {
+        let sql = format!(
+            "SELECT interface, period_start, {BIN_COLUMNS} FROM (
+                SELECT *, ROW_NUMBER() OVER (
+                    PARTITION BY interface ORDER BY bytes_recv + bytes_sent DESC, period_start
+                ) AS rank
+                FROM network_stats_daily WHERE period_start >= ?1 AND period_start < ?2
+            ) WHERE rank <= ?3"
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let limit = i64::try_from(n).unwrap_or(i64::MAX);
+        let rows = stmt.query_map(
+            rusqlite::params![period_key(start), period_key(end), limit],
+            piece_of_row,
+        )?;
+        for row in rows {
+            pieces.push(row?);
+        }
+    }
+    for (edge_from, edge_to) in [(from, start.min(to)), (end.max(start), to)] {
+        for (interface, _, totals) in window_totals(conn, calendar, edge_from, edge_to)? {
+            pieces.push((
+                interface,
+                Some(Level::Day.floor(calendar, edge_from)),
+                totals,
+            ));
+        }
+    }
+    Ok(pieces)
 }
 
 /// Totals per interface over [from, to), from the coarsest rollups that fit.
@@ -483,7 +534,7 @@ pub fn build(conn: &Connection, database: &Path, query: &Query) -> rusqlite::Res
         }
     }
     if let Some(n) = query.top {
-        let days = period_pieces(conn, calendar, Period::Day, &query.billing, from, to)?;
+        let days = top_day_pieces(conn, calendar, from, to, n)?;
         let mut by_interface: BTreeMap<String, BTreeMap<DateTime<Utc>, Totals>> = BTreeMap::new();
         for (interface, day, totals) in days {
             if let Some(day) = day.filter(|_| totals.samples > 0) {
