@@ -329,9 +329,9 @@ fn piece_of_row(r: &rusqlite::Row) -> rusqlite::Result<Piece> {
 }
 
 /// Candidates for the `n` biggest days of each interface in [from, to):
-/// the `n` biggest whole days from the daily rollups (ranked by SQLite,
-/// so a year costs little more than a month), and the partial days at the
-/// window's edges.
+/// the `n` biggest whole days from the daily rollups (ranked on their
+/// totals alone, then only those rows read whole, so a year costs little
+/// more than a month), and the partial days at the window's edges.
 fn top_day_pieces(
     conn: &Connection,
     calendar: &Calendar,
@@ -345,22 +345,39 @@ fn top_day_pieces(
     );
     let mut pieces = Vec::new();
     if start < end {
-        let sql = format!(
-            "SELECT interface, period_start, {BIN_COLUMNS} FROM (
-                SELECT *, ROW_NUMBER() OVER (
-                    PARTITION BY interface ORDER BY bytes_recv + bytes_sent DESC, period_start
-                ) AS rank
-                FROM network_stats_daily WHERE period_start >= ?1 AND period_start < ?2
-            ) WHERE rank <= ?3"
-        );
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let limit = i64::try_from(n).unwrap_or(i64::MAX);
-        let rows = stmt.query_map(
-            rusqlite::params![period_key(start), period_key(end), limit],
-            piece_of_row,
+        let mut ranked: BTreeMap<String, Vec<(u64, String)>> = BTreeMap::new();
+        let mut stmt = conn.prepare_cached(
+            "SELECT interface, period_start, bytes_recv + bytes_sent FROM network_stats_daily
+             WHERE period_start >= ?1 AND period_start < ?2",
         )?;
-        for row in rows {
-            pieces.push(row?);
+        let mut rows = stmt.query([period_key(start), period_key(end)])?;
+        while let Some(row) = rows.next()? {
+            let ValueRef::Text(name) = row.get_ref(0)? else {
+                continue;
+            };
+            let name = String::from_utf8_lossy(name);
+            let day = (
+                row.get::<_, i64>(2)?.max(0) as u64,
+                row.get::<_, String>(1)?,
+            );
+            match ranked.get_mut(name.as_ref()) {
+                Some(days) => days.push(day),
+                None => {
+                    ranked.insert(name.into_owned(), vec![day]);
+                }
+            }
+        }
+        let mut whole = conn.prepare_cached(&format!(
+            "SELECT interface, period_start, {BIN_COLUMNS} FROM network_stats_daily
+             WHERE period_start = ?1 AND interface = ?2"
+        ))?;
+        for (interface, mut days) in ranked {
+            days.sort_unstable_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+            for (_, day) in days.iter().take(n) {
+                for piece in whole.query_map([day, &interface], piece_of_row)? {
+                    pieces.push(piece?);
+                }
+            }
         }
     }
     for (edge_from, edge_to) in [(from, start.min(to)), (end.max(start), to)] {
