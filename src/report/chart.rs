@@ -10,6 +10,7 @@ use crate::cli::Period;
 use crate::ifname::printable;
 use chrono::{DateTime, FixedOffset, Utc};
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// Width of the chart in pixels.
 const WIDTH: u32 = 1000;
@@ -47,6 +48,13 @@ pub fn svg(report: &Report, period: Period, host: &str) -> Result<String, String
         let root = SVGBackend::with_string(&mut text, (WIDTH, height)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         let window = window_text(report);
+        if panels.is_empty() {
+            let middle = (WIDTH as i32 / 2, height as i32 / 2);
+            let style =
+                TextStyle::from(("sans-serif", 18)).pos(Pos::new(HPos::Center, VPos::Center));
+            root.draw(&Text::new(format!("no samples in {window}"), middle, style))
+                .map_err(|e| e.to_string())?;
+        }
         for (area, entry) in root
             .split_evenly((panels.len().max(1), 1))
             .iter()
@@ -248,6 +256,14 @@ mod tests {
             "received bars"
         );
         assert!(text.matches("fill=\"#FF7F0E\"").count() >= 30, "sent bars");
+    }
+
+    #[test]
+    fn an_empty_window_is_a_chart_that_says_so() {
+        let text = svg(&report_with(0), Period::Day, "box1").unwrap();
+        assert!(texts(&text)
+            .iter()
+            .any(|t| t.starts_with("no samples in 2026-11-01 00:00")));
     }
 
     #[test]
