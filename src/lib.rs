@@ -226,7 +226,8 @@ fn monitor(cli: &Cli, config: &Config) -> Result<()> {
                 select::Selection::new(config.interfaces.clone(), config.exclude.clone()),
                 metrics::SharedStats::default(),
                 database,
-            );
+            )
+            .with_billing(config.billing.clone());
             Some(
                 metrics::MetricsServer::start(listener, exporter).map_err(|e| {
                     Error::runtime(format!("cannot start the metrics endpoint: {e}"))

@@ -185,7 +185,8 @@ fn netmon_families(scrape: &Scrape) -> Vec<MetricFamily> {
         families.push(family(
             &format!("netmon_current_{period}_bytes"),
             &format!(
-                "Bytes moved so far in the current calendar {period} of the database's time zone, from its rollups."
+                "Bytes moved so far in the current {} of the database's time zone, from its rollups.",
+                if period == "month" { "(billing) month" } else { period }
             ),
             MetricType::GAUGE,
             metrics,

@@ -12,7 +12,9 @@
 pub mod exposition;
 pub mod stats;
 
+use crate::cli::Period;
 use crate::collector::CounterSource;
+use crate::report::period::{BillingDays, Periods};
 use crate::select::Selection;
 use crate::store::rollup::{period_key, Level};
 use chrono::{DateTime, Utc};
@@ -57,10 +59,12 @@ pub struct Exporter {
     selection: Selection,
     stats: SharedStats,
     database: PathBuf,
+    billing: BillingDays,
 }
 
 impl Exporter {
-    /// An exporter reading `source` through `selection`.
+    /// An exporter reading `source` through `selection`; months of the
+    /// usage families start on `billing`'s days.
     pub fn new(
         source: Box<dyn CounterSource + Send>,
         selection: Selection,
@@ -72,7 +76,14 @@ impl Exporter {
             selection,
             stats,
             database: database.to_path_buf(),
+            billing: BillingDays::default(),
         }
+    }
+
+    /// Cuts the usage families' months at these billing days.
+    pub fn with_billing(mut self, billing: BillingDays) -> Self {
+        self.billing = billing;
+        self
     }
 
     /// One scrape's text: one read of the counters, the stats, the rollups.
@@ -87,7 +98,7 @@ impl Exporter {
                 None
             }
         };
-        let usage = current_usage(&self.database, now).unwrap_or_else(|e| {
+        let usage = current_usage(&self.database, &self.billing, now).unwrap_or_else(|e| {
             tracing::debug!("scrape: cannot read the rollups: {e}");
             Vec::new()
         });
@@ -100,9 +111,14 @@ impl Exporter {
     }
 }
 
-/// The current day's and month's bytes per interface, from the rollups
-/// (cut in the time zone the database records).
-fn current_usage(database: &Path, now: DateTime<Utc>) -> rusqlite::Result<Vec<PeriodUsage>> {
+/// The current day's and (billing) month's bytes per interface, from the
+/// daily rollups (cut in the time zone the database records; the current
+/// day's bin holds the day so far): a few rows per interface.
+fn current_usage(
+    database: &Path,
+    billing: &BillingDays,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Vec<PeriodUsage>> {
     let conn = Connection::open_with_flags(
         database,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -111,14 +127,13 @@ fn current_usage(database: &Path, now: DateTime<Utc>) -> rusqlite::Result<Vec<Pe
     let calendar = crate::store::read_calendar(&conn).map_err(|e| {
         rusqlite::Error::InvalidParameterName(format!("the recorded time zone: {e}"))
     })?;
+    let mut stmt = conn.prepare(
+        "SELECT interface, SUM(bytes_recv), SUM(bytes_sent) FROM network_stats_daily
+         WHERE period_start >= ?1 GROUP BY interface ORDER BY interface",
+    )?;
     let mut usage = Vec::new();
-    for (period, level) in [("day", Level::Day), ("month", Level::Month)] {
-        let sql = format!(
-            "SELECT interface, bytes_recv, bytes_sent FROM {} WHERE period_start = ?1 ORDER BY interface",
-            level.table()
-        );
-        let mut stmt = conn.prepare(&sql)?;
-        let rows = stmt.query_map([period_key(level.floor(&calendar, now))], |r| {
+    let mut read = |period: &'static str, since: DateTime<Utc>, keep: &dyn Fn(&str) -> bool| {
+        let rows = stmt.query_map([period_key(since)], |r| {
             Ok(PeriodUsage {
                 period,
                 interface: r.get(0)?,
@@ -127,8 +142,26 @@ fn current_usage(database: &Path, now: DateTime<Utc>) -> rusqlite::Result<Vec<Pe
             })
         })?;
         for row in rows {
-            usage.push(row?);
+            let row = row?;
+            if keep(&row.interface) {
+                usage.push(row);
+            }
         }
+        Ok::<_, rusqlite::Error>(())
+    };
+    read("day", Level::Day.floor(&calendar, now), &|_| true)?;
+    let mut days: Vec<u32> = billing.per_interface.values().copied().collect();
+    days.push(billing.default);
+    days.sort_unstable();
+    days.dedup();
+    for day in days {
+        let months = Periods {
+            period: Period::Month,
+            billing_day: day,
+        };
+        read("month", months.floor(&calendar, now), &|name| {
+            billing.of(name) == day
+        })?;
     }
     Ok(usage)
 }
@@ -306,4 +339,78 @@ fn plain(status: StatusCode, text: &'static str) -> Response<Full<Bytes>> {
         HeaderValue::from_static("text/plain; charset=utf-8"),
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::Calendar;
+    use crate::collector::InterfaceCounters;
+    use crate::counters::Counters;
+    use crate::sampler::{SampleOptions, Sampler};
+    use crate::store::Store;
+    use chrono::{Duration, TimeZone};
+
+    #[test]
+    fn usage_rule_days_and_billing_months_from_the_daily_rollups() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("n.db");
+        let mut store = Store::open_in(
+            &path,
+            std::time::Duration::from_secs(1),
+            Some(&Calendar::utc()),
+        )
+        .unwrap();
+        let mut sampler = Sampler::new(SampleOptions::default());
+        let start = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
+        let now = Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).unwrap();
+        let hours = (now - start).num_hours();
+        for hour in 0..=hours {
+            let snapshot = [InterfaceCounters {
+                name: "eth0".into(),
+                ifindex: None,
+                counters: Counters {
+                    bytes_recv: hour as u64 * 1000,
+                    ..Counters::default()
+                },
+            }];
+            let at = start + Duration::hours(hour);
+            store
+                .write_cycle(&sampler.sample(&snapshot, hour as f64 * 3600.0, at))
+                .unwrap();
+        }
+        drop(store);
+        let received = |usage: &[PeriodUsage], period: &str| {
+            usage
+                .iter()
+                .find(|u| u.period == period && u.interface == "eth0")
+                .map(|u| u.bytes_recv)
+        };
+        let calendar_months = current_usage(&path, &BillingDays::default(), now).unwrap();
+        assert_eq!(
+            received(&calendar_months, "day"),
+            Some(13_000),
+            "00:00 to 12:00"
+        );
+        assert_eq!(
+            received(&calendar_months, "month"),
+            Some(hours as u64 * 1000)
+        );
+        let billing = BillingDays {
+            default: 1,
+            per_interface: [("eth0".to_string(), 15)].into(),
+        };
+        let from_15th = current_usage(&path, &billing, now).unwrap();
+        assert_eq!(received(&from_15th, "month"), Some((5 * 24 + 13) * 1000));
+        let months_of_total: Vec<_> = from_15th
+            .iter()
+            .filter(|u| u.period == "month" && u.interface == "_total")
+            .collect();
+        assert_eq!(
+            months_of_total.len(),
+            1,
+            "_total keeps the global billing day"
+        );
+        assert_eq!(months_of_total[0].bytes_recv, hours as u64 * 1000);
+    }
 }
