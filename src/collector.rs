@@ -254,11 +254,26 @@ fn is_own_namespace(path: &Path) -> bool {
         && matches!((namespace(&pid), namespace("self")), (Ok(theirs), Ok(ours)) if theirs == ours)
 }
 
-/// The kernel's index of the interface stored as `name`, asked of this
-/// process's network namespace (one ioctl, no file opened).
-fn ifindex_of(name: &str) -> Option<u32> {
-    let raw = ifname::unescape(name)?;
-    nix::net::if_::if_nametoindex(raw.as_slice()).ok()
+/// Fills in every interface's kernel index, asked of this process's
+/// network namespace with one `if_nameindex()` (a single netlink dump,
+/// not a socket and an ioctl per interface); `None` where unknown.
+fn fill_ifindexes(interfaces: &mut [InterfaceCounters]) {
+    let Ok(known) = nix::net::if_::if_nameindex() else {
+        return;
+    };
+    let mut by_name: Vec<(&[u8], u32)> = known
+        .iter()
+        .map(|entry| (entry.name().to_bytes(), entry.index()))
+        .collect();
+    by_name.sort_unstable();
+    for interface in interfaces {
+        interface.ifindex = ifname::unescape(&interface.name).and_then(|raw| {
+            by_name
+                .binary_search_by(|(name, _)| (*name).cmp(raw.as_slice()))
+                .ok()
+                .map(|at| by_name[at].1)
+        });
+    }
 }
 
 /// Counters from a `/proc/net/dev`-format file: one read per cycle gives all
@@ -307,9 +322,7 @@ impl CounterSource for ProcfsSource {
         self.load()?;
         let mut interfaces = parse_proc_net_dev(&self.buffer).map_err(|e| self.format_error(e))?;
         if self.own_namespace {
-            for interface in &mut interfaces {
-                interface.ifindex = ifindex_of(&interface.name);
-            }
+            fill_ifindexes(&mut interfaces);
         }
         Ok(interfaces)
     }

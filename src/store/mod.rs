@@ -370,6 +370,7 @@ impl Store {
     ) -> rusqlite::Result<()> {
         // A savepoint: its own transaction, or a part of write_cycles' one.
         let tx = self.conn.savepoint()?;
+        let keys = rollup::period_keys(&self.calendar, at);
         {
             let mut insert = tx.prepare_cached(INSERT_ROW)?;
             let mut last = tx.prepare_cached(UPSERT_LAST)?;
@@ -401,7 +402,7 @@ impl Store {
                     delta(6),
                     delta(7),
                 ])?;
-                rollup::add(&tx, &self.calendar, at, timestamp, row)?;
+                rollup::add(&tx, &keys, timestamp, row)?;
                 if row.interface != TOTAL_INTERFACE {
                     let c = counters;
                     last.execute(params![

@@ -151,12 +151,18 @@ ON CONFLICT(period_start, interface) DO UPDATE SET
     )
 }
 
-/// Folds `row`, stored at `at` (whose stored text is `timestamp`), into its
-/// hour, day and month of `calendar`.
+/// The `period_start` keys of the hour, day and month of `calendar` that
+/// hold `at` (in [`LEVELS`] order): computed once per cycle, since all its
+/// rows share one timestamp.
+pub fn period_keys(calendar: &Calendar, at: DateTime<Utc>) -> [String; 3] {
+    LEVELS.map(|level| period_key(level.floor(calendar, at)))
+}
+
+/// Folds `row`, stored as `timestamp`, into the hour, day and month whose
+/// keys are `keys` (from [`period_keys`]).
 pub fn add(
     conn: &Connection,
-    calendar: &Calendar,
-    at: DateTime<Utc>,
+    keys: &[String; 3],
     timestamp: &str,
     row: &Row,
 ) -> rusqlite::Result<()> {
@@ -167,9 +173,9 @@ pub fn add(
         0.0
     };
     let d = deltas.to_array().map(super::delta_to_sql);
-    for (level, sql) in LEVELS.into_iter().zip(UPSERTS.iter()) {
+    for (key, sql) in keys.iter().zip(UPSERTS.iter()) {
         conn.prepare_cached(sql)?.execute(params![
-            period_key(level.floor(calendar, at)),
+            key,
             row.interface,
             timestamp,
             covered,
@@ -219,7 +225,12 @@ pub fn rebuild(conn: &Connection, calendar: &Calendar) -> rusqlite::Result<()> {
             step: None,
             set_aside: false,
         };
-        add(conn, calendar, at.with_timezone(&Utc), &timestamp, &row)?;
+        add(
+            conn,
+            &period_keys(calendar, at.with_timezone(&Utc)),
+            &timestamp,
+            &row,
+        )?;
     }
     Ok(())
 }
