@@ -58,6 +58,19 @@ check "a member of the netmon group reads the stored cycle" \
 report = json.loads(sys.argv[1])
 total = [i for i in report["interfaces"] if i["interface"] == "_total"]
 sys.exit(0 if report["total_records"] >= 2 and total and total[0]["samples"] == 1 else 1)' "$summary"
+# While the service user monitors (the database in WAL mode, its -wal and
+# -shm files 0640), a group member reads it as it is written.
+runuser -u netmon -- /usr/bin/netmon -c /etc/netmon/config.yaml --interval 0.5 --quiet 2>/dev/null &
+monitor=$!
+sleep 2.5
+live=$(runuser -u "$reader" -- /usr/bin/netmon --summary --format json -c /etc/netmon/config.yaml)
+check "a member of the netmon group reads the database while the monitor writes it" \
+  python3 -c 'import json, sys
+report = json.loads(sys.argv[1])
+total = [i for i in report["interfaces"] if i["interface"] == "_total"]
+sys.exit(0 if total and total[0]["samples"] >= 3 else 1)' "$live"
+kill "$monitor"
+wait "$monitor" || true
 refused=$(runuser -u nobody -- /usr/bin/netmon --summary -c /etc/netmon/config.yaml 2>&1) && status=0 || status=$?
 check "anyone else gets a clear permission message ($refused)" \
   test "$status" = 1 -a -n "$(grep 'permission denied' <<<"$refused")"
