@@ -137,6 +137,26 @@ mod tests {
     }
 
     #[test]
+    fn devices_up_to_the_limit_are_all_remembered() {
+        let mut stats = MonitorStats::default();
+        for i in 0..MAX_TRACKED_DEVICES - 1 {
+            stats
+                .devices
+                .insert(format!("veth{i}"), DeviceEvents::default());
+        }
+        let mut sampler = Sampler::new(SampleOptions::default());
+        let at = Utc.timestamp_opt(1_764_000_000, 0).unwrap();
+        sampler.sample(&snapshot(&[("eth0", 100)]), 0.0, at);
+        let cycle = sampler.sample(&snapshot(&[("eth0", 1)]), 1.0, at);
+        stats.record_events(&cycle);
+        assert_eq!(
+            stats.devices.len(),
+            MAX_TRACKED_DEVICES,
+            "at the limit, nothing forgotten"
+        );
+    }
+
+    #[test]
     fn churn_past_the_limit_forgets_devices_gone_from_the_cycle() {
         let mut stats = MonitorStats::default();
         for i in 0..=MAX_TRACKED_DEVICES {

@@ -193,6 +193,59 @@ mod tests {
         }
     }
 
+    fn rendered(write: impl Fn(&mut Vec<u8>) -> io::Result<()>) -> String {
+        let mut out = Vec::new();
+        write(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn verdicts_render_as_lines_json_and_csv() {
+        let alert = Alert {
+            limit: 1000,
+            period: Period::Month,
+            direction: Direction::Rx,
+            estimate: false,
+        };
+        let periods = [current("_total", 1500, 0, None)];
+        let empty = (periods[0].start, periods[0].end);
+        let verdicts = alert.judge(&["_total".into()], &periods, &Calendar::utc(), empty);
+        let line = rendered(|out| table(out, &alert, &verdicts));
+        assert_eq!(
+            line,
+            "_total: 1.46 KiB rx of 1000 B so far in this month \
+             (2026-11-01T00:00:00+00:00 .. 2026-12-01T00:00:00+00:00): EXCEEDED\n"
+        );
+        let document: serde_json::Value =
+            serde_json::from_str(&rendered(|out| json(out, &alert, &verdicts))).unwrap();
+        assert_eq!(document["exceeded"], true);
+        assert_eq!(document["alert"]["direction"], "rx");
+        assert_eq!(document["alert"]["period"], "month");
+        assert_eq!(document["interfaces"][0]["bytes"], 1500);
+        let text = rendered(|out| csv(out, &verdicts));
+        assert_eq!(
+            text,
+            "interface,period_start,period_end,bytes,limit,estimated,exceeded\n\
+             _total,2026-11-01T00:00:00+00:00,2026-12-01T00:00:00+00:00,1500,1000,false,true\n"
+        );
+        let estimating = Alert {
+            estimate: true,
+            direction: Direction::Total,
+            ..alert
+        };
+        let line = rendered(|out| table(out, &estimating, &verdicts));
+        assert!(
+            line.contains(" total of ") && line.contains("no estimate from less than an hour"),
+            "{line}"
+        );
+        let tx = Alert {
+            direction: Direction::Tx,
+            ..alert
+        };
+        assert!(rendered(|out| table(out, &tx, &verdicts)).contains(" tx of "));
+        assert_eq!(direction_name(Direction::Total), "total");
+    }
+
     #[test]
     fn sizes_take_si_and_iec_units() {
         assert_eq!(parse_limit("500GiB"), Ok(500 << 30));

@@ -186,6 +186,23 @@ mod tests {
     }
 
     #[test]
+    fn slot_rule_slots_are_the_minutes_divided_by_five() {
+        let samples = [
+            ("2026-11-24T09:35:00.000Z", 100, 0, 10.0),
+            ("2026-11-24T09:39:59.999Z", 100, 0, 10.0),
+            ("2026-11-24T09:40:00.000Z", 600, 0, 10.0),
+            ("2026-11-24T09:4x:00.000Z", 9999, 0, 1.0),
+            ("2026-11-24T09:x4:00.000Z", 9999, 0, 1.0),
+            ("2026-11-24T09", 9999, 0, 1.0),
+        ];
+        assert_eq!(
+            rates_of(&samples),
+            [(10.0, 0.0), (60.0, 0.0)],
+            ":35 and :39 share a slot, :40 starts one; malformed times are skipped"
+        );
+    }
+
+    #[test]
     fn a_long_interval_gives_its_average_to_the_slot_it_ends_in() {
         let samples = [("2026-11-24T09:10:00.000Z", 60_000, 0, 600.0)];
         assert_eq!(rates_of(&samples), [(100.0, 0.0)]);

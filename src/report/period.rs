@@ -180,6 +180,24 @@ mod tests {
     }
 
     #[test]
+    fn billing_rule_an_interface_override_wins_and_total_keeps_the_global_day() {
+        let mut days = BillingDays::default();
+        assert_eq!(days.of("eth0"), 1);
+        assert!(!days.any_besides_the_first());
+        days.per_interface.insert("wan0".into(), 15);
+        assert!(days.any_besides_the_first(), "one interface from the 15th");
+        assert_eq!((days.of("wan0"), days.of("_total")), (15, 1));
+        days.per_interface.insert("wan0".into(), 1);
+        assert!(
+            !days.any_besides_the_first(),
+            "an override of 1 is the default"
+        );
+        days.default = 5;
+        assert!(days.any_besides_the_first());
+        assert_eq!((days.of("wan0"), days.of("eth0")), (1, 5));
+    }
+
+    #[test]
     fn billing_rule_months_run_from_the_billing_day() {
         let cal = Calendar::utc();
         let from_15th = Periods {
