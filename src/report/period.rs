@@ -167,6 +167,19 @@ mod tests {
             utc(2026, 9, 14, 0)
         );
         assert_eq!(weeks.level(), Level::Day);
+        assert_eq!(
+            weeks.step(&cal, utc(2026, 11, 30, 0), 3),
+            utc(2026, 12, 21, 0)
+        );
+        let days = Periods::calendar(Period::Day);
+        assert_eq!(
+            days.step(&cal, utc(2026, 11, 30, 0), 2),
+            utc(2026, 12, 2, 0)
+        );
+        assert_eq!(
+            days.step(&cal, utc(2026, 11, 30, 0), -3),
+            utc(2026, 11, 27, 0)
+        );
     }
 
     #[test]
@@ -176,6 +189,9 @@ mod tests {
         assert_eq!(years.floor(&cal, utc(2026, 12, 3, 15)), utc(2026, 1, 1, 0));
         assert_eq!(years.next(&cal, utc(2026, 1, 1, 0)), utc(2027, 1, 1, 0));
         assert_eq!(years.step(&cal, utc(2026, 1, 1, 0), -4), utc(2022, 1, 1, 0));
+        assert_eq!(years.step(&cal, utc(2026, 1, 1, 0), 2), utc(2028, 1, 1, 0));
+        let months = Periods::calendar(Period::Month);
+        assert_eq!(months.step(&cal, utc(2026, 1, 1, 0), 3), utc(2026, 4, 1, 0));
         assert_eq!(years.level(), Level::Month);
     }
 
