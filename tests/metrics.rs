@@ -313,6 +313,9 @@ fn idle_connections_neither_block_scrapes_nor_delay_sampling() {
 struct Scraper {
     prometheus: Child,
     node_exporter: Option<Child>,
+    /// The monitor it scrapes, killed on drop if a test fails before
+    /// stopping it.
+    monitor: Option<Child>,
     _dir: tempfile::TempDir,
 }
 
@@ -360,14 +363,23 @@ impl Scraper {
         Scraper {
             prometheus,
             node_exporter,
+            monitor: None,
             _dir: dir,
+        }
+    }
+
+    /// Stops the monitor with SIGTERM; it must exit 0.
+    fn stop_monitor(&mut self) {
+        if let Some(monitor) = self.monitor.take() {
+            stop(monitor);
         }
     }
 }
 
 impl Drop for Scraper {
     fn drop(&mut self) {
-        for child in std::iter::once(&mut self.prometheus).chain(self.node_exporter.as_mut()) {
+        let others = self.node_exporter.iter_mut().chain(self.monitor.iter_mut());
+        for child in std::iter::once(&mut self.prometheus).chain(others) {
             let _ = child.kill();
             let _ = child.wait();
         }
@@ -442,7 +454,7 @@ fn has_prometheus() -> bool {
 
 /// netmon in `near` (endpoint on [`NETMON`]) and a Prometheus scraping it
 /// (and node_exporter too, if asked), every target up.
-fn scraped_monitor(near: &Namespace, sandbox: &Sandbox, node_exporter: bool) -> (Child, Scraper) {
+fn scraped_monitor(near: &Namespace, sandbox: &Sandbox, node_exporter: bool) -> Scraper {
     let monitor = near
         .netmon(
             sandbox,
@@ -450,9 +462,10 @@ fn scraped_monitor(near: &Namespace, sandbox: &Sandbox, node_exporter: bool) -> 
         )
         .spawn()
         .unwrap();
-    let scraper = Scraper::start(near, node_exporter);
+    let mut scraper = Scraper::start(near, node_exporter);
+    scraper.monitor = Some(monitor);
     wait_until_targets_up(near, 1 + usize::from(node_exporter));
-    (monitor, scraper)
+    scraper
 }
 
 /// A real Prometheus scrapes netmon in a namespace; after known traffic
@@ -467,7 +480,7 @@ fn a_real_prometheus_sees_the_kernels_counters() {
     }
     near.veth_to(&far, "va", "vb", 91);
     let sandbox = Sandbox::with_config("logging:\n  file: ''\n");
-    let (monitor, _scraper) = scraped_monitor(&near, &sandbox, false);
+    let mut scraper = scraped_monitor(&near, &sandbox, false);
     let before = near.statistic("va", "tx_bytes");
     iperf3(&far, &near, "10.91.0.2", &["-n", "20M"]);
     let after = near.statistic("va", "tx_bytes");
@@ -491,7 +504,7 @@ fn a_real_prometheus_sees_the_kernels_counters() {
     }
     let stored = vector(&near, "netmon_samples_stored_total");
     assert!(stored.values().all(|&v| v > 0.0), "{stored:?}");
-    stop(monitor);
+    scraper.stop_monitor();
 }
 
 /// netmon and node_exporter (reading /proc/net/dev) in one namespace,
@@ -513,7 +526,7 @@ fn every_netdev_family_and_value_equals_node_exporters() {
     }
     near.veth_to(&far, "pa", "pb", 92);
     let sandbox = Sandbox::with_config("logging:\n  file: ''\n");
-    let (monitor, _scraper) = scraped_monitor(&near, &sandbox, true);
+    let mut scraper = scraped_monitor(&near, &sandbox, true);
     iperf3(&far, &near, "10.92.0.2", &["-n", "5M"]);
     let expr = "{__name__=~\"node_network_.+_total\"}";
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -537,5 +550,5 @@ fn every_netdev_family_and_value_equals_node_exporters() {
         );
         std::thread::sleep(Duration::from_millis(250));
     }
-    stop(monitor);
+    scraper.stop_monitor();
 }
