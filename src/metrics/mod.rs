@@ -150,11 +150,7 @@ fn current_usage(
         Ok::<_, rusqlite::Error>(())
     };
     read("day", Level::Day.floor(&calendar, now), &|_| true)?;
-    let mut days: Vec<u32> = billing.per_interface.values().copied().collect();
-    days.push(billing.default);
-    days.sort_unstable();
-    days.dedup();
-    for day in days {
+    for day in billing.distinct() {
         let months = Periods {
             period: Period::Month,
             billing_day: day,

@@ -68,12 +68,10 @@ pub fn current_periods(
         Period::Month => billing.of(interface),
         _ => 1,
     };
-    let mut days: BTreeSet<u32> = BTreeSet::from([billing.default]);
-    if period == Period::Month {
-        days.extend(billing.per_interface.values().copied());
-    } else {
-        days = BTreeSet::from([1]);
-    }
+    let days = match period {
+        Period::Month => billing.distinct(),
+        _ => BTreeSet::from([1]),
+    };
     let mut current = Vec::new();
     for billing_day in days {
         let periods = Periods {

@@ -12,6 +12,7 @@ pub mod current;
 pub mod percentile;
 pub mod period;
 pub mod render;
+mod top;
 pub mod window;
 
 use crate::calendar::Calendar;
@@ -328,70 +329,6 @@ fn piece_of_row(r: &rusqlite::Row) -> rusqlite::Result<Piece> {
     ))
 }
 
-/// Candidates for the `n` biggest days of each interface in [from, to):
-/// the `n` biggest whole days from the daily rollups (ranked on their
-/// totals alone, then only those rows read whole, so a year costs little
-/// more than a month), and the partial days at the window's edges.
-fn top_day_pieces(
-    conn: &Connection,
-    calendar: &Calendar,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-    n: usize,
-) -> rusqlite::Result<Vec<Piece>> {
-    let (start, end) = (
-        Level::Day.ceil(calendar, from),
-        Level::Day.floor(calendar, to),
-    );
-    let mut pieces = Vec::new();
-    if start < end {
-        let mut ranked: BTreeMap<String, Vec<(u64, String)>> = BTreeMap::new();
-        let mut stmt = conn.prepare_cached(
-            "SELECT interface, period_start, bytes_recv + bytes_sent FROM network_stats_daily
-             WHERE period_start >= ?1 AND period_start < ?2",
-        )?;
-        let mut rows = stmt.query([period_key(start), period_key(end)])?;
-        while let Some(row) = rows.next()? {
-            let ValueRef::Text(name) = row.get_ref(0)? else {
-                continue;
-            };
-            let name = String::from_utf8_lossy(name);
-            let day = (
-                row.get::<_, i64>(2)?.max(0) as u64,
-                row.get::<_, String>(1)?,
-            );
-            match ranked.get_mut(name.as_ref()) {
-                Some(days) => days.push(day),
-                None => {
-                    ranked.insert(name.into_owned(), vec![day]);
-                }
-            }
-        }
-        let mut whole = conn.prepare_cached(&format!(
-            "SELECT interface, period_start, {BIN_COLUMNS} FROM network_stats_daily
-             WHERE period_start = ?1 AND interface = ?2"
-        ))?;
-        for (interface, mut days) in ranked {
-            days.sort_unstable_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-            for (_, day) in days.iter().take(n) {
-                for piece in whole.query_map([day, &interface], piece_of_row)? {
-                    pieces.push(piece?);
-                }
-            }
-        }
-    }
-    for (edge_from, edge_to) in [(from, start.min(to)), (end.max(start), to)] {
-        for (interface, _, totals) in window_totals(conn, calendar, edge_from, edge_to)? {
-            pieces.push((
-                interface,
-                Some(Level::Day.floor(calendar, edge_from)),
-                totals,
-            ));
-        }
-    }
-    Ok(pieces)
-}
-
 /// Totals per interface over [from, to), from the coarsest rollups that fit.
 fn window_totals(
     conn: &Connection,
@@ -551,32 +488,7 @@ pub fn build(conn: &Connection, database: &Path, query: &Query) -> rusqlite::Res
         }
     }
     if let Some(n) = query.top {
-        let days = top_day_pieces(conn, calendar, from, to, n)?;
-        let mut by_interface: BTreeMap<String, BTreeMap<DateTime<Utc>, Totals>> = BTreeMap::new();
-        for (interface, day, totals) in days {
-            if let Some(day) = day.filter(|_| totals.samples > 0) {
-                by_interface
-                    .entry(interface)
-                    .or_default()
-                    .entry(day)
-                    .or_default()
-                    .merge(&totals);
-            }
-        }
-        for entry in &mut report.interfaces {
-            let mut days: Vec<(DateTime<Utc>, Totals)> = by_interface
-                .remove(&entry.interface)
-                .unwrap_or_default()
-                .into_iter()
-                .collect();
-            // Biggest first; among equals, the earlier day.
-            days.sort_by_key(|(day, t)| (std::cmp::Reverse(t.bytes_recv + t.bytes_sent), *day));
-            days.truncate(n);
-            entry.top = days
-                .into_iter()
-                .map(|(day, t)| (calendar.local(day), t))
-                .collect();
-        }
+        top::attach(conn, calendar, (from, to), n, &mut report.interfaces)?;
     }
     Ok(report)
 }

@@ -43,6 +43,15 @@ impl BillingDays {
             .unwrap_or(self.default)
     }
 
+    /// Every billing day in use (the global one and the overrides), once
+    /// each, in order.
+    pub fn distinct(&self) -> std::collections::BTreeSet<u32> {
+        let mut days: std::collections::BTreeSet<u32> =
+            self.per_interface.values().copied().collect();
+        days.insert(self.default);
+        days
+    }
+
     /// Whether any month starts on another day than the 1st.
     pub fn any_besides_the_first(&self) -> bool {
         self.default != MIN_BILLING_DAY
@@ -210,6 +219,7 @@ mod tests {
         );
         days.default = 5;
         assert!(days.any_besides_the_first());
+        assert_eq!(days.distinct().into_iter().collect::<Vec<_>>(), [1, 5]);
         assert_eq!((days.of("wan0"), days.of("eth0")), (1, 5));
     }
 
