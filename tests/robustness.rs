@@ -482,7 +482,14 @@ fn the_monitor_applies_retention_in_batches_at_every_level() {
         "months that ended 35 days ago are gone: {before:?} {after:?}"
     );
     let deleted: i64 = before.iter().zip(&after).map(|(b, a)| b - a).sum();
-    assert_eq!(field("rollup_rows_deleted") as i64, deleted);
+    // The monitor's first cycle folds the history's last hour into the
+    // rollups before retention runs: up to one more row per level for old0
+    // and _total.
+    let reported = field("rollup_rows_deleted") as i64;
+    assert!(
+        (deleted..=deleted + 6).contains(&reported),
+        "{reported} rollup rows deleted, {deleted} counted"
+    );
     assert_eq!(
         cycles_in(&sandbox.db_path()),
         40,

@@ -351,7 +351,7 @@ fn edges_older_than_the_raw_samples_are_resolved_to_the_hour_and_said() {
     sandbox
         .db()
         .execute(
-            "DELETE FROM network_stats WHERE timestamp < '2026-11-12T00:00:00.000Z'",
+            "DELETE FROM netmon_samples WHERE t < unixepoch('2026-11-12T00:00:00Z') * 1000",
             [],
         )
         .unwrap();

@@ -16,7 +16,7 @@ use crate::cli::Period;
 use crate::collector::CounterSource;
 use crate::report::period::{BillingDays, Periods};
 use crate::select::Selection;
-use crate::store::rollup::{period_key, Level};
+use crate::store::rollup::Level;
 use chrono::{DateTime, Utc};
 use exposition::{PeriodUsage, Scrape};
 use http_body_util::Full;
@@ -112,8 +112,8 @@ impl Exporter {
 }
 
 /// The current day's and (billing) month's bytes per interface, from the
-/// daily rollups (cut in the time zone the database records; the current
-/// day's bin holds the day so far): a few rows per interface.
+/// rollups (cut in the time zone the database records) and the raw rows
+/// since they were last folded: a few rows per interface.
 fn current_usage(
     database: &Path,
     billing: &BillingDays,
@@ -127,26 +127,20 @@ fn current_usage(
     let calendar = crate::store::read_calendar(&conn).map_err(|e| {
         rusqlite::Error::InvalidParameterName(format!("the recorded time zone: {e}"))
     })?;
-    let mut stmt = conn.prepare(
-        "SELECT interface, SUM(bytes_recv), SUM(bytes_sent) FROM network_stats_daily
-         WHERE period_start >= ?1 GROUP BY interface ORDER BY interface",
-    )?;
+    // One snapshot for every period.
+    let snapshot = conn.unchecked_transaction()?;
+    let until = now + chrono::Duration::milliseconds(1);
     let mut usage = Vec::new();
     let mut read = |period: &'static str, since: DateTime<Utc>, keep: &dyn Fn(&str) -> bool| {
-        let rows = stmt.query_map([period_key(since)], |r| {
-            Ok(PeriodUsage {
+        let bytes = crate::report::bytes_between(&snapshot, &calendar, since, until)?;
+        usage.extend(bytes.into_iter().filter(|(name, _)| keep(name)).map(
+            |(interface, (bytes_recv, bytes_sent))| PeriodUsage {
                 period,
-                interface: r.get(0)?,
-                bytes_recv: r.get::<_, i64>(1)?.max(0) as u64,
-                bytes_sent: r.get::<_, i64>(2)?.max(0) as u64,
-            })
-        })?;
-        for row in rows {
-            let row = row?;
-            if keep(&row.interface) {
-                usage.push(row);
-            }
-        }
+                interface,
+                bytes_recv,
+                bytes_sent,
+            },
+        ));
         Ok::<_, rusqlite::Error>(())
     };
     read("day", Level::Day.floor(&calendar, now), &|_| true)?;

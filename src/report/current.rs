@@ -113,21 +113,35 @@ pub fn current_periods(
 }
 
 /// Each interface's first sample ever, from the monthly rollups (a few
-/// rows per month, whatever the history's size). A sample's delta covers
-/// the interval before it, so that is when its data starts at the latest.
+/// rows per month, whatever the history's size) or, for an interface new
+/// since they were last folded, the raw rows. A sample's delta covers the
+/// interval before it, so that is when its data starts at the latest.
 fn first_samples(conn: &Connection) -> rusqlite::Result<BTreeMap<String, DateTime<Utc>>> {
-    let mut stmt = conn.prepare_cached(
+    let mut first = BTreeMap::new();
+    let mut rolled = conn.prepare_cached(
         "SELECT interface, MIN(first_sample) FROM network_stats_monthly GROUP BY interface",
     )?;
-    let rows = stmt.query_map([], |r| {
+    let rows = rolled.query_map([], |r| {
         Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
     })?;
-    let mut first = BTreeMap::new();
     for row in rows {
         let (interface, at) = row?;
         if let Some(at) = at.as_deref().and_then(crate::store::parse_timestamp) {
             first.insert(interface, at);
         }
+    }
+    let mut raw = conn.prepare_cached(
+        "SELECT interface, MIN(t_ms) FROM network_stats WHERE t_ms >= ?1 GROUP BY interface",
+    )?;
+    let since = crate::store::to_ms(super::folded_until(conn)?);
+    let rows = raw.query_map([since], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+    })?;
+    for row in rows {
+        let (interface, at) = row?;
+        first
+            .entry(interface)
+            .or_insert_with(|| crate::store::from_ms(at));
     }
     Ok(first)
 }

@@ -1,7 +1,8 @@
 //! `--summary`: per-interface totals (from deltas, so correct across resets)
 //! over a time window, optionally by hour, day or month. Whole months, days
-//! and hours come from the rollups and only partial hours at the window's
-//! edges from raw rows, so the cost does not grow with the number of raw
+//! and hours come from the rollups, and only partial hours at the window's
+//! edges and the time since the rollups were last folded (under an hour or
+//! two) from raw rows, so the cost does not grow with the number of raw
 //! samples. Days and months are those of the database's recorded calendar,
 //! so the totals of an absolute window are the same in any reader's time
 //! zone. Opens the database read-only and never writes.
@@ -20,7 +21,7 @@ use crate::cli::Period;
 use crate::error::{Error, Result};
 use crate::sampler::TOTAL_INTERFACE;
 use crate::store::rollup::{period_key, Level, LEVELS};
-use crate::store::{format_timestamp, parse_timestamp, schema};
+use crate::store::{format_timestamp, from_ms, meta, schema, to_ms};
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use rusqlite::types::ValueRef;
 use rusqlite::Connection;
@@ -243,6 +244,42 @@ fn cover(
     }
 }
 
+/// Splits [from, to) like [`cover`] where the rollups hold the samples
+/// (before `folded_until`), and into raw rows from there on.
+fn cover_window(
+    calendar: &Calendar,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    folded_until: DateTime<Utc>,
+    out: &mut Vec<(Source, DateTime<Utc>, DateTime<Utc>)>,
+) {
+    cover(calendar, from, to.min(folded_until), &LEVELS, out);
+    let raw_from = from.max(folded_until);
+    if raw_from < to {
+        out.push((Source::Raw, raw_from, to));
+    }
+}
+
+/// The instant before which every sample is in the rollups (the earliest
+/// time when nothing was folded yet).
+pub(crate) fn folded_until(conn: &Connection) -> rusqlite::Result<DateTime<Utc>> {
+    Ok(meta::get(conn, meta::FOLDED_UNTIL)?
+        .and_then(|v| v.parse().ok())
+        .map_or(DateTime::<Utc>::MIN_UTC, from_ms))
+}
+
+/// The earliest and latest raw sample times (key lookups).
+fn raw_range(conn: &Connection) -> rusqlite::Result<Option<(DateTime<Utc>, DateTime<Utc>)>> {
+    let (first, last): (Option<i64>, Option<i64>) =
+        conn.query_row("SELECT MIN(t), MAX(t) FROM netmon_samples", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    Ok(first.zip(last).map(|(a, b)| (from_ms(a), from_ms(b))))
+}
+
+/// A stored time in milliseconds as SQL text in the stored format.
+const MS_AS_TEXT: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', {} / 1000.0, 'unixepoch')";
+
 /// The totals columns of one rollup row, in [`TOTALS_COLUMNS`] order.
 const BIN_COLUMNS: &str = "first_sample, last_sample, samples, interval_s, bytes_recv, bytes_sent,
     errin, errout, dropin, dropout, peak_recv_rate, peak_sent_rate";
@@ -251,13 +288,20 @@ const TOTALS_COLUMNS: &str = "MIN(first_sample), MAX(last_sample), SUM(samples),
     SUM(bytes_recv), SUM(bytes_sent), SUM(errin), SUM(errout), SUM(dropin), SUM(dropout),
     MAX(peak_recv_rate), MAX(peak_sent_rate)";
 
-const RAW_TOTALS: &str = "SELECT interface, NULL, MIN(timestamp), MAX(timestamp), COUNT(*),
+/// Totals per interface of the raw rows in [?1, ?2) (milliseconds).
+static RAW_TOTALS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "SELECT interface, NULL, {}, {}, COUNT(*),
     COALESCE(SUM(CASE WHEN bytes_recv_delta IS NOT NULL THEN interval_s END), 0),
     COALESCE(SUM(bytes_recv_delta), 0), COALESCE(SUM(bytes_sent_delta), 0),
     COALESCE(SUM(errin_delta), 0), COALESCE(SUM(errout_delta), 0),
     COALESCE(SUM(dropin_delta), 0), COALESCE(SUM(dropout_delta), 0),
     MAX(bytes_recv_rate), MAX(bytes_sent_rate)
-FROM network_stats WHERE timestamp >= ?1 AND timestamp < ?2 GROUP BY interface";
+FROM network_stats WHERE t_ms >= ?1 AND t_ms < ?2 GROUP BY interface",
+        MS_AS_TEXT.replace("{}", "MIN(t_ms)"),
+        MS_AS_TEXT.replace("{}", "MAX(t_ms)")
+    )
+});
 
 /// (interface, rollup bin start if grouped by bin, totals)
 type Piece = (String, Option<DateTime<Utc>>, Totals);
@@ -272,10 +316,11 @@ fn aggregate(
     per_bin: bool,
 ) -> rusqlite::Result<Vec<Piece>> {
     let (sql, bounds) = match source {
-        Source::Raw => (
-            RAW_TOTALS.to_string(),
-            [format_timestamp(from), format_timestamp(to)],
-        ),
+        Source::Raw => {
+            let mut stmt = conn.prepare_cached(&RAW_TOTALS)?;
+            let rows = stmt.query_map([to_ms(from), to_ms(to)], piece_of_row)?;
+            return rows.collect();
+        }
         Source::Rollup(level) => {
             // One rollup row is one bin: per bin, no aggregation is needed.
             let (select, group) = if per_bin {
@@ -329,6 +374,23 @@ fn piece_of_row(r: &rusqlite::Row) -> rusqlite::Result<Piece> {
     ))
 }
 
+/// Received and sent bytes per interface over [from, to) (by name), from
+/// the coarsest rollups that fit and the raw rows since the last fold.
+pub fn bytes_between(
+    conn: &Connection,
+    calendar: &Calendar,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> rusqlite::Result<BTreeMap<String, (u64, u64)>> {
+    let mut bytes: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    for (interface, _, totals) in window_totals(conn, calendar, from, to)? {
+        let entry = bytes.entry(interface).or_default();
+        entry.0 += totals.bytes_recv;
+        entry.1 += totals.bytes_sent;
+    }
+    Ok(bytes)
+}
+
 /// Totals per interface over [from, to), from the coarsest rollups that fit.
 fn window_totals(
     conn: &Connection,
@@ -337,7 +399,7 @@ fn window_totals(
     to: DateTime<Utc>,
 ) -> rusqlite::Result<Vec<Piece>> {
     let mut pieces = Vec::new();
-    cover(calendar, from, to, &LEVELS, &mut pieces);
+    cover_window(calendar, from, to, folded_until(conn)?, &mut pieces);
     let mut totals = Vec::new();
     for (source, start, end) in pieces {
         totals.extend(aggregate(conn, source, start, end, false)?);
@@ -366,19 +428,75 @@ fn period_pieces(
     } else {
         period::Periods::calendar(period).level()
     };
-    let (start, end) = (level.ceil(calendar, from), level.floor(calendar, to));
+    let (start, end) = whole_bins(conn, calendar, level, from, to)?;
     let mut pieces = if start < end {
         aggregate(conn, Source::Rollup(level), start, end, true)?
     } else {
         Vec::new()
     };
-    for (edge_from, edge_to) in [(from, start.min(to)), (end.max(start), to)] {
-        for (interface, _, totals) in window_totals(conn, calendar, edge_from, edge_to)? {
-            pieces.push((interface, Some(level.floor(calendar, edge_from)), totals));
-        }
+    for (edge_from, edge_to) in outside(conn, from, to, (start, end))? {
+        pieces.extend(binned_totals(conn, calendar, level, edge_from, edge_to)?);
     }
     for (interface, bin, _) in &mut pieces {
         *bin = bin.map(|start| periods_of(interface).floor(calendar, start));
+    }
+    Ok(pieces)
+}
+
+/// The whole `level` bins of [from, to) that the rollups hold entirely.
+fn whole_bins(
+    conn: &Connection,
+    calendar: &Calendar,
+    level: Level,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> rusqlite::Result<(DateTime<Utc>, DateTime<Utc>)> {
+    let folded_until = folded_until(conn)?;
+    Ok((
+        level.ceil(calendar, from),
+        level.floor(calendar, to.min(folded_until)),
+    ))
+}
+
+/// The parts of [from, to) outside the whole bins [start, end), up to the
+/// latest raw sample.
+fn outside(
+    conn: &Connection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    (start, end): (DateTime<Utc>, DateTime<Utc>),
+) -> rusqlite::Result<Vec<(DateTime<Utc>, DateTime<Utc>)>> {
+    // Samples are in the rollups before folded_until, raw after it.
+    let folded_until = folded_until(conn)?;
+    let held_until = raw_range(conn)?.map_or(folded_until, |(_, last)| {
+        folded_until.max(last + chrono::Duration::milliseconds(1))
+    });
+    let to = to.min(held_until.max(end));
+    Ok(if start < end {
+        vec![(from, start.min(to)), (end, to)]
+    } else {
+        vec![(from, to)]
+    })
+}
+
+/// Totals per interface of each `level` bin's part of [from, to), with
+/// that bin's start.
+fn binned_totals(
+    conn: &Connection,
+    calendar: &Calendar,
+    level: Level,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> rusqlite::Result<Vec<Piece>> {
+    let mut pieces = Vec::new();
+    let mut start = from;
+    while start < to {
+        let bin = level.floor(calendar, start);
+        let next = level.next(calendar, bin).min(to);
+        for (interface, _, totals) in window_totals(conn, calendar, start, next)? {
+            pieces.push((interface, Some(bin), totals));
+        }
+        start = next;
     }
     Ok(pieces)
 }
@@ -424,11 +542,9 @@ fn round_edge(
     }))
 }
 
-/// The earliest raw sample's time (an index lookup).
+/// The earliest raw sample's time (a key lookup).
 fn earliest_raw(conn: &Connection) -> rusqlite::Result<Option<DateTime<Utc>>> {
-    let first: Option<String> =
-        conn.query_row("SELECT MIN(timestamp) FROM network_stats", [], |r| r.get(0))?;
-    Ok(first.as_deref().and_then(parse_timestamp))
+    Ok(raw_range(conn)?.map(|(first, _)| first))
 }
 
 /// Builds the report for `query` from an open database.
@@ -476,15 +592,13 @@ pub fn build(conn: &Connection, database: &Path, query: &Query) -> rusqlite::Res
         }
     }
     if let Some(p) = query.percentile {
-        let (from_key, to_key) = (format_timestamp(from), format_timestamp(to));
+        let mut percentiles = percentile::of_window(conn, calendar, from, to, p)?;
         for entry in &mut report.interfaces {
-            entry.percentile = Some(percentile::of_interface(
-                conn,
-                &entry.interface,
-                &from_key,
-                &to_key,
-                p,
-            )?);
+            entry.percentile = Some(
+                percentiles
+                    .remove(&entry.interface)
+                    .unwrap_or_else(|| percentile::Percentile::empty(p)),
+            );
         }
     }
     if let Some(n) = query.top {
@@ -537,16 +651,23 @@ fn assemble(
         })
         .collect();
     interfaces.sort_by_key(|r| (r.interface == TOTAL_INTERFACE, r.interface.clone()));
-    // Kept exact by triggers, so counting costs nothing at any size.
-    let total_records: i64 =
-        conn.query_row("SELECT rows FROM netmon_row_count", [], |r| r.get(0))?;
-    // The monthly rollups hold every cycle in a few rows per month.
+    // Kept with every write and deletion, so counting costs nothing.
+    let total_records: i64 = meta::get(conn, meta::RAW_ROWS)?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    // The monthly rollups hold every folded cycle in a few rows per month,
+    // the raw rows the rest.
     let held = if interfaces.is_empty() {
-        conn.query_row(
+        let rolled: Option<(String, String)> = conn.query_row(
             "SELECT MIN(first_sample), MAX(last_sample) FROM network_stats_monthly",
             [],
             |r| Ok(r.get::<_, Option<String>>(0)?.zip(r.get(1)?)),
-        )?
+        )?;
+        let raw = raw_range(conn)?.map(|(a, b)| (format_timestamp(a), format_timestamp(b)));
+        match (rolled, raw) {
+            (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
+            (a, b) => a.or(b),
+        }
     } else {
         None
     };

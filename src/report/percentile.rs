@@ -12,8 +12,14 @@
 //! at least P % of the slots do not exceed. It reads raw samples, so it
 //! covers what `database.retention_days` keeps.
 
+use crate::calendar::Calendar;
+use crate::store::rollup::{period_key, Level};
+use crate::store::slots::{slot_number, HourSlots, SlotSums};
+use crate::store::{interval_us, to_ms};
+use chrono::{DateTime, Utc};
 use rusqlite::types::ValueRef;
 use rusqlite::Connection;
+use std::collections::BTreeMap;
 
 /// One interface's percentile over the window.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,6 +35,16 @@ pub struct Percentile {
 }
 
 impl Percentile {
+    /// The percentile of an interface without slots in the window.
+    pub fn empty(p: f64) -> Percentile {
+        Percentile {
+            p,
+            slots: 0,
+            recv: None,
+            sent: None,
+        }
+    }
+
     /// The higher of the received and sent percentiles.
     pub fn max(&self) -> Option<f64> {
         match (self.recv, self.sent) {
@@ -38,119 +54,122 @@ impl Percentile {
     }
 }
 
-/// The nearest-rank `p`-th percentile of `values` (sorted in place).
+/// The nearest-rank `p`-th percentile of `values` (reordered in place):
+/// the smallest value that at least `p` % of them do not exceed.
 pub fn nearest_rank(values: &mut [f64], p: f64) -> Option<f64> {
     if values.is_empty() {
         return None;
     }
-    values.sort_by(f64::total_cmp);
     let rank = (p / 100.0 * values.len() as f64).ceil() as usize;
-    values.get(rank.clamp(1, values.len()) - 1).copied()
+    let index = rank.clamp(1, values.len()) - 1;
+    Some(*values.select_nth_unstable_by(index, f64::total_cmp).1)
 }
 
-/// A 5-minute slot: a stored timestamp's text up to the hour
-/// (`2026-11-24T09:`) and its minute / 5.
-type Slot = ([u8; 14], u8);
-
-/// The slot a stored timestamp (`2026-11-24T09:37:21.954Z`) falls in.
-fn slot_of(timestamp: &[u8]) -> Option<Slot> {
-    let hour: [u8; 14] = timestamp.get(..14)?.try_into().ok()?;
-    let (tens, units) = (timestamp.get(14)?, timestamp.get(15)?);
-    if !tens.is_ascii_digit() || !units.is_ascii_digit() {
-        return None;
+/// The per-slot (received, sent) average rates of samples given as (time
+/// in ms, received bytes, sent bytes, microseconds covered); slots covering
+/// no time are left out.
+pub fn slot_rates(samples: impl IntoIterator<Item = (i64, u64, u64, u64)>) -> Vec<(f64, f64)> {
+    let mut slots: BTreeMap<i64, SlotSums> = BTreeMap::new();
+    for (t_ms, recv, sent, covered_us) in samples {
+        slots.entry(slot_number(t_ms)).or_default().add(SlotSums {
+            recv,
+            sent,
+            covered_us,
+        });
     }
-    Some((hour, ((tens - b'0') * 10 + (units - b'0')) / 5))
+    slots.values().filter_map(SlotSums::rates).collect()
 }
 
-/// Per-slot average rates of samples given in time order.
-#[derive(Debug, Default)]
-pub struct SlotRates {
-    open: Option<(Slot, u64, u64, f64)>,
-    /// (received, sent) bytes/s of each closed slot.
-    rates: Vec<(f64, f64)>,
-}
-
-impl SlotRates {
-    /// Adds a sample: its stored timestamp, received and sent bytes and
-    /// the seconds they cover.
-    pub fn add(&mut self, timestamp: &[u8], recv: u64, sent: u64, seconds: f64) {
-        let Some(slot) = slot_of(timestamp) else {
-            return;
-        };
-        match &mut self.open {
-            Some((open, r, s, t)) if *open == slot => {
-                *r += recv;
-                *s += sent;
-                *t += seconds;
-            }
-            _ => {
-                let closed = self.open.replace((slot, recv, sent, seconds));
-                self.close(closed);
-            }
-        }
-    }
-
-    fn close(&mut self, slot: Option<(Slot, u64, u64, f64)>) {
-        if let Some((_, recv, sent, seconds)) = slot.filter(|s| s.3 > 0.0) {
-            self.rates
-                .push((recv as f64 / seconds, sent as f64 / seconds));
-        }
-    }
-
-    /// The rates of every slot, the last one included.
-    pub fn finish(mut self) -> Vec<(f64, f64)> {
-        let last = self.open.take();
-        self.close(last);
-        self.rates
-    }
-}
-
-/// The percentile of `interface` over the raw samples in [from, to),
-/// streamed in time order from the (interface, timestamp) index.
-pub fn of_interface(
+/// The percentile of every interface over [from, to): the 5-minute slots
+/// of the whole hours the hourly rollups hold, and the raw samples of the
+/// rest (the window's partial hours and the time since the last fold).
+pub fn of_window(
     conn: &Connection,
-    interface: &str,
-    from: &str,
-    to: &str,
+    calendar: &Calendar,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
     p: f64,
-) -> rusqlite::Result<Percentile> {
+) -> rusqlite::Result<BTreeMap<String, Percentile>> {
+    let folded_until = super::folded_until(conn)?;
+    let (start, end) = (
+        Level::Hour.ceil(calendar, from),
+        Level::Hour.floor(calendar, to.min(folded_until)),
+    );
+    let mut rates: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
+    let raw_parts = if start < end {
+        let mut stmt = conn.prepare_cached(
+            "SELECT interface, slots FROM network_stats_hourly
+             WHERE period_start >= ?1 AND period_start < ?2 AND slots IS NOT NULL",
+        )?;
+        let mut rows = stmt.query([period_key(start), period_key(end)])?;
+        while let Some(row) = rows.next()? {
+            let (ValueRef::Text(name), ValueRef::Blob(blob)) = (row.get_ref(0)?, row.get_ref(1)?)
+            else {
+                continue;
+            };
+            let Some(slots) = HourSlots::decode(blob) else {
+                continue;
+            };
+            let name = String::from_utf8_lossy(name);
+            let list = match rates.get_mut(name.as_ref()) {
+                Some(list) => list,
+                None => rates.entry(name.into_owned()).or_default(),
+            };
+            list.extend(slots.iter().filter_map(|(_, sums)| sums.rates()));
+        }
+        vec![(from, start), (end, to)]
+    } else {
+        vec![(from, to)]
+    };
+    let mut raw: BTreeMap<String, Vec<(i64, u64, u64, u64)>> = BTreeMap::new();
     let mut stmt = conn.prepare_cached(
-        "SELECT timestamp, bytes_recv_delta, bytes_sent_delta, interval_s FROM network_stats
-         WHERE interface = ?1 AND timestamp >= ?2 AND timestamp < ?3
-           AND bytes_recv_delta IS NOT NULL AND interval_s > 0
-         ORDER BY timestamp",
+        "SELECT interface, t_ms, bytes_recv_delta, bytes_sent_delta, interval_s FROM network_stats
+         WHERE t_ms >= ?1 AND t_ms < ?2 AND bytes_recv_delta IS NOT NULL AND interval_s > 0",
     )?;
-    let mut rows = stmt.query(rusqlite::params![interface, from, to])?;
-    let mut slots = SlotRates::default();
-    while let Some(row) = rows.next()? {
-        let count = |i: usize| {
-            row.get::<_, Option<i64>>(i)
-                .map(|v| v.unwrap_or(0).max(0) as u64)
-        };
-        if let ValueRef::Text(timestamp) = row.get_ref(0)? {
-            slots.add(timestamp, count(1)?, count(2)?, row.get(3)?);
+    for (part_from, part_to) in raw_parts.into_iter().filter(|(a, b)| a < b) {
+        let mut rows = stmt.query([to_ms(part_from), to_ms(part_to)])?;
+        while let Some(row) = rows.next()? {
+            let count = |i: usize| {
+                row.get::<_, Option<i64>>(i)
+                    .map(|v| v.unwrap_or(0).max(0) as u64)
+            };
+            let sample = (
+                row.get(1)?,
+                count(2)?,
+                count(3)?,
+                interval_us(row.get(4)?).max(0) as u64,
+            );
+            raw.entry(row.get(0)?).or_default().push(sample);
         }
     }
-    let (mut recv, mut sent): (Vec<f64>, Vec<f64>) = slots.finish().into_iter().unzip();
-    Ok(Percentile {
-        p,
-        slots: recv.len(),
-        recv: nearest_rank(&mut recv, p),
-        sent: nearest_rank(&mut sent, p),
-    })
+    for (interface, samples) in raw {
+        rates
+            .entry(interface)
+            .or_default()
+            .extend(slot_rates(samples));
+    }
+    Ok(rates
+        .into_iter()
+        .map(|(interface, slots)| {
+            let (mut recv, mut sent): (Vec<f64>, Vec<f64>) = slots.into_iter().unzip();
+            let percentile = Percentile {
+                p,
+                slots: recv.len(),
+                recv: nearest_rank(&mut recv, p),
+                sent: nearest_rank(&mut sent, p),
+            };
+            (interface, percentile)
+        })
+        .collect())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn rates_of(samples: &[(&str, u64, u64, f64)]) -> Vec<(f64, f64)> {
-        let mut slots = SlotRates::default();
-        for &(timestamp, recv, sent, seconds) in samples {
-            slots.add(timestamp.as_bytes(), recv, sent, seconds);
-        }
-        slots.finish()
-    }
+    /// 2026-11-24T09:00:00Z in milliseconds.
+    const NINE: i64 = 1_763_974_800_000;
+    const MINUTE: i64 = 60_000;
 
     #[test]
     fn percentile_rule_nearest_rank() {
@@ -171,15 +190,14 @@ mod tests {
     #[test]
     fn slot_rule_samples_go_to_the_slot_their_timestamp_is_in() {
         let samples = [
-            ("2026-11-24T09:00:30.000Z", 600, 60, 60.0),
-            ("2026-11-24T09:04:59.999Z", 600, 60, 60.0),
-            ("2026-11-24T09:05:00.000Z", 3000, 0, 60.0),
-            ("2026-11-24T09:59:00.000Z", 100, 100, 50.0),
-            ("2026-11-24T10:59:00.000Z", 200, 0, 0.0),
+            (NINE + MINUTE / 2, 600, 60, 60_000_000),
+            (NINE + 5 * MINUTE - 1, 600, 60, 60_000_000),
+            (NINE + 5 * MINUTE, 3000, 0, 60_000_000),
+            (NINE + 59 * MINUTE, 100, 100, 50_000_000),
+            (NINE + 119 * MINUTE, 200, 0, 0),
         ];
-        let rates = rates_of(&samples);
         assert_eq!(
-            rates,
+            slot_rates(samples),
             [(10.0, 1.0), (50.0, 0.0), (2.0, 2.0)],
             "09:00-09:05 averages two samples; a slot covering no seconds is left out"
         );
@@ -188,24 +206,21 @@ mod tests {
     #[test]
     fn slot_rule_slots_are_the_minutes_divided_by_five() {
         let samples = [
-            ("2026-11-24T09:35:00.000Z", 100, 0, 10.0),
-            ("2026-11-24T09:39:59.999Z", 100, 0, 10.0),
-            ("2026-11-24T09:40:00.000Z", 600, 0, 10.0),
-            ("2026-11-24T09:4x:00.000Z", 9999, 0, 1.0),
-            ("2026-11-24T09:x4:00.000Z", 9999, 0, 1.0),
-            ("2026-11-24T09", 9999, 0, 1.0),
+            (NINE + 40 * MINUTE, 600, 0, 10_000_000),
+            (NINE + 35 * MINUTE, 100, 0, 10_000_000),
+            (NINE + 40 * MINUTE - 1, 100, 0, 10_000_000),
         ];
         assert_eq!(
-            rates_of(&samples),
+            slot_rates(samples),
             [(10.0, 0.0), (60.0, 0.0)],
-            ":35 and :39 share a slot, :40 starts one; malformed times are skipped"
+            ":35 and :39:59.999 share a slot, :40 starts one, in any order"
         );
     }
 
     #[test]
     fn a_long_interval_gives_its_average_to_the_slot_it_ends_in() {
-        let samples = [("2026-11-24T09:10:00.000Z", 60_000, 0, 600.0)];
-        assert_eq!(rates_of(&samples), [(100.0, 0.0)]);
+        let samples = [(NINE + 10 * MINUTE, 60_000, 0, 600_000_000)];
+        assert_eq!(slot_rates(samples), [(100.0, 0.0)]);
     }
 
     #[test]

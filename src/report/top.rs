@@ -1,7 +1,9 @@
 //! `--top N`: the N days with the most traffic of each interface in the
 //! window, biggest first, the earlier of equal days first.
 
-use super::{piece_of_row, window_totals, InterfaceReport, Piece, Totals, BIN_COLUMNS};
+use super::{
+    binned_totals, outside, piece_of_row, whole_bins, InterfaceReport, Piece, Totals, BIN_COLUMNS,
+};
 use crate::calendar::Calendar;
 use crate::store::rollup::{period_key, Level};
 use chrono::{DateTime, Utc};
@@ -57,10 +59,7 @@ fn candidates(
     to: DateTime<Utc>,
     n: usize,
 ) -> rusqlite::Result<Vec<Piece>> {
-    let (start, end) = (
-        Level::Day.ceil(calendar, from),
-        Level::Day.floor(calendar, to),
-    );
+    let (start, end) = whole_bins(conn, calendar, Level::Day, from, to)?;
     let mut pieces = Vec::new();
     if start < end {
         let mut ranked: BTreeMap<String, Vec<(u64, String)>> = BTreeMap::new();
@@ -98,14 +97,14 @@ fn candidates(
             }
         }
     }
-    for (edge_from, edge_to) in [(from, start.min(to)), (end.max(start), to)] {
-        for (interface, _, totals) in window_totals(conn, calendar, edge_from, edge_to)? {
-            pieces.push((
-                interface,
-                Some(Level::Day.floor(calendar, edge_from)),
-                totals,
-            ));
-        }
+    for (edge_from, edge_to) in outside(conn, from, to, (start, end))? {
+        pieces.extend(binned_totals(
+            conn,
+            calendar,
+            Level::Day,
+            edge_from,
+            edge_to,
+        )?);
     }
     Ok(pieces)
 }

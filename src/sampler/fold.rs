@@ -38,7 +38,7 @@ impl Row {
             Some(deltas) => {
                 self.deltas = Some(deltas + old_deltas);
                 self.interval_s = match (self.interval_s, older.interval_s) {
-                    (Some(a), Some(b)) => Some(a + b),
+                    (Some(a), Some(b)) => Some(super::whole_microseconds(a + b)),
                     (a, b) => a.or(b),
                 };
             }

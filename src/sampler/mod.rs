@@ -205,7 +205,7 @@ impl Sampler {
             }
         }
         if self.options.track_total {
-            let cycle_interval = self.last_cycle_at.map(|at| now - at);
+            let cycle_interval = self.last_cycle_at.map(|at| whole_microseconds(now - at));
             rows.push(total.into_row(cycle_interval));
         }
         self.last_cycle_at = Some(now);
@@ -254,7 +254,7 @@ impl Sampler {
                     "interface was reset or re-created: delta = its counters since then"
                 );
             }
-            (deltas, now - previous.at, step)
+            (deltas, whole_microseconds(now - previous.at), step)
         });
         let set_aside = measured
             .is_some_and(|(deltas, seconds, _)| self.set_aside(&interface.name, &deltas, seconds));
@@ -297,6 +297,13 @@ impl Sampler {
         }
         spike
     }
+}
+
+/// `seconds` to the microsecond, as intervals are stored: rates computed
+/// over it are then exactly the ones the database derives from the stored
+/// interval.
+pub fn whole_microseconds(seconds: f64) -> f64 {
+    (seconds * 1e6).round() / 1e6
 }
 
 impl Row {

@@ -6,6 +6,13 @@ use rusqlite::{Connection, OptionalExtension};
 pub const BOOT_TIME: &str = "counters_boot_time";
 /// Timestamp of the last cycle written (what a restart resumes from).
 pub const LAST_CYCLE: &str = "last_cycle";
+/// Rows in `network_stats` (kept with each write and deletion, so that
+/// counting them costs nothing).
+pub const RAW_ROWS: &str = "raw_rows";
+/// Milliseconds since the epoch before which every sample is in the
+/// rollups (an hour boundary); samples from there on are folded in once
+/// their hour has passed.
+pub const FOLDED_UNTIL: &str = "rollups_complete_until_ms";
 /// The time zone day and month rollups are cut in ([`crate::calendar::Calendar::spec`]).
 pub const ZONE: &str = "rollup_time_zone";
 /// Seconds past each UTC hour at which hour rollups start.
@@ -26,6 +33,15 @@ pub fn set(conn: &Connection, key: &str, value: &str) -> rusqlite::Result<()> {
          ON CONFLICT(key) DO UPDATE SET value = excluded.value",
     )?
     .execute([key, value])?;
+    Ok(())
+}
+
+/// Adds `n` to the integer value of `key`.
+pub fn add(conn: &Connection, key: &str, n: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE netmon_meta SET value = CAST(value AS INTEGER) + ?2 WHERE key = ?1",
+    )?
+    .execute(rusqlite::params![key, n])?;
     Ok(())
 }
 

@@ -6,6 +6,7 @@ pub mod meta;
 pub mod retention;
 pub mod rollup;
 pub mod schema;
+pub mod slots;
 pub mod writer;
 
 use crate::calendar::Calendar;
@@ -14,7 +15,8 @@ use crate::fsutil::Access;
 use crate::sampler::{Cycle, Row, TOTAL_INTERFACE};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use lock::{DatabaseLock, LockError};
-use rusqlite::{params, Connection, ErrorCode, OpenFlags};
+use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension};
+use std::collections::HashMap;
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -25,12 +27,12 @@ pub const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 /// one (the wall clock went backwards).
 const MAX_TIMESTAMP_NUDGES: i64 = 1_000;
 
-const INSERT_ROW: &str = "INSERT INTO network_stats (timestamp, interface,
-    bytes_sent, bytes_recv, packets_sent, packets_recv, errin, errout, dropin, dropout,
-    bytes_sent_rate, bytes_recv_rate, interval_s,
-    bytes_sent_delta, bytes_recv_delta, packets_sent_delta, packets_recv_delta,
-    errin_delta, errout_delta, dropin_delta, dropout_delta)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)";
+const INSERT_SAMPLE: &str = "INSERT INTO netmon_samples (t, iface, interval_us,
+    bytes_recv, bytes_sent, packets_recv, packets_sent, errin, errout, dropin, dropout,
+    bytes_recv_delta, bytes_sent_delta, packets_recv_delta, packets_sent_delta,
+    errin_delta, errout_delta, dropin_delta, dropout_delta, rated, recv_rate, sent_rate)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
+    ?20, ?21, ?22)";
 
 const UPSERT_LAST: &str = "INSERT INTO netmon_last (interface, timestamp, ifindex, bytes_recv,
     bytes_sent, packets_recv, packets_sent, errin, errout, dropin, dropout)
@@ -51,6 +53,32 @@ pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(text)
         .ok()
         .map(|t| t.with_timezone(&Utc))
+}
+
+/// Milliseconds since the epoch of `at` (how sample times are stored).
+pub fn to_ms(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+/// The instant `ms` milliseconds after the epoch (clamped to the range of
+/// times chrono represents).
+pub fn from_ms(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or(if ms < 0 {
+        DateTime::<Utc>::MIN_UTC
+    } else {
+        DateTime::<Utc>::MAX_UTC
+    })
+}
+
+/// An interval as stored: whole microseconds.
+pub fn interval_us(seconds: f64) -> i64 {
+    (seconds * 1e6).round() as i64
+}
+
+/// The rate the `network_stats` view derives from a stored delta and
+/// interval (the same operations as its SQL, so the same bits).
+fn derived_rate(delta: i64, interval_us: i64) -> f64 {
+    delta as f64 / (interval_us as f64 / 1e6)
 }
 
 /// Cumulative counters are stored bit-for-bit as SQLite's signed 64-bit
@@ -163,6 +191,8 @@ pub struct Store {
     calendar: Calendar,
     raw_counts: bool,
     access: Access,
+    /// Interface names and their ids in `netmon_interfaces` (committed ones).
+    ids: HashMap<String, i64>,
     _lock: DatabaseLock,
 }
 
@@ -260,6 +290,7 @@ impl Store {
             path: path.to_path_buf(),
             source: std::io::Error::from(std::io::ErrorKind::NotFound),
         })?;
+        let ids = interface_ids(&conn).map_err(fail)?;
         Ok(Store {
             conn,
             path: path.to_path_buf(),
@@ -267,6 +298,7 @@ impl Store {
             calendar,
             raw_counts: true,
             access,
+            ids,
             _lock: lock,
         })
     }
@@ -306,16 +338,54 @@ impl Store {
         }
     }
 
-    /// Writes one cycle in one transaction (all its rows, their rollups and
-    /// resume points, or nothing). If the wall clock went back onto a stored
-    /// timestamp, the cycle's timestamp is nudged forward by milliseconds
-    /// until unique; no other failure is retried here.
+    /// Writes one cycle in one transaction (all its rows, the rollups of an
+    /// hour that ended before it, and resume points, or nothing). If the
+    /// wall clock went back onto a stored timestamp, the cycle's timestamp
+    /// is nudged forward by milliseconds until unique; no other failure is
+    /// retried here.
     pub fn write_cycle(&mut self, cycle: &Cycle) -> Result<(), StoreError> {
+        self.write_cycles(std::iter::once(cycle))
+    }
+
+    /// Writes several cycles in one transaction (each as [`Store::write_cycle`]
+    /// does, inside it): all of them, or none.
+    pub fn write_cycles<'a>(
+        &mut self,
+        cycles: impl IntoIterator<Item = &'a Cycle>,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| self.sqlite(e))?;
+        let mut new_ids = Vec::new();
+        for cycle in cycles {
+            if let Err(e) = self.write_one(cycle, &mut new_ids) {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                return Err(e);
+            }
+        }
+        self.conn.execute_batch("COMMIT").map_err(|e| {
+            let _ = self.conn.execute_batch("ROLLBACK");
+            self.sqlite(e)
+        })?;
+        self.ids.extend(new_ids);
+        Ok(())
+    }
+
+    /// Writes one cycle inside the open transaction, nudging its timestamp
+    /// past stored ones; interfaces given an id are added to `new_ids`.
+    fn write_one(
+        &mut self,
+        cycle: &Cycle,
+        new_ids: &mut Vec<(String, i64)>,
+    ) -> Result<(), StoreError> {
         for nudge in 0..=MAX_TIMESTAMP_NUDGES {
             let at = cycle.timestamp + Duration::milliseconds(nudge);
-            let timestamp = format_timestamp(at);
-            match self.try_write(at, &timestamp, &cycle.rows) {
-                Err(e) if is_unique_clash(&e) && self.timestamp_taken(&timestamp)? => continue,
+            let ids_before = new_ids.len();
+            match self.try_write(at, &cycle.rows, new_ids) {
+                Err(e) if is_unique_clash(&e) && self.timestamp_taken(at)? => {
+                    new_ids.truncate(ids_before);
+                    continue;
+                }
                 Err(e) => return Err(self.sqlite(e)),
                 Ok(()) => {
                     if nudge > 0 {
@@ -331,32 +401,11 @@ impl Store {
         })
     }
 
-    /// Writes several cycles in one transaction (each as [`Store::write_cycle`]
-    /// does, inside it): all of them, or none.
-    pub fn write_cycles<'a>(
-        &mut self,
-        cycles: impl IntoIterator<Item = &'a Cycle>,
-    ) -> Result<(), StoreError> {
-        self.conn
-            .execute_batch("BEGIN IMMEDIATE")
-            .map_err(|e| self.sqlite(e))?;
-        for cycle in cycles {
-            if let Err(e) = self.write_cycle(cycle) {
-                let _ = self.conn.execute_batch("ROLLBACK");
-                return Err(e);
-            }
-        }
-        self.conn.execute_batch("COMMIT").map_err(|e| {
-            let _ = self.conn.execute_batch("ROLLBACK");
-            self.sqlite(e)
-        })
-    }
-
-    fn timestamp_taken(&self, timestamp: &str) -> Result<bool, StoreError> {
+    fn timestamp_taken(&self, at: DateTime<Utc>) -> Result<bool, StoreError> {
         self.conn
             .query_row(
-                "SELECT EXISTS (SELECT 1 FROM network_stats WHERE timestamp = ?1)",
-                [timestamp],
+                "SELECT EXISTS (SELECT 1 FROM netmon_samples WHERE t = ?1)",
+                [to_ms(at)],
                 |r| r.get(0),
             )
             .map_err(|e| self.sqlite(e))
@@ -365,44 +414,63 @@ impl Store {
     fn try_write(
         &mut self,
         at: DateTime<Utc>,
-        timestamp: &str,
         rows: &[Row],
+        new_ids: &mut Vec<(String, i64)>,
     ) -> rusqlite::Result<()> {
-        // A savepoint: its own transaction, or a part of write_cycles' one.
+        // A savepoint inside write_cycles' transaction: a failed attempt
+        // leaves nothing behind.
         let tx = self.conn.savepoint()?;
-        let keys = rollup::period_keys(&self.calendar, at);
+        let t = to_ms(at);
+        let timestamp = format_timestamp(at);
+        let folded_until: Option<i64> =
+            meta::get(&tx, meta::FOLDED_UNTIL)?.and_then(|v| v.parse().ok());
+        let hour = to_ms(rollup::Level::Hour.floor(&self.calendar, at));
+        let late = folded_until.is_some_and(|mark| t < mark);
+        if folded_until.is_none_or(|mark| hour > mark) {
+            if let Some(mark) = folded_until {
+                rollup::fold(&tx, &self.calendar, mark, hour)?;
+            }
+            meta::set(&tx, meta::FOLDED_UNTIL, &hour.to_string())?;
+        }
         {
-            let mut insert = tx.prepare_cached(INSERT_ROW)?;
+            let mut insert = tx.prepare_cached(INSERT_SAMPLE)?;
             let mut last = tx.prepare_cached(UPSERT_LAST)?;
             for row in rows {
+                let iface = interface_id(&tx, &self.ids, new_ids, &row.interface)?;
                 let counters = row.counters.to_array().map(counter_to_sql);
                 let c = if self.raw_counts { counters } else { [0; 8] };
                 let d = row.deltas.map(|d| d.to_array().map(delta_to_sql));
                 let delta = |i: usize| d.map(|d| d[i]);
+                let us = row.interval_s.map(interval_us);
+                // A rate is stored only where it is not the derived one.
+                let explicit = |rate: Option<f64>, i: usize| {
+                    let derived = delta(i).zip(us).map(|(d, us)| derived_rate(d, us));
+                    rate.filter(|r| derived.is_none_or(|d| d.to_bits() != r.to_bits()))
+                };
                 insert.execute(params![
-                    timestamp,
-                    row.interface,
-                    c[1],
+                    t,
+                    iface,
+                    us,
                     c[0],
-                    c[3],
+                    c[1],
                     c[2],
+                    c[3],
                     c[4],
                     c[5],
                     c[6],
                     c[7],
-                    row.bytes_sent_rate,
-                    row.bytes_recv_rate,
-                    row.interval_s,
-                    delta(1),
                     delta(0),
-                    delta(3),
+                    delta(1),
                     delta(2),
+                    delta(3),
                     delta(4),
                     delta(5),
                     delta(6),
                     delta(7),
+                    row.bytes_recv_rate.is_some() || row.bytes_sent_rate.is_some(),
+                    explicit(row.bytes_recv_rate, 0),
+                    explicit(row.bytes_sent_rate, 1),
                 ])?;
-                rollup::add(&tx, &keys, timestamp, row)?;
                 if row.interface != TOTAL_INTERFACE {
                     let c = counters;
                     last.execute(params![
@@ -420,8 +488,12 @@ impl Store {
                     ])?;
                 }
             }
-            meta::set(&tx, meta::LAST_CYCLE, timestamp)?;
         }
+        if late {
+            rollup::fold(&tx, &self.calendar, t, t + 1)?;
+        }
+        meta::set(&tx, meta::LAST_CYCLE, &timestamp)?;
+        meta::add(&tx, meta::RAW_ROWS, rows.len() as i64)?;
         tx.commit()
     }
 
@@ -489,13 +561,26 @@ impl Store {
         .map_err(fail)
     }
 
-    /// Runs one retention statement (parameters: cutoff, batch size);
+    /// Runs one retention statement (parameters: cutoff, batch size) in its
+    /// own transaction, taking deleted raw samples off the row count;
     /// returns the rows deleted.
-    fn execute(&self, sql: &str, cutoff: &str, batch: usize) -> Result<usize, StoreError> {
-        self.conn
-            .prepare_cached(sql)
-            .and_then(|mut stmt| stmt.execute(params![cutoff, batch]))
-            .map_err(|e| self.sqlite(e))
+    fn execute(
+        &self,
+        sql: &str,
+        cutoff: &rusqlite::types::Value,
+        batch: usize,
+        raw: bool,
+    ) -> Result<usize, StoreError> {
+        let run = || -> rusqlite::Result<usize> {
+            let tx = self.conn.unchecked_transaction()?;
+            let deleted = tx.prepare_cached(sql)?.execute(params![cutoff, batch])?;
+            if raw {
+                meta::add(&tx, meta::RAW_ROWS, -(deleted as i64))?;
+            }
+            tx.commit()?;
+            Ok(deleted)
+        };
+        run().map_err(|e| self.sqlite(e))
     }
 }
 
@@ -512,12 +597,57 @@ impl Drop for Store {
     }
 }
 
-/// Whether `e` is a UNIQUE constraint failure (a row with the same
-/// timestamp and interface exists).
+/// Whether `e` is a key clash (a row with the same time and interface
+/// exists).
 fn is_unique_clash(e: &rusqlite::Error) -> bool {
     matches!(e, rusqlite::Error::SqliteFailure(f, _)
         if f.code == ErrorCode::ConstraintViolation
-            && f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
+            && (f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+                || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE))
+}
+
+/// Every interface name and its id.
+fn interface_ids(conn: &Connection) -> rusqlite::Result<HashMap<String, i64>> {
+    let mut stmt = conn.prepare("SELECT name, id FROM netmon_interfaces")?;
+    let ids = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect();
+    ids
+}
+
+/// The id of interface `name`: from `known` (committed), from the
+/// database (given in this transaction), or a new one, recorded in
+/// `new_ids`. New ids count up from 1, below [`schema::TOTAL_ID`].
+fn interface_id(
+    conn: &Connection,
+    known: &HashMap<String, i64>,
+    new_ids: &mut Vec<(String, i64)>,
+    name: &str,
+) -> rusqlite::Result<i64> {
+    if let Some(&id) = known.get(name) {
+        return Ok(id);
+    }
+    let stored: Option<i64> = conn
+        .prepare_cached("SELECT id FROM netmon_interfaces WHERE name = ?1")?
+        .query_row([name], |r| r.get(0))
+        .optional()?;
+    let id = match stored {
+        Some(id) => id,
+        None => {
+            let id: i64 = conn.query_row(
+                "SELECT COALESCE(MAX(id), 0) + 1 FROM netmon_interfaces WHERE id < ?1",
+                [schema::TOTAL_ID],
+                |r| r.get(0),
+            )?;
+            conn.execute(
+                "INSERT INTO netmon_interfaces (id, name) VALUES (?1, ?2)",
+                params![id, name],
+            )?;
+            id
+        }
+    };
+    new_ids.push((name.to_string(), id));
+    Ok(id)
 }
 
 /// The calendar recorded in the database (UTC hours and days for a database

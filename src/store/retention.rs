@@ -6,9 +6,10 @@
 //! one slice after each cycle until the work is done.
 
 use super::rollup::{period_key, LEVELS};
-use super::{format_timestamp, Store, StoreError};
+use super::{format_timestamp, meta, to_ms, Store, StoreError};
 use crate::calendar::Calendar;
 use chrono::{DateTime, Duration, Utc};
+use rusqlite::types::Value;
 use std::time::Instant;
 
 /// Rows per batch at the start; adapted to the budget as batches are timed.
@@ -21,7 +22,7 @@ const BATCH_RANGE: (usize, usize) = (16, 50_000);
 #[derive(Debug)]
 struct Task {
     sql: String,
-    cutoff: String,
+    cutoff: Value,
     raw: bool,
 }
 
@@ -62,19 +63,23 @@ impl Retention {
         };
         let mut tasks = Vec::new();
         if let Some(raw) = cutoff(raw_days) {
-            let raw = format_timestamp(raw);
+            // Raw samples go only once they are in the rollups.
             tasks.push(Task {
-                sql: "DELETE FROM network_stats WHERE id IN
-                      (SELECT id FROM network_stats WHERE timestamp < ?1 LIMIT ?2)"
-                    .into(),
-                cutoff: raw.clone(),
+                sql: format!(
+                    "DELETE FROM netmon_samples WHERE (t, iface) IN
+                     (SELECT t, iface FROM netmon_samples WHERE t < MIN(?1,
+                         (SELECT CAST(value AS INTEGER) FROM netmon_meta WHERE key = '{}'))
+                      LIMIT ?2)",
+                    meta::FOLDED_UNTIL
+                ),
+                cutoff: Value::Integer(to_ms(raw)),
                 raw: true,
             });
             tasks.push(Task {
                 sql: "DELETE FROM netmon_last WHERE interface IN
                       (SELECT interface FROM netmon_last WHERE timestamp < ?1 LIMIT ?2)"
                     .into(),
-                cutoff: raw,
+                cutoff: Value::Text(format_timestamp(raw)),
                 raw: false,
             });
         }
@@ -87,7 +92,7 @@ impl Retention {
                          (SELECT period_start, interface FROM {0} WHERE period_start < ?1 LIMIT ?2)",
                         level.table()
                     ),
-                    cutoff: period_key(level.floor(calendar, rollup)),
+                    cutoff: Value::Text(period_key(level.floor(calendar, rollup))),
                     raw: false,
                 });
             }
@@ -116,7 +121,7 @@ impl Retention {
                 return Ok(None);
             }
             let before = Instant::now();
-            let deleted = store.execute(&task.sql, &task.cutoff, self.batch)?;
+            let deleted = store.execute(&task.sql, &task.cutoff, self.batch, task.raw)?;
             let took = before.elapsed();
             slowest = slowest.max(took);
             self.batches += 1;

@@ -1,15 +1,19 @@
 //! Rollups: per interface, the sums of the deltas, the seconds they cover and
-//! the peak rates, per hour (`network_stats_hourly`), day
-//! (`network_stats_daily`) and month (`network_stats_monthly`) of the
-//! database's [`Calendar`]. They are updated in the same transaction as each
-//! cycle, so a summary over any range reads a handful of rows per month, day
-//! and hour at its edges, whatever the number of raw samples, and raw-sample
-//! retention never erases long-term totals.
+//! the peak rates, per hour (`network_stats_hourly`, with its 5-minute
+//! slots), day (`network_stats_daily`) and month (`network_stats_monthly`) of
+//! the database's [`Calendar`]. Each hour is folded into them once it has
+//! passed, in the transaction of the first cycle after it (a row written
+//! into an hour already folded is folded in with its cycle), so a cycle
+//! writes only its own rows; a summary reads a handful of rollup rows per
+//! month, day and hour, plus the raw rows since the last fold, whatever the
+//! number of raw samples, and raw-sample retention never erases long-term
+//! totals.
 
+use super::slots::{HourSlots, SlotSums, SLOT_MS};
+use super::{format_timestamp, from_ms};
 use crate::calendar::Calendar;
-use crate::sampler::Row;
 use chrono::{DateTime, Datelike, Duration, Utc};
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 
 /// A rollup granularity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -106,21 +110,26 @@ const ROLLUP_COLUMNS: &str = "samples INTEGER NOT NULL,
     peak_sent_rate REAL,
     peak_recv_rate REAL";
 
-/// The DDL of one level's table.
+/// The DDL of one level's table (the hourly one also holds the 5-minute
+/// slots of `--percentile`, see [`super::slots`]).
 pub fn create_table(level: Level) -> String {
+    let slots = if level == Level::Hour {
+        ",\n    slots BLOB"
+    } else {
+        ""
+    };
     format!(
         "CREATE TABLE IF NOT EXISTS {} (
     period_start TEXT NOT NULL,
     interface TEXT NOT NULL,
-    {ROLLUP_COLUMNS},
+    {ROLLUP_COLUMNS}{slots},
     PRIMARY KEY (period_start, interface)
 ) WITHOUT ROWID;",
         level.table()
     )
 }
 
-/// The upsert statement of each level (in [`LEVELS`] order), built once:
-/// `add` runs for every stored row.
+/// The upsert statement of each level (in [`LEVELS`] order), built once.
 static UPSERTS: std::sync::LazyLock<[String; 3]> =
     std::sync::LazyLock::new(|| LEVELS.map(upsert_sql));
 
@@ -129,9 +138,9 @@ fn upsert_sql(level: Level) -> String {
         "INSERT INTO {} (period_start, interface, samples, first_sample, last_sample, interval_s,
     bytes_sent, bytes_recv, packets_sent, packets_recv, errin, errout, dropin, dropout,
     peak_sent_rate, peak_recv_rate)
-VALUES (?1, ?2, 1, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
 ON CONFLICT(period_start, interface) DO UPDATE SET
-    samples = samples + 1,
+    samples = samples + excluded.samples,
     first_sample = MIN(first_sample, excluded.first_sample),
     last_sample = MAX(last_sample, excluded.last_sample),
     interval_s = interval_s + excluded.interval_s,
@@ -151,86 +160,125 @@ ON CONFLICT(period_start, interface) DO UPDATE SET
     )
 }
 
-/// The `period_start` keys of the hour, day and month of `calendar` that
-/// hold `at` (in [`LEVELS`] order): computed once per cycle, since all its
-/// rows share one timestamp.
-pub fn period_keys(calendar: &Calendar, at: DateTime<Utc>) -> [String; 3] {
-    LEVELS.map(|level| period_key(level.floor(calendar, at)))
+/// Per interface and hour of the samples in a range: the rollup columns
+/// (as [`upsert_sql`] takes them) and the hour's first sample time.
+const HOUR_TOTALS: &str = "SELECT interface, MIN(t_ms), COUNT(*), MAX(t_ms),
+    COALESCE(SUM(CASE WHEN bytes_recv_delta IS NOT NULL THEN interval_s END), 0),
+    COALESCE(SUM(bytes_sent_delta), 0), COALESCE(SUM(bytes_recv_delta), 0),
+    COALESCE(SUM(packets_sent_delta), 0), COALESCE(SUM(packets_recv_delta), 0),
+    COALESCE(SUM(errin_delta), 0), COALESCE(SUM(errout_delta), 0),
+    COALESCE(SUM(dropin_delta), 0), COALESCE(SUM(dropout_delta), 0),
+    MAX(bytes_sent_rate), MAX(bytes_recv_rate)
+FROM network_stats WHERE t_ms >= ?1 AND t_ms < ?2
+GROUP BY (t_ms - ?3) / 3600000, interface";
+
+/// Per interface and 5-minute slot of the samples in a range: the bytes of
+/// the samples with deltas, and the microseconds they cover.
+const SLOT_TOTALS: &str = "SELECT s.t / 300000 AS slot, i.name, SUM(s.bytes_recv_delta),
+    COALESCE(SUM(s.bytes_sent_delta), 0), SUM(s.interval_us)
+FROM netmon_samples s JOIN netmon_interfaces i ON i.id = s.iface
+WHERE s.t >= ?1 AND s.t < ?2 AND s.bytes_recv_delta IS NOT NULL AND s.interval_us > 0
+GROUP BY slot, s.iface ORDER BY slot";
+
+/// Adds the samples stored in [`start_ms`, `end_ms`) (milliseconds since the
+/// epoch) to the hour, day and month rollups and the hours' 5-minute slots.
+/// Each sample must be added once: the caller folds each range once.
+pub fn fold(
+    conn: &Connection,
+    calendar: &Calendar,
+    start_ms: i64,
+    end_ms: i64,
+) -> rusqlite::Result<()> {
+    let phase_ms = calendar.hour_phase() * 1000;
+    let mut totals = conn.prepare_cached(HOUR_TOTALS)?;
+    let mut rows = totals.query(params![start_ms, end_ms, phase_ms])?;
+    while let Some(r) = rows.next()? {
+        let interface: String = r.get(0)?;
+        let first: i64 = r.get(1)?;
+        let hour = Level::Hour.floor(calendar, from_ms(first));
+        let first_sample = format_timestamp(from_ms(first));
+        let last_sample = format_timestamp(from_ms(r.get(3)?));
+        for (level, sql) in LEVELS.iter().zip(UPSERTS.iter()) {
+            let key = period_key(level.floor(calendar, hour));
+            conn.prepare_cached(sql)?.execute(params![
+                key,
+                interface,
+                r.get::<_, i64>(2)?,
+                first_sample,
+                last_sample,
+                r.get::<_, f64>(4)?,
+                r.get::<_, i64>(5)?,
+                r.get::<_, i64>(6)?,
+                r.get::<_, i64>(7)?,
+                r.get::<_, i64>(8)?,
+                r.get::<_, i64>(9)?,
+                r.get::<_, i64>(10)?,
+                r.get::<_, i64>(11)?,
+                r.get::<_, i64>(12)?,
+                r.get::<_, Option<f64>>(13)?,
+                r.get::<_, Option<f64>>(14)?,
+            ])?;
+        }
+    }
+    fold_slots(conn, calendar, start_ms, end_ms)
 }
 
-/// Folds `row`, stored as `timestamp`, into the hour, day and month whose
-/// keys are `keys` (from [`period_keys`]).
-pub fn add(
+/// Adds the 5-minute slots of the samples stored in [`start_ms`, `end_ms`)
+/// to their hour rollups (which must hold those samples already).
+pub fn fold_slots(
     conn: &Connection,
-    keys: &[String; 3],
-    timestamp: &str,
-    row: &Row,
+    calendar: &Calendar,
+    start_ms: i64,
+    end_ms: i64,
 ) -> rusqlite::Result<()> {
-    let deltas = row.deltas.unwrap_or_default();
-    let covered = if row.deltas.is_some() {
-        row.interval_s.unwrap_or(0.0)
-    } else {
-        0.0
-    };
-    let d = deltas.to_array().map(super::delta_to_sql);
-    for (key, sql) in keys.iter().zip(UPSERTS.iter()) {
-        conn.prepare_cached(sql)?.execute(params![
-            key,
-            row.interface,
-            timestamp,
-            covered,
-            d[1],
-            d[0],
-            d[3],
-            d[2],
-            d[4],
-            d[5],
-            d[6],
-            d[7],
-            row.bytes_sent_rate,
-            row.bytes_recv_rate,
-        ])?;
+    let mut stmt = conn.prepare_cached(SLOT_TOTALS)?;
+    let mut rows = stmt.query(params![start_ms, end_ms])?;
+    // Rows come in slot order: an hour is complete when a later one starts.
+    let mut open: Option<(DateTime<Utc>, std::collections::BTreeMap<String, HourSlots>)> = None;
+    while let Some(r) = rows.next()? {
+        let slot: i64 = r.get(0)?;
+        let hour = Level::Hour.floor(calendar, from_ms(slot * SLOT_MS));
+        if open.as_ref().is_some_and(|(h, _)| *h != hour) {
+            if let Some((h, slots)) = open.take() {
+                store_slots(conn, h, slots)?;
+            }
+        }
+        let count = |i: usize| r.get::<_, i64>(i).map(|v| v.max(0) as u64);
+        let sums = SlotSums {
+            recv: count(2)?,
+            sent: count(3)?,
+            covered_us: count(4)?,
+        };
+        let (_, slots) = open.get_or_insert_with(|| (hour, Default::default()));
+        slots.entry(r.get(1)?).or_default().add(slot, sums);
+    }
+    if let Some((hour, slots)) = open {
+        store_slots(conn, hour, slots)?;
     }
     Ok(())
 }
 
-/// Recomputes every rollup from the raw rows (when upgrading a database).
-pub fn rebuild(conn: &Connection, calendar: &Calendar) -> rusqlite::Result<()> {
-    for level in LEVELS {
-        conn.execute_batch(&format!("DELETE FROM {}", level.table()))?;
-    }
-    let mut stmt = conn.prepare(
-        "SELECT timestamp, interface, interval_s, bytes_recv_rate, bytes_sent_rate,
-                bytes_recv_delta, bytes_sent_delta, packets_recv_delta, packets_sent_delta,
-                errin_delta, errout_delta, dropin_delta, dropout_delta
-         FROM network_stats ORDER BY id",
+/// Merges the slots of each interface into its rollup of `hour`.
+fn store_slots(
+    conn: &Connection,
+    hour: DateTime<Utc>,
+    slots: std::collections::BTreeMap<String, HourSlots>,
+) -> rusqlite::Result<()> {
+    let key = period_key(hour);
+    let mut read = conn.prepare_cached(
+        "SELECT slots FROM network_stats_hourly WHERE period_start = ?1 AND interface = ?2",
     )?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let timestamp: String = r.get(0)?;
-        let Ok(at) = DateTime::parse_from_rfc3339(&timestamp) else {
-            continue;
-        };
-        let deltas: [Option<i64>; 8] = std::array::from_fn(|i| r.get(i + 5).ok().flatten());
-        let row = Row {
-            interface: r.get(1)?,
-            ifindex: None,
-            counters: Default::default(),
-            deltas: deltas[0].map(|_| {
-                crate::counters::Counters::from_array(deltas.map(|d| d.unwrap_or(0).max(0) as u64))
-            }),
-            interval_s: r.get(2)?,
-            bytes_recv_rate: r.get(3)?,
-            bytes_sent_rate: r.get(4)?,
-            step: None,
-            set_aside: false,
-        };
-        add(
-            conn,
-            &period_keys(calendar, at.with_timezone(&Utc)),
-            &timestamp,
-            &row,
-        )?;
+    let mut write = conn.prepare_cached(
+        "UPDATE network_stats_hourly SET slots = ?3 WHERE period_start = ?1 AND interface = ?2",
+    )?;
+    for (interface, mut new) in slots {
+        let stored: Option<Option<Vec<u8>>> = read
+            .query_row(params![key, interface], |r| r.get(0))
+            .optional()?;
+        if let Some(old) = stored.flatten().as_deref().and_then(HourSlots::decode) {
+            new.merge(&old);
+        }
+        write.execute(params![key, interface, new.encode()])?;
     }
     Ok(())
 }

@@ -2,9 +2,13 @@
 //! files. A file that is not a netmon database is never touched.
 //!
 //! Versions: 0 is the original tool's seed `network_stats` table; 1 added
-//! deltas, rollups and bookkeeping; 2 adds `netmon_last` (each interface's
+//! deltas, rollups and bookkeeping; 2 added `netmon_last` (each interface's
 //! last counters, so a restart resumes in O(interfaces)) and records the
-//! calendar the rollups are cut in.
+//! calendar the rollups are cut in; 3 keeps the samples in a compact
+//! clustered table (`netmon_samples`: integer times, interface ids, rates
+//! derived) behind a `network_stats` view with the old columns, folds the
+//! rollups once per hour instead of with every row, and keeps 5-minute
+//! slots in the hourly rollups for `--percentile`.
 
 use super::meta;
 use crate::calendar::Calendar;
@@ -17,7 +21,10 @@ use std::path::{Path, PathBuf};
 /// `PRAGMA application_id` of netmon databases ("NTMN").
 pub const APPLICATION_ID: i64 = 0x4e54_4d4e;
 /// `PRAGMA user_version` this build writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
+/// The interface id `_total` is stored under: the highest, so that a
+/// cycle's `_total` row sorts after its interfaces.
+pub const TOTAL_ID: i64 = (1 << 20) - 1;
 
 /// The seed columns of `network_stats`, as the original tool created them.
 const SEED_COLUMNS: [&str; 12] = [
@@ -48,36 +55,13 @@ const ADDED_COLUMNS: [(&str, &str); 9] = [
     ("dropout_delta", "INTEGER"),
 ];
 
-const SEED_TABLE: &str = "CREATE TABLE network_stats (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    timestamp TEXT NOT NULL,
-    interface TEXT NOT NULL,
-    bytes_sent INTEGER NOT NULL,
-    bytes_recv INTEGER NOT NULL,
-    packets_sent INTEGER NOT NULL,
-    packets_recv INTEGER NOT NULL,
-    errin INTEGER NOT NULL,
-    errout INTEGER NOT NULL,
-    dropin INTEGER NOT NULL,
-    dropout INTEGER NOT NULL,
-    bytes_sent_rate REAL,
-    bytes_recv_rate REAL,
-    UNIQUE(timestamp, interface)
-)";
+const META_TABLE: &str = "CREATE TABLE IF NOT EXISTS netmon_meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);";
 
 const SCHEMA_1_OBJECTS: &str = "
 CREATE INDEX IF NOT EXISTS network_stats_interface_time ON network_stats(interface, timestamp);
-CREATE TABLE IF NOT EXISTS netmon_meta (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS netmon_row_count (rows INTEGER NOT NULL);
-INSERT INTO netmon_row_count (rows)
-    SELECT COUNT(*) FROM network_stats WHERE NOT EXISTS (SELECT 1 FROM netmon_row_count);
-CREATE TRIGGER IF NOT EXISTS network_stats_count_insert AFTER INSERT ON network_stats
-    BEGIN UPDATE netmon_row_count SET rows = rows + 1; END;
-CREATE TRIGGER IF NOT EXISTS network_stats_count_delete AFTER DELETE ON network_stats
-    BEGIN UPDATE netmon_row_count SET rows = rows - 1; END;
 ";
 
 /// Schema 2: the last counters of every interface, written with each cycle.
@@ -95,6 +79,58 @@ CREATE TABLE IF NOT EXISTS netmon_last (
     dropin INTEGER NOT NULL,
     dropout INTEGER NOT NULL
 ) WITHOUT ROWID;
+";
+
+/// Schema 3: interface names by id, the samples keyed by (time, interface)
+/// with nothing else to maintain per row, and the view with the columns
+/// users query. Rates are derived from the deltas and the interval, except
+/// where the sampler's differ (`_total`'s are the sum of its members'):
+/// those are stored in `recv_rate`/`sent_rate`.
+const SCHEMA_3_OBJECTS: &str = "
+CREATE TABLE IF NOT EXISTS netmon_interfaces (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+);
+CREATE TABLE IF NOT EXISTS netmon_samples (
+    t INTEGER NOT NULL,
+    iface INTEGER NOT NULL,
+    interval_us INTEGER,
+    bytes_recv INTEGER NOT NULL,
+    bytes_sent INTEGER NOT NULL,
+    packets_recv INTEGER NOT NULL,
+    packets_sent INTEGER NOT NULL,
+    errin INTEGER NOT NULL,
+    errout INTEGER NOT NULL,
+    dropin INTEGER NOT NULL,
+    dropout INTEGER NOT NULL,
+    bytes_recv_delta INTEGER,
+    bytes_sent_delta INTEGER,
+    packets_recv_delta INTEGER,
+    packets_sent_delta INTEGER,
+    errin_delta INTEGER,
+    errout_delta INTEGER,
+    dropin_delta INTEGER,
+    dropout_delta INTEGER,
+    rated INTEGER NOT NULL,
+    recv_rate REAL,
+    sent_rate REAL,
+    PRIMARY KEY (t, iface)
+) WITHOUT ROWID;
+CREATE VIEW IF NOT EXISTS network_stats AS
+SELECT (s.t << 20) + s.iface AS id,
+    strftime('%Y-%m-%dT%H:%M:%fZ', s.t / 1000.0, 'unixepoch') AS timestamp,
+    i.name AS interface,
+    s.bytes_sent, s.bytes_recv, s.packets_sent, s.packets_recv,
+    s.errin, s.errout, s.dropin, s.dropout,
+    CASE WHEN s.rated THEN COALESCE(s.sent_rate, s.bytes_sent_delta / (s.interval_us / 1e6)) END
+        AS bytes_sent_rate,
+    CASE WHEN s.rated THEN COALESCE(s.recv_rate, s.bytes_recv_delta / (s.interval_us / 1e6)) END
+        AS bytes_recv_rate,
+    s.interval_us / 1e6 AS interval_s,
+    s.bytes_sent_delta, s.bytes_recv_delta, s.packets_sent_delta, s.packets_recv_delta,
+    s.errin_delta, s.errout_delta, s.dropin_delta, s.dropout_delta,
+    s.t AS t_ms
+FROM netmon_samples s JOIN netmon_interfaces i ON i.id = s.iface;
 ";
 
 /// Opens `path` read-only, never creating or changing anything beside it,
@@ -322,18 +358,35 @@ pub fn upgrade(conn: &mut Connection, kind: &Kind, calendar: &Calendar) -> rusql
     let tx = conn.transaction()?;
     match kind {
         Kind::Empty => {
-            tx.execute_batch(SEED_TABLE)?;
-            add_schema_1(&tx)?;
-            add_schema_2(&tx, calendar)?;
+            tx.execute_batch(META_TABLE)?;
+            create_rollups(&tx)?;
+            tx.execute_batch(SCHEMA_2_OBJECTS)?;
+            tx.execute_batch(SCHEMA_3_OBJECTS)?;
+            tx.execute(
+                "INSERT INTO netmon_interfaces (id, name) VALUES (?1, ?2)",
+                params![TOTAL_ID, TOTAL_INTERFACE],
+            )?;
+            record_calendar(&tx, calendar)?;
+            meta::set(&tx, meta::RAW_ROWS, "0")?;
         }
-        Kind::Netmon(0) => {
-            add_schema_1(&tx)?;
-            backfill_deltas(&tx)?;
-            add_schema_2(&tx, calendar)?;
-            super::rollup::rebuild(&tx, calendar)?;
-        }
-        Kind::Netmon(1) => {
-            add_schema_2(&tx, &calendar.clone().with_hour_phase(0))?;
+        Kind::Netmon(version @ 0..=2) => {
+            let rollups = match version {
+                0 => {
+                    add_schema_1(&tx)?;
+                    backfill_deltas(&tx)?;
+                    add_schema_2(&tx, calendar)?;
+                    Rollups::Rebuild
+                }
+                1 => {
+                    add_schema_2(&tx, &calendar.clone().with_hour_phase(0))?;
+                    Rollups::Complete
+                }
+                _ => Rollups::Complete,
+            };
+            let recorded = super::read_calendar(&tx).map_err(|e| {
+                rusqlite::Error::InvalidParameterName(format!("the recorded time zone: {e}"))
+            })?;
+            add_schema_3(&tx, &recorded, rollups)?;
         }
         Kind::Netmon(_) => {}
     }
@@ -352,11 +405,94 @@ fn add_schema_1(conn: &Connection) -> rusqlite::Result<()> {
             ))?;
         }
     }
+    conn.execute_batch(META_TABLE)?;
     conn.execute_batch(SCHEMA_1_OBJECTS)?;
+    create_rollups(conn)
+}
+
+/// Creates the rollup tables that do not exist yet.
+fn create_rollups(conn: &Connection) -> rusqlite::Result<()> {
     for level in super::rollup::LEVELS {
         conn.execute_batch(&super::rollup::create_table(level))?;
     }
     Ok(())
+}
+
+/// What the rollups of a database being brought to schema 3 hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rollups {
+    /// Every stored row (schemas 1 and 2 added each row as it was written).
+    Complete,
+    /// Nothing yet: they are built from the rows.
+    Rebuild,
+}
+
+/// Moves the rows of the `network_stats` table into `netmon_samples` (in
+/// key order), replaces the table with the view, counts the rows, and
+/// gives the hourly rollups their 5-minute slots. Rows are kept as they
+/// were except `interval_s`, now whole microseconds; a rate that is not
+/// the one derived from its delta and interval is kept as stored.
+fn add_schema_3(tx: &Transaction, calendar: &Calendar, rollups: Rollups) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "ALTER TABLE network_stats RENAME TO netmon_old_stats;
+         DROP TABLE IF EXISTS netmon_row_count;",
+    )?;
+    tx.execute_batch(SCHEMA_3_OBJECTS)?;
+    tx.execute(
+        "INSERT INTO netmon_interfaces (name) SELECT interface FROM netmon_old_stats
+         WHERE interface != ?1 GROUP BY interface ORDER BY MIN(id)",
+        [TOTAL_INTERFACE],
+    )?;
+    tx.execute(
+        "INSERT INTO netmon_interfaces (id, name) VALUES (?1, ?2)",
+        params![TOTAL_ID, TOTAL_INTERFACE],
+    )?;
+    let old_rows: i64 = tx.query_row("SELECT COUNT(*) FROM netmon_old_stats", [], |r| r.get(0))?;
+    tx.execute_batch(
+        "INSERT OR IGNORE INTO netmon_samples (t, iface, interval_us,
+             bytes_recv, bytes_sent, packets_recv, packets_sent, errin, errout, dropin, dropout,
+             bytes_recv_delta, bytes_sent_delta, packets_recv_delta, packets_sent_delta,
+             errin_delta, errout_delta, dropin_delta, dropout_delta, rated, recv_rate, sent_rate)
+         SELECT t, iface, us, bytes_recv, bytes_sent, packets_recv, packets_sent,
+             errin, errout, dropin, dropout,
+             bytes_recv_delta, bytes_sent_delta, packets_recv_delta, packets_sent_delta,
+             errin_delta, errout_delta, dropin_delta, dropout_delta,
+             bytes_recv_rate IS NOT NULL OR bytes_sent_rate IS NOT NULL,
+             CASE WHEN bytes_recv_rate IS NOT bytes_recv_delta / (us / 1e6) THEN bytes_recv_rate END,
+             CASE WHEN bytes_sent_rate IS NOT bytes_sent_delta / (us / 1e6) THEN bytes_sent_rate END
+         FROM (SELECT CAST(ROUND(unixepoch(o.timestamp, 'subsec') * 1000) AS INTEGER) AS t,
+                      i.id AS iface, CAST(ROUND(o.interval_s * 1e6) AS INTEGER) AS us, o.*
+               FROM netmon_old_stats o JOIN netmon_interfaces i ON i.name = o.interface)
+         WHERE t IS NOT NULL ORDER BY t, iface;
+         DROP TABLE netmon_old_stats;",
+    )?;
+    let rows: i64 = tx.query_row("SELECT COUNT(*) FROM netmon_samples", [], |r| r.get(0))?;
+    if rows < old_rows {
+        tracing::warn!(
+            rows_skipped = old_rows - rows,
+            "rows whose timestamp is not a time, or repeats another's to the millisecond, were not kept"
+        );
+    }
+    meta::set(tx, meta::RAW_ROWS, &rows.to_string())?;
+    if !table_columns(tx, "network_stats_hourly")?
+        .iter()
+        .any(|c| c == "slots")
+    {
+        tx.execute_batch("ALTER TABLE network_stats_hourly ADD COLUMN slots BLOB")?;
+    }
+    let last: Option<i64> = tx.query_row("SELECT MAX(t) FROM netmon_samples", [], |r| r.get(0))?;
+    let Some(last) = last else {
+        return Ok(());
+    };
+    match rollups {
+        Rollups::Rebuild => super::rollup::fold(tx, calendar, i64::MIN, i64::MAX)?,
+        Rollups::Complete => super::rollup::fold_slots(tx, calendar, i64::MIN, i64::MAX)?,
+    }
+    // Everything up to the end of the last row's hour is in the rollups; a
+    // row written later in that hour is added to them as it comes.
+    let last_hour = super::rollup::Level::Hour.floor(calendar, super::from_ms(last));
+    let mark = super::rollup::Level::Hour.next(calendar, last_hour);
+    meta::set(tx, meta::FOLDED_UNTIL, &super::to_ms(mark).to_string())
 }
 
 /// Adds `netmon_last` (filled from each interface's last written row) and
@@ -386,6 +522,11 @@ fn add_schema_2(conn: &Connection, calendar: &Calendar) -> rusqlite::Result<()> 
     if let Some(last_cycle) = last_cycle {
         meta::set(conn, meta::LAST_CYCLE, &last_cycle)?;
     }
+    record_calendar(conn, calendar)
+}
+
+/// Records `calendar` as the one rollups are cut in, unless one is recorded.
+fn record_calendar(conn: &Connection, calendar: &Calendar) -> rusqlite::Result<()> {
     if meta::get(conn, meta::ZONE)?.is_none() {
         meta::set(conn, meta::ZONE, calendar.spec())?;
         meta::set(conn, meta::HOUR_PHASE, &calendar.hour_phase().to_string())?;

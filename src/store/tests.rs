@@ -92,7 +92,7 @@ fn one_writer_per_database_file() {
 }
 
 #[test]
-fn cycle_rows_rollups_and_resume_points_are_written_together() {
+fn cycle_rows_and_resume_points_are_written_together() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = open(&dir.path().join("n.db"));
     let mut sampler = Sampler::new(SampleOptions::default());
@@ -110,6 +110,13 @@ fn cycle_rows_rollups_and_resume_points_are_written_together() {
     assert_eq!(
         count(
             &store,
+            "SELECT CAST(value AS INTEGER) FROM netmon_meta WHERE key = 'raw_rows'"
+        ),
+        6
+    );
+    assert_eq!(
+        count(
+            &store,
             "SELECT COUNT(DISTINCT timestamp) FROM network_stats"
         ),
         2
@@ -121,29 +128,16 @@ fn cycle_rows_rollups_and_resume_points_are_written_together() {
         ),
         1000
     );
-    assert_eq!(
-        count(
-            &store,
-            "SELECT bytes_recv FROM network_stats_hourly WHERE interface = '_total'"
-        ),
-        1000
-    );
-    assert_eq!(
-        count(
-            &store,
-            "SELECT samples FROM network_stats_hourly WHERE interface = 'a'"
-        ),
-        2
-    );
-    let rate: f64 = store
+    let (rate, interval): (f64, f64) = store
         .conn
         .query_row(
-            "SELECT peak_recv_rate FROM network_stats_hourly WHERE interface = 'a'",
+            "SELECT bytes_recv_rate, interval_s FROM network_stats
+             WHERE interface = 'a' AND bytes_recv_rate IS NOT NULL",
             [],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap();
-    assert_eq!(rate, 100.0);
+    assert_eq!((rate, interval), (100.0, 10.0), "derived by the view");
     let point = store.resume_point().unwrap();
     assert_eq!(point.last_cycle, Some(at(10)));
     assert_eq!(
@@ -159,6 +153,81 @@ fn cycle_rows_rollups_and_resume_points_are_written_together() {
     assert_eq!(
         (a.counters, a.ifindex, a.timestamp),
         (counters(1100, 30), Some(1), at(10))
+    );
+}
+
+fn rollup(store: &Store, level: &str, column: &str, interface: &str) -> Option<i64> {
+    store
+        .conn
+        .query_row(
+            &format!("SELECT SUM({column}) FROM network_stats_{level} WHERE interface = ?1"),
+            [interface],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+#[test]
+fn fold_rule_an_hour_goes_into_the_rollups_once_it_has_passed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = open(&dir.path().join("n.db"));
+    let mut sampler = Sampler::new(SampleOptions::default());
+    // at(0) is on the hour; three cycles in it, ten seconds apart.
+    for (second, recv) in [(0, 100), (10, 1100), (3590, 2100)] {
+        store
+            .write_cycle(&cycle_at(&mut sampler, second, &[("a", recv, 10)]))
+            .unwrap();
+    }
+    assert_eq!(rollup(&store, "hourly", "samples", "a"), None, "not yet");
+    store
+        .write_cycle(&cycle_at(&mut sampler, 3600, &[("a", 2600, 10)]))
+        .unwrap();
+    for level in ["hourly", "daily", "monthly"] {
+        assert_eq!(rollup(&store, level, "samples", "a"), Some(3), "{level}");
+        assert_eq!(rollup(&store, level, "bytes_recv", "a"), Some(2000));
+        assert_eq!(rollup(&store, level, "bytes_recv", "_total"), Some(2000));
+    }
+    let peak: f64 = store
+        .conn
+        .query_row(
+            "SELECT peak_recv_rate FROM network_stats_hourly WHERE interface = 'a'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(peak, 100.0, "1000 bytes in 10 s");
+    // The hour's 5-minute slots: 00:00-00:05 (1000 B in 10 s) and
+    // 00:55-01:00 (1000 B over 3580 s).
+    let blob: Vec<u8> = store
+        .conn
+        .query_row(
+            "SELECT slots FROM network_stats_hourly WHERE interface = 'a'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let slots = slots::HourSlots::decode(&blob).unwrap();
+    let sums: Vec<_> = slots.iter().map(|(_, s)| (s.recv, s.covered_us)).collect();
+    assert_eq!(sums, [(1000, 10_000_000), (1000, 3_580_000_000)]);
+    // A cycle whose clock went back into the folded hour is added to the
+    // rollups with it, once.
+    store
+        .write_cycle(&cycle_at(&mut sampler, 1800, &[("a", 3600, 10)]))
+        .unwrap();
+    assert_eq!(rollup(&store, "hourly", "samples", "a"), Some(4));
+    assert_eq!(rollup(&store, "daily", "bytes_recv", "a"), Some(3000));
+    store
+        .write_cycle(&cycle_at(&mut sampler, 7300, &[("a", 3700, 10)]))
+        .unwrap();
+    assert_eq!(rollup(&store, "hourly", "samples", "a"), Some(5));
+    assert_eq!(rollup(&store, "monthly", "bytes_recv", "a"), Some(3500));
+    assert_eq!(
+        count(
+            &store,
+            "SELECT SUM(bytes_recv_delta) FROM network_stats WHERE interface = 'a'"
+        ),
+        3600,
+        "the raw rows also hold the cycle at 7300 s, not folded yet"
     );
 }
 
@@ -341,17 +410,20 @@ fn retention_deletes_in_slices_and_keeps_rollups() {
         2 * 2 * PER_DAY
     );
     assert_eq!(
-        count(&store, "SELECT rows FROM netmon_row_count"),
+        count(
+            &store,
+            "SELECT CAST(value AS INTEGER) FROM netmon_meta WHERE key = 'raw_rows'"
+        ),
         2 * 2 * PER_DAY,
-        "trigger-kept count"
+        "the kept count"
     );
     assert_eq!(
         count(
             &store,
             "SELECT SUM(bytes_recv) FROM network_stats_hourly WHERE interface = 'a'"
         ),
-        (5 * PER_DAY - 1) * 100,
-        "rollups keep the whole history"
+        (5 * PER_DAY - 1) * 100 - 12 * 100,
+        "rollups keep the whole history but its last hour (12 samples), not folded yet"
     );
     let mut work = Retention::plan(now, 0, 1, store.calendar()).unwrap();
     let done = work
@@ -360,7 +432,11 @@ fn retention_deletes_in_slices_and_keeps_rollups() {
         .unwrap();
     // The history starts 2025-11-24 16:00 UTC; the cutoff is 4 days later.
     let hours_left = count(&store, "SELECT COUNT(*) FROM network_stats_hourly");
-    assert_eq!(hours_left, 2 * 24, "day 4's hours stay, for a and _total");
+    assert_eq!(
+        hours_left,
+        2 * 23,
+        "day 4's hours stay, for a and _total (its last is not folded yet)"
+    );
     // Days that ended before the cutoff's midnight go: 4 of 6 per interface.
     assert_eq!(count(&store, "SELECT COUNT(*) FROM network_stats_daily"), 4);
     assert_eq!(done.rollup_deleted as i64, 2 * 96 + 2 * 4);
@@ -473,7 +549,13 @@ fn seed_era_database_is_upgraded_with_the_samplers_rules() {
     );
     let store = open(&path);
     assert_eq!(count(&store, "SELECT COUNT(*) FROM network_stats"), 11);
-    assert_eq!(count(&store, "SELECT rows FROM netmon_row_count"), 11);
+    assert_eq!(
+        count(
+            &store,
+            "SELECT CAST(value AS INTEGER) FROM netmon_meta WHERE key = 'raw_rows'"
+        ),
+        11
+    );
     // eth0: 3000 forward, a reset to 500 (counted as 500), 1000 forward.
     assert_eq!(
         count(
@@ -486,7 +568,8 @@ fn seed_era_database_is_upgraded_with_the_samplers_rules() {
     assert_eq!(
         count(
             &store,
-            "SELECT bytes_sent_delta FROM network_stats WHERE id = 7"
+            "SELECT bytes_sent_delta FROM network_stats
+             WHERE timestamp = '2026-11-01T10:02:00.000Z' AND interface = 'eth0'"
         ),
         100
     );
@@ -520,21 +603,31 @@ fn seed_era_database_is_upgraded_with_the_samplers_rules() {
         ),
         2
     );
-    let interval = |id: i64| -> Option<f64> {
+    let interval = |time: &str, interface: &str| -> Option<f64> {
         store
             .conn
             .query_row(
-                "SELECT interval_s FROM network_stats WHERE id = ?1",
-                [id],
+                "SELECT interval_s FROM network_stats WHERE timestamp = ?1 AND interface = ?2",
+                [format!("2026-11-01T{time}:00.000Z").as_str(), interface],
                 |r| r.get(0),
             )
             .unwrap()
     };
-    assert_eq!(interval(4), Some(60.0));
-    assert_eq!(interval(1), None);
+    assert_eq!(interval("10:01", "eth0"), Some(60.0));
+    assert_eq!(interval("10:00", "eth0"), None);
     // _total's interval is the time since the previous cycle.
-    assert_eq!(interval(11), Some(3660.0));
-    assert_eq!(interval(3), None);
+    assert_eq!(interval("11:03", "_total"), Some(3660.0));
+    assert_eq!(interval("10:00", "_total"), None);
+    // Rows keep their order: a cycle's interfaces, then its _total.
+    let order: Vec<String> = store
+        .conn
+        .prepare("SELECT interface FROM network_stats ORDER BY id LIMIT 3")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(order, ["eth0", "wan0", "_total"]);
     // The last counters are where a restart continues.
     let point = store.resume_point().unwrap();
     assert_eq!(
@@ -544,35 +637,112 @@ fn seed_era_database_is_upgraded_with_the_samplers_rules() {
     assert_eq!(point.interfaces.len(), 2);
 }
 
+/// Turns a seed database into what schema 1 wrote: the delta columns
+/// (filled as schema 1 did), rollups without slots, and no resume rows.
+fn to_schema_1(path: &Path) {
+    let conn = Connection::open(path).unwrap();
+    conn.execute_batch(
+        "ALTER TABLE network_stats ADD COLUMN interval_s REAL;
+         ALTER TABLE network_stats ADD COLUMN bytes_sent_delta INTEGER;
+         ALTER TABLE network_stats ADD COLUMN bytes_recv_delta INTEGER;
+         ALTER TABLE network_stats ADD COLUMN packets_sent_delta INTEGER;
+         ALTER TABLE network_stats ADD COLUMN packets_recv_delta INTEGER;
+         ALTER TABLE network_stats ADD COLUMN errin_delta INTEGER;
+         ALTER TABLE network_stats ADD COLUMN errout_delta INTEGER;
+         ALTER TABLE network_stats ADD COLUMN dropin_delta INTEGER;
+         ALTER TABLE network_stats ADD COLUMN dropout_delta INTEGER;
+         UPDATE network_stats SET interval_s = 60, bytes_recv_delta = 100, bytes_sent_delta = 0,
+             packets_recv_delta = 0, packets_sent_delta = 0, errin_delta = 0, errout_delta = 0,
+             dropin_delta = 0, dropout_delta = 0, bytes_recv_rate = 100 / 60.0
+             WHERE timestamp > '2026-11-01T10:00:00.000Z';
+         CREATE TABLE netmon_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+         CREATE TABLE netmon_row_count (rows INTEGER NOT NULL);
+         INSERT INTO netmon_row_count SELECT COUNT(*) FROM network_stats;",
+    )
+    .unwrap();
+    for (table, start) in [
+        ("hourly", "2026-11-01T10:00:00Z"),
+        ("daily", "2026-11-01T00:00:00Z"),
+        ("monthly", "2026-11-01T00:00:00Z"),
+    ] {
+        conn.execute_batch(&format!(
+            "CREATE TABLE network_stats_{table} (period_start TEXT NOT NULL,
+                 interface TEXT NOT NULL, samples INTEGER NOT NULL, first_sample TEXT NOT NULL,
+                 last_sample TEXT NOT NULL, interval_s REAL NOT NULL,
+                 bytes_sent INTEGER NOT NULL, bytes_recv INTEGER NOT NULL,
+                 packets_sent INTEGER NOT NULL, packets_recv INTEGER NOT NULL,
+                 errin INTEGER NOT NULL, errout INTEGER NOT NULL, dropin INTEGER NOT NULL,
+                 dropout INTEGER NOT NULL, peak_sent_rate REAL, peak_recv_rate REAL,
+                 PRIMARY KEY (period_start, interface)) WITHOUT ROWID;
+             INSERT INTO network_stats_{table} SELECT '{start}', interface,
+                 COUNT(*), MIN(timestamp), MAX(timestamp), COALESCE(SUM(interval_s), 0),
+                 0, COALESCE(SUM(bytes_recv_delta), 0), 0, 0, 0, 0, 0, 0, NULL, MAX(bytes_recv_rate)
+                 FROM network_stats GROUP BY interface;"
+        ))
+        .unwrap();
+    }
+    conn.execute_batch(&format!(
+        "PRAGMA application_id = {}; PRAGMA user_version = 1;",
+        schema::APPLICATION_ID
+    ))
+    .unwrap();
+}
+
 #[test]
-fn schema_1_database_gets_resume_rows_and_a_calendar() {
+fn schema_1_database_gets_resume_rows_a_calendar_and_slots() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("v1.db");
-    {
-        let mut store = open(&path);
-        let mut sampler = Sampler::new(SampleOptions::default());
-        store
-            .write_cycle(&cycle_at(&mut sampler, 0, &[("a", 100, 10)]))
-            .unwrap();
-        store
-            .write_cycle(&cycle_at(&mut sampler, 60, &[("a", 200, 10)]))
-            .unwrap();
-        // Back to what schema 1 had.
-        store
-            .conn
-            .execute_batch(
-                "DROP TABLE netmon_last; DELETE FROM netmon_meta; PRAGMA user_version = 1;",
-            )
-            .unwrap();
-    }
+    seed_database(
+        &path,
+        &[
+            ("2026-11-01T10:00:00.000Z", "a", 100, 10),
+            ("2026-11-01T10:01:00.000Z", "a", 200, 10),
+            ("2026-11-01T10:02:00.000Z", "a", 300, 10),
+        ],
+    );
+    to_schema_1(&path);
     let india = Calendar::from_spec("+05:30", 1800).unwrap();
     let store = Store::open_in(&path, BUSY_TIMEOUT, Some(&india)).unwrap();
     // Schema 1 cut hours on the UTC hour: they stay so.
     assert_eq!(store.calendar(), &india.clone().with_hour_phase(0));
     let point = store.resume_point().unwrap();
-    assert_eq!(point.last_cycle, Some(at(60)));
-    assert_eq!(point.interfaces[0].counters, counters(200, 10));
-    assert_eq!(count(&store, "SELECT COUNT(*) FROM network_stats"), 4);
+    assert_eq!(
+        point.last_cycle.map(format_timestamp).as_deref(),
+        Some("2026-11-01T10:02:00.000Z")
+    );
+    assert_eq!(point.interfaces[0].counters, counters(300, 10));
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM network_stats"), 3);
+    assert_eq!(
+        count(
+            &store,
+            "SELECT CAST(value AS INTEGER) FROM netmon_meta WHERE key = 'raw_rows'"
+        ),
+        3
+    );
+    // The rates as they were stored, the rollups as they were, and the
+    // hour's 5-minute slots from the rows.
+    let rate: f64 = store
+        .conn
+        .query_row(
+            "SELECT bytes_recv_rate FROM network_stats WHERE timestamp LIKE '%10:02%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(rate, 100.0 / 60.0);
+    assert_eq!(rollup(&store, "daily", "bytes_recv", "a"), Some(200));
+    let blob: Vec<u8> = store
+        .conn
+        .query_row("SELECT slots FROM network_stats_hourly", [], |r| r.get(0))
+        .unwrap();
+    let slots = slots::HourSlots::decode(&blob).unwrap();
+    let sums: Vec<_> = slots.iter().map(|(_, s)| (s.recv, s.covered_us)).collect();
+    assert_eq!(sums, [(200, 120_000_000)]);
+    let tables: i64 = count(
+        &store,
+        "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('netmon_row_count', 'netmon_old_stats')",
+    );
+    assert_eq!(tables, 0, "the old table and its counter are gone");
 }
 
 #[test]
