@@ -5,7 +5,7 @@ use crate::counters::Counters;
 use crate::ifname;
 use std::collections::HashSet;
 use std::fs;
-use std::io::Read;
+use std::io::{Read, Seek};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -187,11 +187,11 @@ fn parse_lines(text: &[u8], mut found: impl FnMut(String, [u64; 16])) -> Result<
             return Err(malformed("empty interface name".into()));
         }
         let fields = parse_counters(numbers).map_err(malformed)?;
-        let name = ifname::escape(raw_name);
-        if !seen.insert(name.clone()) {
+        // Escaping is one-to-one, so the raw names tell repeats.
+        if !seen.insert(raw_name) {
             return Err(malformed("interface listed twice".into()));
         }
-        found(name, fields);
+        found(ifname::escape(raw_name), fields);
     }
     Ok(())
 }
@@ -200,26 +200,41 @@ fn parse_lines(text: &[u8], mut found: impl FnMut(String, [u64; 16])) -> Result<
 fn parse_counters(numbers: &[u8]) -> Result<[u64; 16], String> {
     let mut fields = [0u64; 16];
     let mut count = 0;
-    for token in numbers
-        .split(u8::is_ascii_whitespace)
-        .filter(|t| !t.is_empty())
-    {
+    let mut rest = numbers.trim_ascii_start();
+    while !rest.is_empty() {
+        let end = rest
+            .iter()
+            .position(u8::is_ascii_whitespace)
+            .unwrap_or(rest.len());
+        let (token, tail) = rest.split_at(end);
         if count == fields.len() {
             return Err("more than 16 counters".into());
         }
-        let text = std::str::from_utf8(token).ok();
-        fields[count] = text.and_then(|t| t.parse().ok()).ok_or_else(|| {
+        fields[count] = decimal(token).ok_or_else(|| {
             format!(
                 "counter {:?} is not an unsigned integer",
                 String::from_utf8_lossy(token)
             )
         })?;
         count += 1;
+        rest = tail.trim_ascii_start();
     }
     if count != fields.len() {
         return Err(format!("expected 16 counters, found {count}"));
     }
     Ok(fields)
+}
+
+/// The value of a run of ASCII digits (as the kernel prints counters);
+/// `None` for anything else or a value beyond 64 bits.
+fn decimal(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |value, &b| {
+        let digit = b.checked_sub(b'0').filter(|d| *d < 10)?;
+        value.checked_mul(10)?.checked_add(u64::from(digit))
+    })
 }
 
 /// Reads the kernel boot time (`btime`) from `/proc/stat` text.
@@ -254,25 +269,35 @@ fn is_own_namespace(path: &Path) -> bool {
         && matches!((namespace(&pid), namespace("self")), (Ok(theirs), Ok(ours)) if theirs == ours)
 }
 
-/// Fills in every interface's kernel index, asked of this process's
-/// network namespace with one `if_nameindex()` (a single netlink dump,
-/// not a socket and an ioctl per interface); `None` where unknown.
-fn fill_ifindexes(interfaces: &mut [InterfaceCounters]) {
-    let Ok(known) = nix::net::if_::if_nameindex() else {
-        return;
-    };
-    let mut by_name: Vec<(&[u8], u32)> = known
-        .iter()
-        .map(|entry| (entry.name().to_bytes(), entry.index()))
-        .collect();
-    by_name.sort_unstable();
-    for interface in interfaces {
-        interface.ifindex = ifname::unescape(&interface.name).and_then(|raw| {
-            by_name
-                .binary_search_by(|(name, _)| (*name).cmp(raw.as_slice()))
-                .ok()
-                .map(|at| by_name[at].1)
-        });
+/// Asks the kernel for interface indexes by name: one `SIOCGIFINDEX` ioctl
+/// per interface on a datagram socket kept open (no socket, netlink dump or
+/// address family beyond `AF_UNIX` per cycle).
+#[derive(Default)]
+struct IfIndexes {
+    socket: Option<rustix::fd::OwnedFd>,
+}
+
+impl IfIndexes {
+    /// Fills in every interface's kernel index in this process's network
+    /// namespace; `None` where unknown.
+    fn fill(&mut self, interfaces: &mut [InterfaceCounters]) {
+        if self.socket.is_none() {
+            self.socket = rustix::net::socket_with(
+                rustix::net::AddressFamily::UNIX,
+                rustix::net::SocketType::DGRAM,
+                rustix::net::SocketFlags::CLOEXEC,
+                None,
+            )
+            .ok();
+        }
+        let Some(socket) = &self.socket else {
+            return;
+        };
+        for interface in interfaces {
+            interface.ifindex = ifname::unescape(&interface.name)
+                .and_then(|raw| String::from_utf8(raw).ok())
+                .and_then(|name| rustix::net::netdevice::name_to_index(socket, &name).ok());
+        }
     }
 }
 
@@ -282,6 +307,10 @@ pub struct ProcfsSource {
     path: PathBuf,
     buffer: Vec<u8>,
     own_namespace: bool,
+    /// This namespace's file, kept open and read again from the start
+    /// each cycle (another file is opened anew, as it may be replaced).
+    open: Option<fs::File>,
+    ifindexes: IfIndexes,
 }
 
 impl ProcfsSource {
@@ -292,6 +321,8 @@ impl ProcfsSource {
             path: path.to_path_buf(),
             buffer: Vec::with_capacity(4096),
             own_namespace: is_own_namespace(path),
+            open: None,
+            ifindexes: IfIndexes::default(),
         }
     }
 }
@@ -300,13 +331,27 @@ impl ProcfsSource {
     /// Reads the whole file into the source's buffer.
     fn load(&mut self) -> Result<(), ReadError> {
         self.buffer.clear();
-        fs::File::open(&self.path)
-            .and_then(|mut file| file.read_to_end(&mut self.buffer))
-            .map(drop)
-            .map_err(|source| ReadError::Io {
+        let kept = self.open.take();
+        let read = match kept {
+            Some(mut file) => file
+                .seek(std::io::SeekFrom::Start(0))
+                .and_then(|_| file.read_to_end(&mut self.buffer))
+                .map(|_| file),
+            None => fs::File::open(&self.path)
+                .and_then(|mut file| file.read_to_end(&mut self.buffer).map(|_| file)),
+        };
+        match read {
+            Ok(file) => {
+                if self.own_namespace {
+                    self.open = Some(file);
+                }
+                Ok(())
+            }
+            Err(source) => Err(ReadError::Io {
                 path: self.path.clone(),
                 source,
-            })
+            }),
+        }
     }
 
     fn format_error(&self, source: ParseError) -> ReadError {
@@ -322,7 +367,7 @@ impl CounterSource for ProcfsSource {
         self.load()?;
         let mut interfaces = parse_proc_net_dev(&self.buffer).map_err(|e| self.format_error(e))?;
         if self.own_namespace {
-            fill_ifindexes(&mut interfaces);
+            self.ifindexes.fill(&mut interfaces);
         }
         Ok(interfaces)
     }

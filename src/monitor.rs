@@ -76,7 +76,7 @@ pub fn signal_channel() -> Result<Receiver<Signal>> {
 pub fn run(
     config: &Config,
     mut source: Box<dyn CounterSource + Send>,
-    store: Store,
+    mut store: Store,
     log: &LogHandle,
     signals: &Receiver<Signal>,
     options: &RunOptions,
@@ -87,7 +87,7 @@ pub fn run(
     let mut sampler = Sampler::new(config.sample).with_spike_guard(config.spike_guard.clone());
     resume(
         source.as_ref(),
-        &store,
+        &mut store,
         &mut sampler,
         start.elapsed().as_secs_f64(),
     );
@@ -164,7 +164,7 @@ pub fn run(
                 .and_then(|store| plan_retention(config, store));
             next_retention = Instant::now() + RETENTION_EVERY;
         }
-        if let (Some(work), Some(store)) = (retention.as_mut(), writer.store()) {
+        if let (Some(work), Some(store)) = (retention.as_mut(), writer.store_mut()) {
             match work.step(store, slice) {
                 Ok(None) => {}
                 Ok(Some(done)) => {
@@ -257,7 +257,7 @@ fn wait_until(deadline: Instant, signals: &Receiver<Signal>, log: &LogHandle) ->
 /// this boot (see [`crate::resume`]), and records the boot the new counters
 /// belong to. `now` is the sampler's monotonic second at which the wall
 /// clock is read.
-fn resume(source: &dyn CounterSource, store: &Store, sampler: &mut Sampler, now: f64) {
+fn resume(source: &dyn CounterSource, store: &mut Store, sampler: &mut Sampler, now: f64) {
     let boot = source.boot_time();
     let point = match store.resume_point() {
         Ok(point) => point,

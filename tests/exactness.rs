@@ -575,12 +575,11 @@ fn another_namespaces_counters_are_not_judged_by_this_one() {
         (0, 0),
         "nothing moved there: no phantom re-creation"
     );
-    let ifindex: Option<i64> = db
-        .query_row(
-            "SELECT ifindex FROM netmon_last WHERE interface = 'probe0'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(ifindex, None, "no index asked of this namespace");
+    let resume_points = netmon::store::last::LastSamples::load(&db).unwrap();
+    let probe = resume_points
+        .samples()
+        .into_iter()
+        .find(|s| s.interface == "probe0")
+        .expect("probe0's resume point");
+    assert_eq!(probe.ifindex, None, "no index asked of this namespace");
 }

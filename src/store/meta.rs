@@ -2,10 +2,12 @@
 
 use rusqlite::{Connection, OptionalExtension};
 
-/// The kernel boot (`btime`) the counters in `netmon_last` belong to.
+/// The kernel boot (`btime`) the resume points' counters belong to.
 pub const BOOT_TIME: &str = "counters_boot_time";
 /// Timestamp of the last cycle written (what a restart resumes from).
 pub const LAST_CYCLE: &str = "last_cycle";
+/// Each interface's last written counters ([`super::last::LastSamples`]).
+pub const LAST_SAMPLES: &str = "last_samples";
 /// Rows in `network_stats` (kept with each write and deletion, so that
 /// counting them costs nothing).
 pub const RAW_ROWS: &str = "raw_rows";
@@ -20,10 +22,9 @@ pub const HOUR_PHASE: &str = "rollup_hour_phase_s";
 
 /// The value of `key`, if set.
 pub fn get(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
-    conn.query_row("SELECT value FROM netmon_meta WHERE key = ?1", [key], |r| {
-        r.get(0)
-    })
-    .optional()
+    conn.prepare_cached("SELECT value FROM netmon_meta WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
+        .optional()
 }
 
 /// Sets `key` to `value`.

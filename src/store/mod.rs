@@ -1,6 +1,7 @@
 //! The SQLite repository: opening (and refusing or upgrading) a database,
 //! writing one cycle per transaction, resume points, retention and counts.
 
+pub mod last;
 pub mod lock;
 pub mod meta;
 pub mod retention;
@@ -33,15 +34,6 @@ const INSERT_SAMPLE: &str = "INSERT INTO netmon_samples (t, iface, interval_us,
     errin_delta, errout_delta, dropin_delta, dropout_delta, rated, recv_rate, sent_rate)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
     ?20, ?21, ?22)";
-
-const UPSERT_LAST: &str = "INSERT INTO netmon_last (interface, timestamp, ifindex, bytes_recv,
-    bytes_sent, packets_recv, packets_sent, errin, errout, dropin, dropout)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-ON CONFLICT(interface) DO UPDATE SET timestamp = excluded.timestamp, ifindex = excluded.ifindex,
-    bytes_recv = excluded.bytes_recv, bytes_sent = excluded.bytes_sent,
-    packets_recv = excluded.packets_recv, packets_sent = excluded.packets_sent,
-    errin = excluded.errin, errout = excluded.errout, dropin = excluded.dropin,
-    dropout = excluded.dropout";
 
 /// Formats a timestamp as stored: UTC, RFC 3339, milliseconds, `Z`.
 pub fn format_timestamp(at: DateTime<Utc>) -> String {
@@ -193,6 +185,10 @@ pub struct Store {
     access: Access,
     /// Interface names and their ids in `netmon_interfaces` (committed ones).
     ids: HashMap<String, i64>,
+    /// Each interface's last written counters (saved with every cycle).
+    last: last::LastSamples,
+    /// [`meta::FOLDED_UNTIL`] as committed.
+    folded_until: Option<i64>,
     _lock: DatabaseLock,
 }
 
@@ -291,6 +287,10 @@ impl Store {
             source: std::io::Error::from(std::io::ErrorKind::NotFound),
         })?;
         let ids = interface_ids(&conn).map_err(fail)?;
+        let last = last::LastSamples::load(&conn).map_err(fail)?;
+        let folded_until = meta::get(&conn, meta::FOLDED_UNTIL)
+            .map_err(fail)?
+            .and_then(|v| v.parse().ok());
         Ok(Store {
             conn,
             path: path.to_path_buf(),
@@ -299,12 +299,14 @@ impl Store {
             raw_counts: true,
             access,
             ids,
+            last,
+            folded_until,
             _lock: lock,
         })
     }
 
     /// Whether `network_stats` gets the cumulative counters (`false`: those
-    /// columns hold 0; `netmon_last` keeps them either way, for restarts).
+    /// columns hold 0; the resume points keep them either way, for restarts).
     pub fn with_raw_counts(mut self, raw_counts: bool) -> Store {
         self.raw_counts = raw_counts;
         self
@@ -353,41 +355,55 @@ impl Store {
         &mut self,
         cycles: impl IntoIterator<Item = &'a Cycle>,
     ) -> Result<(), StoreError> {
-        self.conn
-            .execute_batch("BEGIN IMMEDIATE")
-            .map_err(|e| self.sqlite(e))?;
-        let mut new_ids = Vec::new();
+        run(&self.conn, "BEGIN IMMEDIATE").map_err(|e| self.sqlite(e))?;
+        let mut written = Written {
+            new_ids: Vec::new(),
+            folded_until: self.folded_until,
+        };
         for cycle in cycles {
-            if let Err(e) = self.write_one(cycle, &mut new_ids) {
-                let _ = self.conn.execute_batch("ROLLBACK");
+            if let Err(e) = self.write_one(cycle, &mut written) {
+                self.roll_back();
                 return Err(e);
             }
         }
-        self.conn.execute_batch("COMMIT").map_err(|e| {
-            let _ = self.conn.execute_batch("ROLLBACK");
-            self.sqlite(e)
-        })?;
-        self.ids.extend(new_ids);
+        if let Err(e) = run(&self.conn, "COMMIT") {
+            self.roll_back();
+            return Err(self.sqlite(e));
+        }
+        self.ids.extend(written.new_ids);
+        self.folded_until = written.folded_until;
         Ok(())
+    }
+
+    /// Rolls the open transaction back. The resume points in memory may
+    /// then be ahead of the database: they hold the latest counters of
+    /// cycles that are kept and written again, which is what they should
+    /// say once those are written.
+    fn roll_back(&self) {
+        let _ = run(&self.conn, "ROLLBACK");
     }
 
     /// Writes one cycle inside the open transaction, nudging its timestamp
     /// past stored ones; interfaces given an id are added to `new_ids`.
-    fn write_one(
-        &mut self,
-        cycle: &Cycle,
-        new_ids: &mut Vec<(String, i64)>,
-    ) -> Result<(), StoreError> {
+    fn write_one(&mut self, cycle: &Cycle, written: &mut Written) -> Result<(), StoreError> {
         for nudge in 0..=MAX_TIMESTAMP_NUDGES {
             let at = cycle.timestamp + Duration::milliseconds(nudge);
-            let ids_before = new_ids.len();
-            match self.try_write(at, &cycle.rows, new_ids) {
-                Err(e) if is_unique_clash(&e) && self.timestamp_taken(at)? => {
-                    new_ids.truncate(ids_before);
-                    continue;
-                }
+            let mut attempt = Written {
+                new_ids: Vec::new(),
+                folded_until: written.folded_until,
+            };
+            run(&self.conn, "SAVEPOINT cycle").map_err(|e| self.sqlite(e))?;
+            let result = self.try_write(at, &cycle.rows, &mut attempt);
+            if result.is_err() {
+                let _ = run(&self.conn, "ROLLBACK TO cycle");
+            }
+            run(&self.conn, "RELEASE cycle").map_err(|e| self.sqlite(e))?;
+            match result {
+                Err(e) if is_unique_clash(&e) && self.timestamp_taken(at)? => continue,
                 Err(e) => return Err(self.sqlite(e)),
                 Ok(()) => {
+                    written.new_ids.extend(attempt.new_ids);
+                    written.folded_until = attempt.folded_until;
                     if nudge > 0 {
                         tracing::warn!(nudged_ms = nudge, "a stored cycle already had this timestamp (clock went back); stored 1 ms later");
                     }
@@ -411,95 +427,78 @@ impl Store {
             .map_err(|e| self.sqlite(e))
     }
 
+    /// Writes one cycle's rows inside the open savepoint, folding the hours
+    /// that ended before it into the rollups.
     fn try_write(
         &mut self,
         at: DateTime<Utc>,
         rows: &[Row],
-        new_ids: &mut Vec<(String, i64)>,
+        written: &mut Written,
     ) -> rusqlite::Result<()> {
-        // A savepoint inside write_cycles' transaction: a failed attempt
-        // leaves nothing behind.
-        let tx = self.conn.savepoint()?;
+        let conn = &self.conn;
         let t = to_ms(at);
-        let timestamp = format_timestamp(at);
-        let folded_until: Option<i64> =
-            meta::get(&tx, meta::FOLDED_UNTIL)?.and_then(|v| v.parse().ok());
         let hour = to_ms(rollup::Level::Hour.floor(&self.calendar, at));
-        let late = folded_until.is_some_and(|mark| t < mark);
-        if folded_until.is_none_or(|mark| hour > mark) {
-            if let Some(mark) = folded_until {
-                rollup::fold(&tx, &self.calendar, mark, hour)?;
+        let late = written.folded_until.is_some_and(|mark| t < mark);
+        if written.folded_until.is_none_or(|mark| hour > mark) {
+            if let Some(mark) = written.folded_until {
+                rollup::fold(conn, &self.calendar, mark, hour)?;
             }
-            meta::set(&tx, meta::FOLDED_UNTIL, &hour.to_string())?;
+            meta::set(conn, meta::FOLDED_UNTIL, &hour.to_string())?;
+            written.folded_until = Some(hour);
         }
-        {
-            let mut insert = tx.prepare_cached(INSERT_SAMPLE)?;
-            let mut last = tx.prepare_cached(UPSERT_LAST)?;
-            for row in rows {
-                let iface = interface_id(&tx, &self.ids, new_ids, &row.interface)?;
-                let counters = row.counters.to_array().map(counter_to_sql);
-                let c = if self.raw_counts { counters } else { [0; 8] };
-                let d = row.deltas.map(|d| d.to_array().map(delta_to_sql));
-                let delta = |i: usize| d.map(|d| d[i]);
-                let us = row.interval_s.map(interval_us);
-                // A rate is stored only where it is not the derived one.
-                let explicit = |rate: Option<f64>, i: usize| {
-                    let derived = delta(i).zip(us).map(|(d, us)| derived_rate(d, us));
-                    rate.filter(|r| derived.is_none_or(|d| d.to_bits() != r.to_bits()))
-                };
-                insert.execute(params![
-                    t,
-                    iface,
-                    us,
-                    c[0],
-                    c[1],
-                    c[2],
-                    c[3],
-                    c[4],
-                    c[5],
-                    c[6],
-                    c[7],
-                    delta(0),
-                    delta(1),
-                    delta(2),
-                    delta(3),
-                    delta(4),
-                    delta(5),
-                    delta(6),
-                    delta(7),
-                    row.bytes_recv_rate.is_some() || row.bytes_sent_rate.is_some(),
-                    explicit(row.bytes_recv_rate, 0),
-                    explicit(row.bytes_sent_rate, 1),
-                ])?;
-                if row.interface != TOTAL_INTERFACE {
-                    let c = counters;
-                    last.execute(params![
-                        row.interface,
-                        timestamp,
-                        row.ifindex,
-                        c[0],
-                        c[1],
-                        c[2],
-                        c[3],
-                        c[4],
-                        c[5],
-                        c[6],
-                        c[7]
-                    ])?;
-                }
+        let mut insert = conn.prepare_cached(INSERT_SAMPLE)?;
+        for row in rows {
+            let iface = interface_id(conn, &self.ids, &mut written.new_ids, &row.interface)?;
+            let counters = row.counters.to_array().map(counter_to_sql);
+            let c = if self.raw_counts { counters } else { [0; 8] };
+            let d = row.deltas.map(|d| d.to_array().map(delta_to_sql));
+            let delta = |i: usize| d.map(|d| d[i]);
+            let us = row.interval_s.map(interval_us);
+            // A rate is stored only where it is not the derived one.
+            let explicit = |rate: Option<f64>, i: usize| {
+                let derived = delta(i).zip(us).map(|(d, us)| derived_rate(d, us));
+                rate.filter(|r| derived.is_none_or(|d| d.to_bits() != r.to_bits()))
+            };
+            insert.execute(params![
+                t,
+                iface,
+                us,
+                c[0],
+                c[1],
+                c[2],
+                c[3],
+                c[4],
+                c[5],
+                c[6],
+                c[7],
+                delta(0),
+                delta(1),
+                delta(2),
+                delta(3),
+                delta(4),
+                delta(5),
+                delta(6),
+                delta(7),
+                row.bytes_recv_rate.is_some() || row.bytes_sent_rate.is_some(),
+                explicit(row.bytes_recv_rate, 0),
+                explicit(row.bytes_sent_rate, 1),
+            ])?;
+            if row.interface != TOTAL_INTERFACE {
+                self.last
+                    .record(&row.interface, at, row.ifindex, row.counters);
             }
         }
         if late {
-            rollup::fold(&tx, &self.calendar, t, t + 1)?;
+            rollup::fold(conn, &self.calendar, t, t + 1)?;
         }
-        meta::set(&tx, meta::LAST_CYCLE, &timestamp)?;
-        meta::add(&tx, meta::RAW_ROWS, rows.len() as i64)?;
-        tx.commit()
+        self.last.save(conn)?;
+        meta::set(conn, meta::LAST_CYCLE, &format_timestamp(at))?;
+        meta::add(conn, meta::RAW_ROWS, rows.len() as i64)
     }
 
     /// What a restart continues from: the recorded boot, the last written
-    /// cycle and each interface's last counters (`netmon_last`, one row per
-    /// interface: O(interfaces), whatever the history's size).
+    /// cycle and each interface's last counters (one value in
+    /// `netmon_meta`: O(interfaces), whatever the history's size).
     pub fn resume_point(&self) -> Result<ResumePoint, StoreError> {
         let fail = |e| self.sqlite(e);
         let boot_time = meta::get(&self.conn, meta::BOOT_TIME)
@@ -508,52 +507,35 @@ impl Store {
         let last_cycle = meta::get(&self.conn, meta::LAST_CYCLE)
             .map_err(fail)?
             .and_then(|v| parse_timestamp(&v));
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT interface, timestamp, ifindex, bytes_recv, bytes_sent, packets_recv,
-                        packets_sent, errin, errout, dropin, dropout FROM netmon_last",
-            )
-            .map_err(fail)?;
-        let rows = stmt
-            .query_map([], |r| {
-                let counters: [i64; 8] = std::array::from_fn(|i| r.get(i + 3).unwrap_or(0));
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, Option<i64>>(2)?,
-                    counters,
-                ))
-            })
-            .map_err(fail)?;
-        let mut interfaces = Vec::new();
-        for row in rows {
-            let (interface, text, ifindex, counters) = row.map_err(fail)?;
-            if let Some(timestamp) = parse_timestamp(&text) {
-                interfaces.push(LastSample {
-                    interface,
-                    timestamp,
-                    ifindex: ifindex.and_then(|i| u32::try_from(i).ok()),
-                    counters: Counters::from_array(counters.map(|v| v as u64)),
-                });
-            }
-        }
         Ok(ResumePoint {
             boot_time,
             last_cycle,
-            interfaces,
+            interfaces: self.last.samples(),
         })
+    }
+
+    /// Forgets the resume points of interfaces last written before
+    /// `cutoff`; returns how many.
+    pub fn forget_interfaces_before(&mut self, cutoff: DateTime<Utc>) -> Result<usize, StoreError> {
+        let forgotten = self.last.forget_before(cutoff);
+        if forgotten > 0 {
+            self.last.save(&self.conn).map_err(|e| self.sqlite(e))?;
+        }
+        Ok(forgotten)
     }
 
     /// Records the boot the counters written from now on belong to. Resume
     /// rows of another boot are useless and go.
-    pub fn record_boot(&self, boot_time: Option<i64>, same_boot: bool) -> Result<(), StoreError> {
-        let fail = |e| self.sqlite(e);
+    pub fn record_boot(
+        &mut self,
+        boot_time: Option<i64>,
+        same_boot: bool,
+    ) -> Result<(), StoreError> {
         if !same_boot {
-            self.conn
-                .execute("DELETE FROM netmon_last", [])
-                .map_err(fail)?;
+            self.last.clear();
+            self.last.save(&self.conn).map_err(|e| self.sqlite(e))?;
         }
+        let fail = |e| self.sqlite(e);
         match boot_time {
             Some(boot) => meta::set(&self.conn, meta::BOOT_TIME, &boot.to_string()),
             None => meta::remove(&self.conn, meta::BOOT_TIME),
@@ -595,6 +577,20 @@ impl Drop for Store {
             .conn
             .pragma_update_and_check(None, "journal_mode", "DELETE", |r| r.get::<_, String>(0));
     }
+}
+
+/// What a transaction of cycles changed that the store keeps in memory
+/// once it commits.
+struct Written {
+    /// Interfaces given an id.
+    new_ids: Vec<(String, i64)>,
+    /// The fold mark.
+    folded_until: Option<i64>,
+}
+
+/// Runs a statement without parameters, prepared once per connection.
+fn run(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(drop)
 }
 
 /// Whether `e` is a key clash (a row with the same time and interface

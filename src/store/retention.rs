@@ -6,7 +6,7 @@
 //! one slice after each cycle until the work is done.
 
 use super::rollup::{period_key, LEVELS};
-use super::{format_timestamp, meta, to_ms, Store, StoreError};
+use super::{meta, to_ms, Store, StoreError};
 use crate::calendar::Calendar;
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::types::Value;
@@ -17,13 +17,18 @@ const FIRST_BATCH: usize = 1_000;
 /// Bounds of the adaptive batch size.
 const BATCH_RANGE: (usize, usize) = (16, 50_000);
 
-/// One table's deletion: the statement (parameters: cutoff, batch size) and
-/// whether its rows are raw samples.
+/// One piece of retention.
 #[derive(Debug)]
-struct Task {
-    sql: String,
-    cutoff: Value,
-    raw: bool,
+enum Task {
+    /// Deleting from a table: the statement (parameters: cutoff, batch
+    /// size) and whether its rows are raw samples.
+    Delete {
+        sql: String,
+        cutoff: Value,
+        raw: bool,
+    },
+    /// Forgetting the resume points of interfaces last written before this.
+    ResumePoints(DateTime<Utc>),
 }
 
 /// Retention work in progress.
@@ -64,7 +69,7 @@ impl Retention {
         let mut tasks = Vec::new();
         if let Some(raw) = cutoff(raw_days) {
             // Raw samples go only once they are in the rollups.
-            tasks.push(Task {
+            tasks.push(Task::Delete {
                 sql: format!(
                     "DELETE FROM netmon_samples WHERE (t, iface) IN
                      (SELECT t, iface FROM netmon_samples WHERE t < MIN(?1,
@@ -75,18 +80,12 @@ impl Retention {
                 cutoff: Value::Integer(to_ms(raw)),
                 raw: true,
             });
-            tasks.push(Task {
-                sql: "DELETE FROM netmon_last WHERE interface IN
-                      (SELECT interface FROM netmon_last WHERE timestamp < ?1 LIMIT ?2)"
-                    .into(),
-                cutoff: Value::Text(format_timestamp(raw)),
-                raw: false,
-            });
+            tasks.push(Task::ResumePoints(raw));
         }
         if let Some(rollup) = cutoff(rollup_days) {
             for level in LEVELS {
                 // A bin goes only once it ended before the cutoff.
-                tasks.push(Task {
+                tasks.push(Task::Delete {
                     sql: format!(
                         "DELETE FROM {0} WHERE (period_start, interface) IN
                          (SELECT period_start, interface FROM {0} WHERE period_start < ?1 LIMIT ?2)",
@@ -110,7 +109,7 @@ impl Retention {
     /// every table is done, `None` while work remains.
     pub fn step(
         &mut self,
-        store: &Store,
+        store: &mut Store,
         budget: std::time::Duration,
     ) -> Result<Option<RetentionReport>, StoreError> {
         let started = Instant::now();
@@ -120,12 +119,18 @@ impl Retention {
             if spent + slowest > budget && self.batches > 0 {
                 return Ok(None);
             }
+            let Task::Delete { sql, cutoff, raw } = task else {
+                if let Task::ResumePoints(cutoff) = self.tasks.remove(0) {
+                    store.forget_interfaces_before(cutoff)?;
+                }
+                continue;
+            };
             let before = Instant::now();
-            let deleted = store.execute(&task.sql, &task.cutoff, self.batch, task.raw)?;
+            let deleted = store.execute(sql, cutoff, self.batch, *raw)?;
             let took = before.elapsed();
             slowest = slowest.max(took);
             self.batches += 1;
-            if task.raw {
+            if *raw {
                 self.raw_deleted += deleted;
             } else {
                 self.rollup_deleted += deleted;
@@ -181,6 +186,9 @@ mod tests {
         assert_eq!(raw_only.tasks.len(), 2);
         let rollups_only = Retention::plan(now, 0, 400, &Calendar::utc()).unwrap();
         assert_eq!(rollups_only.tasks.len(), 3);
-        assert!(rollups_only.tasks.iter().all(|t| !t.raw));
+        assert!(rollups_only
+            .tasks
+            .iter()
+            .all(|t| matches!(t, Task::Delete { raw: false, .. })));
     }
 }

@@ -64,7 +64,8 @@ const SCHEMA_1_OBJECTS: &str = "
 CREATE INDEX IF NOT EXISTS network_stats_interface_time ON network_stats(interface, timestamp);
 ";
 
-/// Schema 2: the last counters of every interface, written with each cycle.
+/// Schema 2: the last counters of every interface, written with each cycle
+/// (moved into `netmon_meta` by schema 3).
 const SCHEMA_2_OBJECTS: &str = "
 CREATE TABLE IF NOT EXISTS netmon_last (
     interface TEXT PRIMARY KEY,
@@ -360,7 +361,6 @@ pub fn upgrade(conn: &mut Connection, kind: &Kind, calendar: &Calendar) -> rusql
         Kind::Empty => {
             tx.execute_batch(META_TABLE)?;
             create_rollups(&tx)?;
-            tx.execute_batch(SCHEMA_2_OBJECTS)?;
             tx.execute_batch(SCHEMA_3_OBJECTS)?;
             tx.execute(
                 "INSERT INTO netmon_interfaces (id, name) VALUES (?1, ?2)",
@@ -437,6 +437,7 @@ fn add_schema_3(tx: &Transaction, calendar: &Calendar, rollups: Rollups) -> rusq
         "ALTER TABLE network_stats RENAME TO netmon_old_stats;
          DROP TABLE IF EXISTS netmon_row_count;",
     )?;
+    move_resume_points(tx)?;
     tx.execute_batch(SCHEMA_3_OBJECTS)?;
     tx.execute(
         "INSERT INTO netmon_interfaces (name) SELECT interface FROM netmon_old_stats
@@ -493,6 +494,34 @@ fn add_schema_3(tx: &Transaction, calendar: &Calendar, rollups: Rollups) -> rusq
     let last_hour = super::rollup::Level::Hour.floor(calendar, super::from_ms(last));
     let mark = super::rollup::Level::Hour.next(calendar, last_hour);
     meta::set(tx, meta::FOLDED_UNTIL, &super::to_ms(mark).to_string())
+}
+
+/// Moves schema 2's `netmon_last` rows into the resume points value.
+fn move_resume_points(tx: &Transaction) -> rusqlite::Result<()> {
+    let mut last = super::last::LastSamples::default();
+    {
+        let mut stmt = tx.prepare(
+            "SELECT interface, timestamp, ifindex, bytes_recv, bytes_sent, packets_recv,
+                    packets_sent, errin, errout, dropin, dropout FROM netmon_last",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let at = r.get::<_, String>(1)?;
+            let Some(at) = super::parse_timestamp(&at) else {
+                continue;
+            };
+            let counters: [i64; 8] = std::array::from_fn(|i| r.get(i + 3).unwrap_or(0));
+            last.record(
+                &r.get::<_, String>(0)?,
+                at,
+                r.get::<_, Option<i64>>(2)?
+                    .and_then(|i| u32::try_from(i).ok()),
+                Counters::from_array(counters.map(|v| v as u64)),
+            );
+        }
+    }
+    last.save(tx)?;
+    tx.execute_batch("DROP TABLE netmon_last")
 }
 
 /// Adds `netmon_last` (filled from each interface's last written row) and

@@ -392,7 +392,7 @@ fn retention_deletes_in_slices_and_keeps_rollups() {
     let done = loop {
         slices += 1;
         if let Some(done) = work
-            .step(&store, std::time::Duration::from_millis(1))
+            .step(&mut store, std::time::Duration::from_millis(1))
             .unwrap()
         {
             break done;
@@ -427,7 +427,7 @@ fn retention_deletes_in_slices_and_keeps_rollups() {
     );
     let mut work = Retention::plan(now, 0, 1, store.calendar()).unwrap();
     let done = work
-        .step(&store, std::time::Duration::from_secs(5))
+        .step(&mut store, std::time::Duration::from_secs(5))
         .unwrap()
         .unwrap();
     // The history starts 2025-11-24 16:00 UTC; the cutoff is 4 days later.
@@ -454,7 +454,7 @@ fn retention_forgets_resume_points_of_long_gone_interfaces() {
         .write_cycle(&cycle_at(&mut sampler, 3 * 86_400, &[("a", 2, 2)]))
         .unwrap();
     let mut work = Retention::plan(at(3 * 86_400 + 1), 1, 0, store.calendar()).unwrap();
-    work.step(&store, std::time::Duration::from_secs(5))
+    work.step(&mut store, std::time::Duration::from_secs(5))
         .unwrap()
         .unwrap();
     let point = store.resume_point().unwrap();

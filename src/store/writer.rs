@@ -72,6 +72,12 @@ impl Writer {
         self.store.as_ref()
     }
 
+    /// The open store, for maintenance that changes what it keeps in
+    /// memory (retention of resume points).
+    pub fn store_mut(&mut self) -> Option<&mut Store> {
+        self.store.as_mut()
+    }
+
     /// The database path.
     pub fn path(&self) -> &Path {
         &self.path
