@@ -212,7 +212,7 @@ fn a_year_long_schema_2_database_is_upgraded_without_losing_a_row_or_a_byte() {
     assert!(upgrade.status.success(), "{}", stderr(&upgrade));
     let db = sandbox.db();
     assert_eq!(scalar(&db, "PRAGMA user_version"), 3);
-    let mut rows_after = all_rows(&db);
+    let rows_after = all_rows(&db);
     let new_cycle = scalar(&db, "SELECT MAX(t_ms) FROM network_stats");
     let upgraded: BTreeMap<_, _> = rows_after
         .iter()
