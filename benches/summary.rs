@@ -1,7 +1,8 @@
 //! `--summary` cost on 30 days vs 365 days of 60 s samples x 8 interfaces:
 //! totals, `--by day` (its default window, the last 30 days) and
 //! `--by day --since all` (every day: 12x more output for the year),
-//! `--by week`, `--by year` and `--top 10` (days over the whole history).
+//! `--by week`, `--by year`, `--top 10` (days over the whole history),
+//! `--percentile 95` (over the whole history) and the `--by day` SVG chart.
 //! The databases are written once by `netmon::synth` into
 //! `target/bench-data/`, and again when older than a day, since the default
 //! window follows the clock (the 365-day one takes several minutes).
@@ -51,13 +52,23 @@ fn summary(c: &mut Criterion) {
         by: Some(Period::Day),
         ..Query::default()
     };
-    let variants: [(&str, &[&str], Query); 6] = [
+    let percentile = Query {
+        percentile: Some(95.0),
+        ..Query::default()
+    };
+    let variants: [(&str, &[&str], Query); 8] = [
         ("totals", &[], Query::default()),
         ("by-day", &["--by", "day"], by_day_default),
         ("by-day-all", &["--by", "day", "--since", "all"], by_day_all),
         ("by-week", &["--by", "week"], by_default(Period::Week)),
         ("by-year", &["--by", "year"], by_default(Period::Year)),
         ("top-10-days", &["--top", "10"], top_days),
+        ("percentile-95", &["--percentile", "95"], percentile),
+        (
+            "chart-by-day",
+            &["--by", "day", "--format", "svg"],
+            by_default(Period::Day),
+        ),
     ];
     for days in [30, 365] {
         let path = database(days);

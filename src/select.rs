@@ -1,7 +1,7 @@
 //! Which interfaces are monitored: the include list and exclude patterns.
 
 use crate::collector::InterfaceCounters;
-use regex::Regex;
+use regex_lite::Regex;
 use std::collections::HashSet;
 
 /// Applies `interfaces` / `exclude_interfaces` to each snapshot and reports

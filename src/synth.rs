@@ -99,8 +99,8 @@ pub fn write_history(
 const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
 /// The benchmarks' history of `days` days (60 s samples, 8 interfaces) in
-/// `dir/history-{days}d.db`, written when missing or over a day old (the
-/// 365-day one takes minutes).
+/// `dir/history-{days}d.db`, written when missing, of an older schema or
+/// over a day old (the 365-day one takes a minute or two).
 pub fn cached_history(
     dir: &Path,
     days: u32,
@@ -110,7 +110,11 @@ pub fn cached_history(
         .and_then(|m| m.modified())
         .ok()
         .and_then(|modified| modified.elapsed().ok());
-    if age.is_none_or(|age| age > STALE_AFTER) {
+    let current_schema =
+        rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .and_then(|db| db.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)))
+            .is_ok_and(|version| version == crate::store::schema::SCHEMA_VERSION);
+    if !current_schema || age.is_none_or(|age| age > STALE_AFTER) {
         std::fs::create_dir_all(dir).map_err(|source| crate::store::StoreError::Create {
             path: dir.to_path_buf(),
             source,

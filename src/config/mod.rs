@@ -8,7 +8,7 @@ use crate::cli::Cli;
 use crate::error::{Error, Result};
 use crate::sampler::{SampleOptions, SpikeGuard};
 use file::FileConfig;
-use regex::{Regex, RegexBuilder};
+use regex_lite::{Regex, RegexBuilder};
 use std::collections::BTreeMap;
 use std::fmt::Display;
 use std::net::SocketAddr;

@@ -164,7 +164,7 @@ fn each_bad_value_is_named() {
             Some("exclude_interfaces: ['(']\n"),
             &[],
             None,
-            "invalid regular expression \"(\": unclosed group",
+            "invalid regular expression \"(\": found open group without closing",
         ),
         (
             Some("logging:\n  level: LOUD\n"),

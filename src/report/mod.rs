@@ -268,12 +268,14 @@ pub(crate) fn folded_until(conn: &Connection) -> rusqlite::Result<DateTime<Utc>>
         .map_or(DateTime::<Utc>::MIN_UTC, from_ms))
 }
 
-/// The earliest and latest raw sample times (key lookups).
+/// The earliest and latest raw sample times (two key lookups: SQLite
+/// answers one MIN or MAX from the key, both in one SELECT by a scan).
 fn raw_range(conn: &Connection) -> rusqlite::Result<Option<(DateTime<Utc>, DateTime<Utc>)>> {
-    let (first, last): (Option<i64>, Option<i64>) =
-        conn.query_row("SELECT MIN(t), MAX(t) FROM netmon_samples", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?;
+    let (first, last): (Option<i64>, Option<i64>) = conn.query_row(
+        "SELECT (SELECT MIN(t) FROM netmon_samples), (SELECT MAX(t) FROM netmon_samples)",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     Ok(first.zip(last).map(|(a, b)| (from_ms(a), from_ms(b))))
 }
 

@@ -107,15 +107,12 @@ pub fn of_window(
             else {
                 continue;
             };
-            let Some(slots) = HourSlots::decode(blob) else {
-                continue;
-            };
             let name = String::from_utf8_lossy(name);
             let list = match rates.get_mut(name.as_ref()) {
                 Some(list) => list,
                 None => rates.entry(name.into_owned()).or_default(),
             };
-            list.extend(slots.iter().filter_map(|(_, sums)| sums.rates()));
+            HourSlots::rates_into(blob, list);
         }
         vec![(from, start), (end, to)]
     } else {

@@ -86,6 +86,15 @@ impl HourSlots {
         postcard::to_allocvec(&(first, relative)).unwrap_or_default()
     }
 
+    /// Appends the (received, sent) rate of every slot of the stored form
+    /// `bytes` to `out` (nothing when it is not one): what `--percentile`
+    /// needs, without building the slots.
+    pub fn rates_into(bytes: &[u8], out: &mut Vec<(f64, f64)>) {
+        if let Ok((_, relative)) = postcard::from_bytes::<(i64, Vec<(u16, SlotSums)>)>(bytes) {
+            out.extend(relative.iter().filter_map(|(_, sums)| sums.rates()));
+        }
+    }
+
     /// Reads the stored form; `None` when it is not one.
     pub fn decode(bytes: &[u8]) -> Option<HourSlots> {
         let (first, relative): (i64, Vec<(u16, SlotSums)>) = postcard::from_bytes(bytes).ok()?;
@@ -153,7 +162,11 @@ mod tests {
             );
         }
         let bytes = hour.encode();
-        assert_eq!(HourSlots::decode(&bytes), Some(hour));
+        assert_eq!(HourSlots::decode(&bytes), Some(hour.clone()));
+        let mut rates = Vec::new();
+        HourSlots::rates_into(&bytes, &mut rates);
+        let expected: Vec<_> = hour.iter().filter_map(|(_, s)| s.rates()).collect();
+        assert_eq!(rates, expected);
         let mut typical = HourSlots::default();
         for i in 0..12 {
             typical.add(first + i, sums(60_000_000, 6_000_000, 300_000_000));
