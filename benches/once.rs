@@ -1,6 +1,6 @@
 //! `netmon --once` on a year of history (60 s samples x 8 interfaces, about
 //! 4.7 million rows) against `--once` on a database holding only its own
-//! cycles: a restart resumes from `netmon_last` (one row per interface), so
+//! cycles: a restart resumes from `netmon_meta`'s `last_samples` (one value), so
 //! the year must cost no more than twice the empty database (target 2x).
 //! Both read a counters file with the history's interfaces (eth0..eth7), so
 //! every run continues all eight; retention is off in both, to time the

@@ -9,8 +9,9 @@
 //! samples over the seconds they cover; slots without a sample are not
 //! counted. With an interval longer than 5 minutes a sample's average is its
 //! slot's rate. The percentile is the nearest rank: the smallest rate that
-//! at least P % of the slots do not exceed. It reads raw samples, so it
-//! covers what `database.retention_days` keeps.
+//! at least P % of the slots do not exceed. Whole hours come from the
+//! slots kept in the hourly rollups ([`crate::store::slots`]), the rest of
+//! the window from raw samples.
 
 use crate::calendar::Calendar;
 use crate::store::rollup::{period_key, Level};
