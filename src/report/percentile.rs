@@ -92,12 +92,11 @@ pub fn of_window(
     p: f64,
 ) -> rusqlite::Result<BTreeMap<String, Percentile>> {
     let folded_until = super::folded_until(conn)?;
-    let (start, end) = (
-        Level::Hour.ceil(calendar, from),
-        Level::Hour.floor(calendar, to.min(folded_until)),
-    );
+    // The whole hours the rollups hold, [start, end): none when end is start.
+    let start = Level::Hour.ceil(calendar, from);
+    let end = Level::Hour.floor(calendar, to.min(folded_until)).max(start);
     let mut rates: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
-    let raw_parts = if start < end {
+    {
         let mut stmt = conn.prepare_cached(
             "SELECT interface, slots FROM network_stats_hourly
              WHERE period_start >= ?1 AND period_start < ?2 AND slots IS NOT NULL",
@@ -115,16 +114,15 @@ pub fn of_window(
             };
             HourSlots::rates_into(blob, list);
         }
-        vec![(from, start), (end, to)]
-    } else {
-        vec![(from, to)]
-    };
+    }
+    // The rest from raw samples (an empty part reads nothing).
+    let raw_parts = [(from, start.min(to)), (end, to)];
     let mut raw: BTreeMap<String, Vec<(i64, u64, u64, u64)>> = BTreeMap::new();
     let mut stmt = conn.prepare_cached(
         "SELECT interface, t_ms, bytes_recv_delta, bytes_sent_delta, interval_s FROM network_stats
          WHERE t_ms >= ?1 AND t_ms < ?2 AND bytes_recv_delta IS NOT NULL AND interval_s > 0",
     )?;
-    for (part_from, part_to) in raw_parts.into_iter().filter(|(a, b)| a < b) {
+    for (part_from, part_to) in raw_parts {
         let mut rows = stmt.query([to_ms(part_from), to_ms(part_to)])?;
         while let Some(row) = rows.next()? {
             let count = |i: usize| {

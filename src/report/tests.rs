@@ -166,3 +166,105 @@ fn json_has_the_spec_fields_in_order() {
         Utc.with_ymd_and_hms(2026, 11, 1, 1, 0, 0).unwrap()
     );
 }
+
+/// One sample per minute from 2026-11-01 10:00 UTC for `minutes` minutes on
+/// `a`, receiving `600 * (minute % 7 + 1)` bytes and sending 60 a minute.
+fn varied_history(minutes: i64) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.db");
+    let mut store = Store::open_in(&path, BUSY_TIMEOUT, Some(&Calendar::utc())).unwrap();
+    let mut sampler = Sampler::new(SampleOptions::default());
+    let start = Utc.with_ymd_and_hms(2026, 11, 1, 10, 0, 0).unwrap();
+    let mut received = 0;
+    for minute in 0..minutes {
+        received += 600 * (minute as u64 % 7 + 1);
+        let snapshot = [InterfaceCounters {
+            name: "a".into(),
+            ifindex: None,
+            counters: Counters {
+                bytes_recv: received,
+                bytes_sent: minute as u64 * 60,
+                ..Counters::default()
+            },
+        }];
+        store
+            .write_cycle(&sampler.sample(
+                &snapshot,
+                minute as f64 * 60.0,
+                start + Duration::minutes(minute),
+            ))
+            .unwrap();
+    }
+    (dir, path)
+}
+
+#[test]
+fn percentile_rule_rollup_slots_and_raw_edges_give_the_raw_answer() {
+    // 10:00-12:30: hours 10 and 11 are folded (slots), 12:00-12:30 is raw.
+    let (_dir, path) = varied_history(151);
+    let conn = open_read_only(&path).unwrap().conn;
+    let t = |h: u32, m: u32| Utc.with_ymd_and_hms(2026, 11, 1, h, m, 0).unwrap();
+    assert_eq!(folded_until(&conn).unwrap(), t(12, 0));
+    // The answer from the raw rows alone, slot by slot.
+    let from_raw = |from: DateTime<Utc>, to: DateTime<Utc>| {
+        let mut stmt = conn
+            .prepare(
+                "SELECT t_ms, bytes_recv_delta, bytes_sent_delta, interval_s FROM network_stats
+                 WHERE interface = 'a' AND t_ms >= ?1 AND t_ms < ?2
+                   AND bytes_recv_delta IS NOT NULL",
+            )
+            .unwrap();
+        let samples: Vec<(i64, u64, u64, u64)> = stmt
+            .query_map([to_ms(from), to_ms(to)], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get::<_, i64>(1)? as u64,
+                    r.get::<_, i64>(2)? as u64,
+                    crate::store::interval_us(r.get(3)?) as u64,
+                ))
+            })
+            .unwrap()
+            .map(|row| row.unwrap())
+            .collect();
+        percentile::slot_rates(samples)
+    };
+    for (from, to) in [
+        (t(10, 2), t(12, 27)),
+        (t(10, 0), t(12, 0)),
+        (t(11, 0), t(12, 0)),
+        (t(10, 31), t(10, 49)),
+        (t(9, 0), t(13, 0)),
+    ] {
+        let expected = from_raw(from, to);
+        for p in [50.0, 95.0, 100.0] {
+            let got = percentile::of_window(&conn, &Calendar::utc(), from, to, p).unwrap();
+            let a = &got["a"];
+            let (mut recv, mut sent): (Vec<f64>, Vec<f64>) = expected.iter().copied().unzip();
+            assert_eq!(a.slots, expected.len(), "{from}..{to}");
+            assert_eq!(
+                a.recv,
+                percentile::nearest_rank(&mut recv, p),
+                "{from}..{to} p{p}"
+            );
+            assert_eq!(
+                a.sent,
+                percentile::nearest_rank(&mut sent, p),
+                "{from}..{to} p{p}"
+            );
+        }
+    }
+    // With the folded hours' raw rows gone (retention), whole hours still
+    // come from their slots.
+    let whole_hours = from_raw(t(10, 0), t(12, 0));
+    let raw_tail = from_raw(t(12, 0), t(12, 30));
+    drop(conn);
+    Connection::open(&path)
+        .unwrap()
+        .execute("DELETE FROM netmon_samples WHERE t < ?1", [to_ms(t(12, 0))])
+        .unwrap();
+    let conn = open_read_only(&path).unwrap().conn;
+    let got = percentile::of_window(&conn, &Calendar::utc(), t(10, 0), t(12, 30), 95.0).unwrap();
+    let (mut recv, _): (Vec<f64>, Vec<f64>) = whole_hours.iter().chain(&raw_tail).copied().unzip();
+    assert_eq!(got["a"].slots, whole_hours.len() + raw_tail.len());
+    assert_eq!(got["a"].recv, percentile::nearest_rank(&mut recv, 95.0));
+}
