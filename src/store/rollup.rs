@@ -62,7 +62,9 @@ impl Level {
                 .with_day(1)
                 .and_then(|d| d.checked_add_months(chrono::Months::new(1))),
         };
-        next.map_or(start + Duration::days(1), |d| calendar.start_of_day(d))
+        // Past the last date chrono knows, the next bin starts at the end of
+        // time (so a loop over bins ends).
+        next.map_or(DateTime::<Utc>::MAX_UTC, |d| calendar.start_of_day(d))
     }
 
     /// Start of the bin `n` bins before the one starting at `start`.
@@ -339,6 +341,23 @@ mod tests {
         );
         // A day is a whole number of hour bins there.
         assert_eq!(Level::Hour.floor(&india, day), day);
+    }
+
+    #[test]
+    fn the_bin_after_the_last_date_is_the_end_of_time() {
+        let utc_calendar = Calendar::utc();
+        let last_day = utc_calendar.start_of_day(NaiveDate::MAX);
+        assert_eq!(
+            Level::Day.next(&utc_calendar, last_day),
+            DateTime::<Utc>::MAX_UTC
+        );
+        let last_month = Level::Month.floor(&utc_calendar, last_day);
+        assert_eq!(
+            Level::Month.next(&utc_calendar, last_month),
+            DateTime::<Utc>::MAX_UTC
+        );
+        let day = utc(2026, 11, 30, 0, 0);
+        assert_eq!(Level::Day.next(&utc_calendar, day), utc(2026, 12, 1, 0, 0));
     }
 
     #[test]
