@@ -878,3 +878,36 @@ fn batching_rule_flush_every_writes_n_cycles_in_one_transaction() {
     assert_eq!(writer.pending(), 1);
     assert_eq!(writer.flush().written, 1);
 }
+
+#[test]
+fn an_upgrade_folds_each_sample_into_its_own_hour_and_slot() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    // Two samples a second apart across an hour boundary, folded at once,
+    // in a zone whose hours start at :30 UTC.
+    seed_database(
+        &path,
+        &[
+            ("2026-11-01T10:30:00.000Z", "eth0", 0, 0),
+            ("2026-11-01T11:29:59.900Z", "eth0", 1000, 0),
+            ("2026-11-01T11:30:00.500Z", "eth0", 3000, 0),
+        ],
+    );
+    let india = Calendar::from_spec("+05:30", 1800).unwrap();
+    let store = Store::open_in(&path, BUSY_TIMEOUT, Some(&india)).unwrap();
+    let hour = |start: &str| -> (i64, i64, Vec<u64>) {
+        let (samples, bytes, blob): (i64, i64, Vec<u8>) = store
+            .conn
+            .query_row(
+                "SELECT samples, bytes_recv, slots FROM network_stats_hourly
+                 WHERE interface = 'eth0' AND period_start = ?1",
+                [start],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        let slots = slots::HourSlots::decode(&blob).unwrap();
+        (samples, bytes, slots.iter().map(|(_, s)| s.recv).collect())
+    };
+    assert_eq!(hour("2026-11-01T10:30:00Z"), (2, 1000, vec![1000]));
+    assert_eq!(hour("2026-11-01T11:30:00Z"), (1, 2000, vec![2000]));
+}
