@@ -180,6 +180,23 @@ fn eth0_p95(db: &Connection) -> f64 {
     rates[rank - 1]
 }
 
+/// eth0's summary of the history's year (2025-11-01 to 2026-11-01) with
+/// its `percentile`.
+fn year_of_eth0(sandbox: &Sandbox, percentile: &str) -> serde_json::Value {
+    let summary = summary_json(
+        sandbox,
+        &[
+            "--since",
+            "2025-11-01",
+            "--until",
+            "2026-11-01",
+            "--percentile",
+            percentile,
+        ],
+    );
+    interface_json(&summary, "eth0").clone()
+}
+
 /// A `dev.txt` in which eth0 and eth1 exist (the --once cycle of the upgrade).
 const DEV: &str = "Inter-|   Receive                                                |  Transmit
  face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
@@ -239,24 +256,7 @@ fn a_year_long_schema_2_database_is_upgraded_without_losing_a_row_or_a_byte() {
     drop(db);
 
     // The summary of the year, from the upgraded rollups and slots.
-    let summary = summary_json(
-        &sandbox,
-        &[
-            "--since",
-            "2025-11-01",
-            "--until",
-            "2026-11-01",
-            "--percentile",
-            "95",
-        ],
-    );
-    let eth0 = summary["interfaces"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["interface"] == "eth0")
-        .unwrap()
-        .clone();
+    let eth0 = year_of_eth0(&sandbox, "95");
     let (_, recv, _, samples) = rollups_before[2]
         .iter()
         .find(|(name, ..)| name == "eth0")
@@ -345,24 +345,7 @@ fn a_year_long_seed_database_gets_its_deltas_rollups_and_slots() {
         expected
     );
     drop(db);
-    let summary = summary_json(
-        &sandbox,
-        &[
-            "--since",
-            "2025-11-01",
-            "--until",
-            "2026-11-01",
-            "--percentile",
-            "50",
-        ],
-    );
-    let eth0 = summary["interfaces"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["interface"] == "eth0")
-        .unwrap()
-        .clone();
+    let eth0 = year_of_eth0(&sandbox, "50");
     assert_eq!(eth0["bytes_recv"], expected);
     // Half the slots at 500 B / 1800 s, half at 700: the median is the lower.
     let median = eth0["percentile"]["recv_bytes_per_s"].as_f64().unwrap();

@@ -551,6 +551,9 @@ fn earliest_raw(conn: &Connection) -> rusqlite::Result<Option<DateTime<Utc>>> {
 
 /// Builds the report for `query` from an open database.
 pub fn build(conn: &Connection, database: &Path, query: &Query) -> rusqlite::Result<Report> {
+    // One snapshot: every piece, the fold mark and the raw range of one state.
+    let snapshot = conn.unchecked_transaction()?;
+    let conn: &Connection = &snapshot;
     let calendar = &query.calendar;
     let first_raw = earliest_raw(conn)?;
     let mut rounded = (None, None);

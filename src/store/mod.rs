@@ -384,7 +384,7 @@ impl Store {
     }
 
     /// Writes one cycle inside the open transaction, nudging its timestamp
-    /// past stored ones; interfaces given an id are added to `new_ids`.
+    /// past stored ones; what it changed is added to `written`.
     fn write_one(&mut self, cycle: &Cycle, written: &mut Written) -> Result<(), StoreError> {
         for nudge in 0..=MAX_TIMESTAMP_NUDGES {
             let at = cycle.timestamp + Duration::milliseconds(nudge);

@@ -69,11 +69,6 @@ impl HourSlots {
         self.0.iter()
     }
 
-    /// Whether no slot has data.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     /// The stored form: the first slot's number, then each slot's offset
     /// from it and its sums.
     pub fn encode(&self) -> Vec<u8> {

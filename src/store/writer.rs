@@ -218,7 +218,7 @@ fn write<'a>(
     path: &Path,
     busy_timeout: Duration,
     (raw_counts, access): (bool, Access),
-    cycles: impl ExactSizeIterator<Item = &'a Cycle>,
+    cycles: impl Iterator<Item = &'a Cycle>,
 ) -> Result<(), StoreError> {
     let store = match store {
         Some(store) => store,
@@ -228,11 +228,5 @@ fn write<'a>(
             store.insert(opened)
         }
     };
-    if cycles.len() == 1 {
-        cycles
-            .into_iter()
-            .try_for_each(|cycle| store.write_cycle(cycle))
-    } else {
-        store.write_cycles(cycles)
-    }
+    store.write_cycles(cycles)
 }
