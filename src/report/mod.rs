@@ -163,7 +163,7 @@ pub struct Query {
 
 /// Opens `path` read-only (never creating or changing it) and checks it is
 /// a netmon database at the current schema.
-pub fn open_read_only(path: &Path) -> Result<schema::ReadOnly> {
+pub fn open_read_only(path: &Path) -> Result<crate::store::read_only::ReadOnly> {
     crate::fsutil::check_regular(path).map_err(|e| {
         Error::config(format!(
             "database_file {}: {e}; name a database file",
@@ -201,7 +201,7 @@ pub fn open_read_only(path: &Path) -> Result<schema::ReadOnly> {
             path.display()
         )));
     }
-    let opened = schema::open_read_only(path)
+    let opened = crate::store::read_only::open(path)
         .map_err(|e| Error::runtime(format!("cannot open {}: {e}", path.display())))?;
     opened
         .conn

@@ -4,6 +4,7 @@
 pub mod last;
 pub mod lock;
 pub mod meta;
+pub mod read_only;
 pub mod retention;
 pub mod rollup;
 pub mod schema;

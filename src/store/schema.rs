@@ -14,9 +14,9 @@ use super::meta;
 use crate::calendar::Calendar;
 use crate::counters::{Continuity, Counters};
 use crate::sampler::TOTAL_INTERFACE;
-use rusqlite::{params, Connection, OpenFlags, Transaction};
+use rusqlite::{params, Connection, Transaction};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// `PRAGMA application_id` of netmon databases ("NTMN").
 pub const APPLICATION_ID: i64 = 0x4e54_4d4e;
@@ -134,138 +134,6 @@ SELECT (s.t << 20) + s.iface AS id,
 FROM netmon_samples s JOIN netmon_interfaces i ON i.id = s.iface;
 ";
 
-/// Opens `path` read-only, never creating or changing anything beside it,
-/// from any user and in any directory:
-///
-/// - a database in rollback-journal mode (how netmon leaves it when it stops)
-///   is opened normally: that needs no extra file;
-/// - a database whose WAL file exists is opened normally (a monitor may be
-///   writing it). If its `-shm` cannot be created there (a read-only
-///   directory or mount, as another user), the database and its WAL are
-///   read from a private copy in the temporary directory, removed afterwards;
-/// - a WAL-mode database without a WAL file (a copy, or one left by a crash)
-///   holds all its data in the main file and is opened as immutable, so no
-///   `-wal`/`-shm` file is created beside it. [`ReadOnly::still_valid`]
-///   tells whether a monitor started meanwhile (then read again).
-pub fn open_read_only(path: &Path) -> rusqlite::Result<ReadOnly> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let wal = sibling(path, "-wal");
-    if !wal.exists() && is_wal_mode(path) {
-        return Ok(ReadOnly {
-            conn: open_immutable(path, flags)?,
-            immutable_without: Some(wal),
-            _copy: None,
-        });
-    }
-    let conn = Connection::open_with_flags(path, flags)?;
-    match probe(&conn) {
-        Ok(()) => Ok(ReadOnly {
-            conn,
-            immutable_without: None,
-            _copy: None,
-        }),
-        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::CannotOpen => {
-            drop(conn);
-            let (copy, copied) = PrivateCopy::of(path, &wal).map_err(|e| {
-                rusqlite::Error::SqliteFailure(
-                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
-                    Some(format!(
-                        "its WAL cannot be read here, nor copied to read it: {e}"
-                    )),
-                )
-            })?;
-            let conn = Connection::open_with_flags(&copied, flags)?;
-            probe(&conn)?;
-            Ok(ReadOnly {
-                conn,
-                immutable_without: None,
-                _copy: Some(copy),
-            })
-        }
-        Err(e) => Err(e),
-    }
-}
-
-/// Reads the schema once, which is where opening a WAL database can fail.
-fn probe(conn: &Connection) -> rusqlite::Result<()> {
-    conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| {
-        r.get::<_, i64>(0)
-    })
-    .map(|_| ())
-}
-
-/// A read-only connection from [`open_read_only`].
-pub struct ReadOnly {
-    /// The connection.
-    pub conn: Connection,
-    /// The WAL file that did not exist when the database was opened as
-    /// immutable.
-    immutable_without: Option<PathBuf>,
-    /// The private copy being read, if any (dropped after the connection).
-    _copy: Option<PrivateCopy>,
-}
-
-impl ReadOnly {
-    /// Whether what was read is valid: false when the database was read as
-    /// immutable and a monitor has since started writing it.
-    pub fn still_valid(&self) -> bool {
-        self.immutable_without
-            .as_ref()
-            .is_none_or(|wal| !wal.exists())
-    }
-}
-
-/// A copy of a database and its WAL in a private temporary directory
-/// (mode 0700), removed with everything in it when dropped.
-struct PrivateCopy {
-    dir: PathBuf,
-}
-
-impl PrivateCopy {
-    /// Copies `database` and `wal`; returns the copy and the copied database.
-    fn of(database: &Path, wal: &Path) -> std::io::Result<(PrivateCopy, PathBuf)> {
-        let dir = nix::unistd::mkdtemp(&std::env::temp_dir().join("netmon-read-XXXXXX"))?;
-        let copy = PrivateCopy { dir };
-        let copied = copy.dir.join("copy.db");
-        std::fs::copy(database, &copied)?;
-        std::fs::copy(wal, sibling(&copied, "-wal"))?;
-        Ok((copy, copied))
-    }
-}
-
-impl Drop for PrivateCopy {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn sibling(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(suffix);
-    PathBuf::from(name)
-}
-
-/// Whether the database header says WAL mode (file format versions 2).
-fn is_wal_mode(path: &Path) -> bool {
-    use std::io::Read;
-    let mut header = [0u8; 20];
-    std::fs::File::open(path)
-        .and_then(|mut file| file.read_exact(&mut header))
-        .is_ok_and(|()| header.starts_with(b"SQLite format 3\0") && header[18] == 2)
-}
-
-fn open_immutable(path: &Path, flags: OpenFlags) -> rusqlite::Result<Connection> {
-    let mut uri = String::from("file:");
-    for c in path.to_string_lossy().chars() {
-        match c {
-            '?' | '#' | '%' => uri.push_str(&format!("%{:02X}", c as u32)),
-            _ => uri.push(c),
-        }
-    }
-    uri.push_str("?immutable=1");
-    Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
-}
-
 /// What an existing file turned out to be.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -286,7 +154,7 @@ pub fn inspect(path: &Path) -> Result<Kind, String> {
     };
     let unreadable =
         |e: rusqlite::Error| refuse(format!("is not a readable SQLite database ({e})"));
-    let opened = open_read_only(path).map_err(unreadable)?;
+    let opened = super::read_only::open(path).map_err(unreadable)?;
     let conn = &opened.conn;
     let probe = || -> rusqlite::Result<(i64, i64, Vec<String>)> {
         let app_id = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
