@@ -14,7 +14,7 @@ fn collect(c: &mut Criterion) {
     group.bench_function("sysinfo-read", |b| b.iter(|| sysinfo.read().expect("read")));
     let text = include_bytes!("../tests/fixtures/proc_net_dev_host.txt");
     group.bench_function("parse-5-interfaces", |b| {
-        b.iter(|| parse_proc_net_dev(text).expect("parse"))
+        b.iter(|| parse_proc_net_dev(text).into_result().expect("parse"))
     });
     group.finish();
 }

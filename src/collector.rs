@@ -1,7 +1,9 @@
 //! Where counters come from: the [`CounterSource`] trait, the pure
 //! `/proc/net/dev` parser, and the procfs and sysinfo sources.
 
+use crate::boot::Boot;
 use crate::counters::Counters;
+use crate::episode::Episode;
 use crate::ifname;
 use std::collections::HashSet;
 use std::fs;
@@ -62,9 +64,8 @@ pub struct ParseError {
 pub trait CounterSource {
     /// Reads every interface's counters once.
     fn read(&mut self) -> Result<Vec<InterfaceCounters>, ReadError>;
-    /// The kernel boot time (Unix seconds), used to tell whether stored
-    /// counters come from this boot; `None` when unknown.
-    fn boot_time(&self) -> Option<i64>;
+    /// The boot the counters belong to (see [`crate::boot`]).
+    fn boot(&self) -> Boot;
     /// Short name for logs (`procfs`, `sysinfo`).
     fn name(&self) -> &'static str;
     /// Reads every interface's counters once with every column the source
@@ -129,71 +130,117 @@ impl DeviceColumns {
     }
 }
 
+/// Longest part of a malformed line quoted in an error.
+const MAX_QUOTED: usize = 120;
+
+/// What a read of `/proc/net/dev` text gave: the interfaces of every
+/// well-formed line, and the first malformed line with how many there were.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parsed<T> {
+    /// One entry per well-formed interface line, in file order.
+    pub interfaces: Vec<T>,
+    /// The first line that could not be read, if any.
+    pub first_skipped: Option<ParseError>,
+    /// Lines that could not be read (skipped).
+    pub skipped: usize,
+}
+
+impl<T> Parsed<T> {
+    /// The interfaces, unless the text had lines and none could be read
+    /// (then it is not in `/proc/net/dev` format at all: the first error).
+    pub fn into_result(self) -> Result<Vec<T>, ParseError> {
+        match self.first_skipped {
+            Some(error) if self.interfaces.is_empty() => Err(error),
+            _ => Ok(self.interfaces),
+        }
+    }
+}
+
 /// Parses the text of `/proc/net/dev` (or `/proc/<pid>/net/dev`).
 ///
 /// The two header lines are skipped; each other non-blank line must be
-/// `NAME: 16 unsigned integers`, where the name may be glued to the first
-/// number (`veth1234567890a:123 ...`). Names are bytes: one that is not
-/// printable UTF-8 is escaped ([`ifname::escape`]), never an error. A
-/// malformed line is an error naming its line number and content.
-pub fn parse_proc_net_dev(text: &[u8]) -> Result<Vec<InterfaceCounters>, ParseError> {
-    let mut interfaces = Vec::new();
-    parse_lines(text, |name, fields| {
-        let stored = STORED_COLUMNS.map(|column| fields[column]);
-        interfaces.push(InterfaceCounters {
-            name,
-            ifindex: None,
-            counters: Counters::from_array(stored),
-        });
-    })?;
-    Ok(interfaces)
+/// `NAME: 16 unsigned integers`. The name ends at the line's last `:`, as
+/// node_exporter reads it (old kernels listed aliases such as `ibr10:30`),
+/// and may be glued to the first number (`veth1234567890a:123 ...`). Names
+/// are bytes: one that is not printable UTF-8 is escaped
+/// ([`ifname::escape`]), never an error. A malformed line (or a name listed
+/// twice) costs that line only: it is counted and the first one kept, with
+/// its line number and (shortened) content.
+pub fn parse_proc_net_dev(text: &[u8]) -> Parsed<InterfaceCounters> {
+    parse_lines(text, |name, fields| InterfaceCounters {
+        name,
+        ifindex: None,
+        counters: Counters::from_array(STORED_COLUMNS.map(|column| fields[column])),
+    })
 }
 
 /// Parses `/proc/net/dev` text like [`parse_proc_net_dev`], keeping all 16
 /// columns of every interface.
-pub fn parse_all_columns(text: &[u8]) -> Result<Vec<DeviceColumns>, ParseError> {
-    let mut devices = Vec::new();
-    parse_lines(text, |name, fields| {
-        devices.push(DeviceColumns {
-            name,
-            values: fields.map(Some),
-        });
-    })?;
-    Ok(devices)
+pub fn parse_all_columns(text: &[u8]) -> Parsed<DeviceColumns> {
+    parse_lines(text, |name, fields| DeviceColumns {
+        name,
+        values: fields.map(Some),
+    })
 }
 
-/// The line rules of [`parse_proc_net_dev`]: calls `found` with each
+/// The line rules of [`parse_proc_net_dev`]: builds an entry from each
 /// interface's stored name and its 16 counters.
-fn parse_lines(text: &[u8], mut found: impl FnMut(String, [u64; 16])) -> Result<(), ParseError> {
+fn parse_lines<T>(text: &[u8], mut entry: impl FnMut(String, [u64; 16]) -> T) -> Parsed<T> {
+    let mut parsed = Parsed {
+        interfaces: Vec::new(),
+        first_skipped: None,
+        skipped: 0,
+    };
     let mut seen = HashSet::new();
     for (index, line) in text.split(|&b| b == b'\n').enumerate() {
         let line = line.trim_ascii();
         if line.is_empty() || (index < 2 && line.contains(&b'|')) {
             continue;
         }
-        let malformed = |reason: String| ParseError {
-            line: index + 1,
-            reason,
-            content: String::from_utf8_lossy(line).into_owned(),
-        };
-        // Names cannot contain ':' (the kernel refuses them), so the first
-        // one ends the name.
-        let colon = line
-            .iter()
-            .position(|&b| b == b':')
-            .ok_or_else(|| malformed("no ':' after the interface name".into()))?;
-        let (raw_name, numbers) = (line[..colon].trim_ascii(), &line[colon + 1..]);
-        if raw_name.is_empty() {
-            return Err(malformed("empty interface name".into()));
+        match parse_line(line, &mut seen) {
+            Ok((name, fields)) => parsed.interfaces.push(entry(name, fields)),
+            Err(reason) => {
+                parsed.skipped += 1;
+                parsed.first_skipped.get_or_insert_with(|| ParseError {
+                    line: index + 1,
+                    reason,
+                    content: quoted(line),
+                });
+            }
         }
-        let fields = parse_counters(numbers).map_err(malformed)?;
-        // Escaping is one-to-one, so the raw names tell repeats.
-        if !seen.insert(raw_name) {
-            return Err(malformed("interface listed twice".into()));
-        }
-        found(ifname::escape(raw_name), fields);
     }
-    Ok(())
+    parsed
+}
+
+/// One interface line: its stored name and 16 counters, or why not.
+fn parse_line<'a>(
+    line: &'a [u8],
+    seen: &mut HashSet<&'a [u8]>,
+) -> Result<(String, [u64; 16]), String> {
+    let colon = line
+        .iter()
+        .rposition(|&b| b == b':')
+        .ok_or("no ':' after the interface name")?;
+    let (raw_name, numbers) = (line[..colon].trim_ascii(), &line[colon + 1..]);
+    if raw_name.is_empty() {
+        return Err("empty interface name".into());
+    }
+    let fields = parse_counters(numbers)?;
+    // Escaping is one-to-one, so the raw names tell repeats.
+    if !seen.insert(raw_name) {
+        return Err("interface listed twice".into());
+    }
+    Ok((ifname::escape(raw_name), fields))
+}
+
+/// A line as quoted in an error: lossily decoded, at most [`MAX_QUOTED`]
+/// characters.
+fn quoted(line: &[u8]) -> String {
+    let text = String::from_utf8_lossy(line);
+    match text.char_indices().nth(MAX_QUOTED) {
+        Some((end, _)) => format!("{}...", &text[..end]),
+        None => text.into_owned(),
+    }
 }
 
 /// The 16 whitespace-separated unsigned counters after an interface name.
@@ -213,7 +260,7 @@ fn parse_counters(numbers: &[u8]) -> Result<[u64; 16], String> {
         fields[count] = decimal(token).ok_or_else(|| {
             format!(
                 "counter {:?} is not an unsigned integer",
-                String::from_utf8_lossy(token)
+                quoted(token)
             )
         })?;
         count += 1;
@@ -235,14 +282,6 @@ fn decimal(digits: &[u8]) -> Option<u64> {
         let digit = b.checked_sub(b'0').filter(|d| *d < 10)?;
         value.checked_mul(10)?.checked_add(u64::from(digit))
     })
-}
-
-/// Reads the kernel boot time (`btime`) from `/proc/stat` text.
-fn parse_btime(proc_stat: &str) -> Option<i64> {
-    proc_stat
-        .lines()
-        .find_map(|line| line.strip_prefix("btime "))
-        .and_then(|value| value.trim().parse().ok())
 }
 
 /// Whether `path` is a `/proc/<pid>/net/dev` of this process's own network
@@ -311,6 +350,8 @@ pub struct ProcfsSource {
     /// each cycle (another file is opened anew, as it may be replaced).
     open: Option<fs::File>,
     ifindexes: IfIndexes,
+    /// Reads that skipped malformed lines, logged once per episode.
+    skipping: Episode,
 }
 
 impl ProcfsSource {
@@ -323,6 +364,7 @@ impl ProcfsSource {
             own_namespace: is_own_namespace(path),
             open: None,
             ifindexes: IfIndexes::default(),
+            skipping: Episode::default(),
         }
     }
 }
@@ -354,18 +396,42 @@ impl ProcfsSource {
         }
     }
 
-    fn format_error(&self, source: ParseError) -> ReadError {
-        ReadError::Format {
+    /// The interfaces of a parse, logging skipped lines when they start
+    /// and when they stop; text with no readable line at all is an error.
+    fn accept<T>(&mut self, parsed: Parsed<T>) -> Result<Vec<T>, ReadError> {
+        match &parsed.first_skipped {
+            Some(first) if !parsed.interfaces.is_empty() => {
+                if self.skipping.occurs() {
+                    tracing::warn!(
+                        "{}: skipped {} line(s) that are not NAME: 16 counters, first {first}; \
+                         the other interfaces are read (logged again when it changes)",
+                        self.path.display(),
+                        parsed.skipped
+                    );
+                }
+            }
+            _ => {
+                if let Some(cycles) = self.skipping.ends() {
+                    tracing::info!(
+                        reads = cycles,
+                        "{}: every line readable again",
+                        self.path.display()
+                    );
+                }
+            }
+        }
+        parsed.into_result().map_err(|source| ReadError::Format {
             path: self.path.clone(),
             source,
-        }
+        })
     }
 }
 
 impl CounterSource for ProcfsSource {
     fn read(&mut self) -> Result<Vec<InterfaceCounters>, ReadError> {
         self.load()?;
-        let mut interfaces = parse_proc_net_dev(&self.buffer).map_err(|e| self.format_error(e))?;
+        let parsed = parse_proc_net_dev(&self.buffer);
+        let mut interfaces = self.accept(parsed)?;
         if self.own_namespace {
             self.ifindexes.fill(&mut interfaces);
         }
@@ -374,13 +440,12 @@ impl CounterSource for ProcfsSource {
 
     fn read_columns(&mut self) -> Result<Vec<DeviceColumns>, ReadError> {
         self.load()?;
-        parse_all_columns(&self.buffer).map_err(|e| self.format_error(e))
+        let parsed = parse_all_columns(&self.buffer);
+        self.accept(parsed)
     }
 
-    fn boot_time(&self) -> Option<i64> {
-        fs::read_to_string("/proc/stat")
-            .ok()
-            .and_then(|text| parse_btime(&text))
+    fn boot(&self) -> Boot {
+        Boot::procfs()
     }
 
     fn name(&self) -> &'static str {
@@ -434,8 +499,11 @@ impl CounterSource for SysinfoSource {
         Ok(interfaces)
     }
 
-    fn boot_time(&self) -> Option<i64> {
-        i64::try_from(sysinfo::System::boot_time()).ok()
+    fn boot(&self) -> Boot {
+        match Boot::procfs() {
+            boot @ Boot { id: Some(_), .. } => boot,
+            _ => Boot::from_btime(i64::try_from(sysinfo::System::boot_time()).ok()),
+        }
     }
 
     fn name(&self) -> &'static str {
@@ -451,7 +519,7 @@ mod tests {
 
     #[test]
     fn parses_a_real_capture() {
-        let parsed = parse_proc_net_dev(CAPTURED).unwrap();
+        let parsed = parse_proc_net_dev(CAPTURED).into_result().unwrap();
         let names: Vec<_> = parsed.iter().map(|i| i.name.as_str()).collect();
         assert_eq!(names, ["lo", "eth0", "wlan0", "docker0", "veth1234567890a"]);
         let eth0 = &parsed[1].counters;
@@ -469,12 +537,12 @@ mod tests {
     #[test]
     fn all_sixteen_columns_are_kept_in_file_order() {
         let text = b"Inter-|\n face |\n  eth0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n";
-        let devices = parse_all_columns(text).unwrap();
+        let devices = parse_all_columns(text).into_result().unwrap();
         assert_eq!(devices.len(), 1);
         assert_eq!(devices[0].name, "eth0");
         let expected: Vec<Option<u64>> = (1..=16).map(Some).collect();
         assert_eq!(devices[0].values.to_vec(), expected);
-        let stored = &parse_proc_net_dev(text).unwrap()[0];
+        let stored = &parse_proc_net_dev(text).into_result().unwrap()[0];
         assert_eq!(
             DeviceColumns::from_counters(stored).values,
             [
@@ -500,7 +568,7 @@ mod tests {
 
     #[test]
     fn name_glued_to_first_number() {
-        let parsed = parse_proc_net_dev(CAPTURED).unwrap();
+        let parsed = parse_proc_net_dev(CAPTURED).into_result().unwrap();
         let veth = parsed.last().unwrap();
         assert_eq!(veth.name, "veth1234567890a");
         assert_eq!(veth.counters.bytes_recv, 4_294_967_295);
@@ -509,7 +577,7 @@ mod tests {
     #[test]
     fn minimal_capture_from_a_fresh_namespace() {
         let text = b"Inter-|   Receive                                                |  Transmit\n face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n    lo:       0       0    0    0    0     0          0         0        0       0    0    0    0     0       0          0\n";
-        let parsed = parse_proc_net_dev(text).unwrap();
+        let parsed = parse_proc_net_dev(text).into_result().unwrap();
         assert_eq!(parsed.len(), 1);
         assert_eq!(parsed[0].counters, Counters::default());
     }
@@ -521,7 +589,7 @@ mod tests {
             u64::MAX,
             u64::MAX - 1
         );
-        let parsed = parse_proc_net_dev(text.as_bytes()).unwrap();
+        let parsed = parse_proc_net_dev(text.as_bytes()).into_result().unwrap();
         assert_eq!(parsed[0].counters.bytes_recv, u64::MAX);
         assert_eq!(parsed[0].counters.bytes_sent, u64::MAX - 1);
     }
@@ -532,7 +600,7 @@ mod tests {
         text.extend_from_slice(b"x\xff: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n");
         text.extend_from_slice(b" _total: 5 0 0 0 0 0 0 0 6 0 0 0 0 0 0 0\n");
         text.extend_from_slice(b"  eth0: 7 0 0 0 0 0 0 0 8 0 0 0 0 0 0 0\n");
-        let parsed = parse_proc_net_dev(&text).unwrap();
+        let parsed = parse_proc_net_dev(&text).into_result().unwrap();
         let names: Vec<_> = parsed.iter().map(|i| i.name.as_str()).collect();
         assert_eq!(names, ["x\\xff", "\\x5ftotal", "eth0"]);
         assert_eq!(parsed[0].counters.bytes_sent, 9);
@@ -570,36 +638,62 @@ mod tests {
             ("\u{fffd}\u{fffd}\u{fffd}".as_bytes(), "line 1: no ':'"),
         ];
         for (text, expected) in cases {
-            let err = parse_proc_net_dev(text).unwrap_err().to_string();
+            let err = parse_proc_net_dev(text).into_result().unwrap_err().to_string();
             assert!(err.contains(expected), "{text:?} gave {err:?}");
             assert!(!err.contains('\n'), "{err:?}");
         }
     }
 
     #[test]
-    fn duplicate_interface_is_rejected() {
+    fn a_name_listed_twice_keeps_its_first_line() {
         let line = "a: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n";
-        let err = parse_proc_net_dev(format!("{line}{line}").as_bytes()).unwrap_err();
+        let parsed = parse_proc_net_dev(format!("{line}{line}").as_bytes());
+        assert_eq!(parsed.interfaces.len(), 1);
+        assert_eq!(parsed.skipped, 1);
+        let err = parsed.first_skipped.unwrap().to_string();
         assert!(
-            err.to_string()
-                .starts_with("line 2: interface listed twice"),
+            err.starts_with("line 2: interface listed twice"),
             "{err}"
         );
     }
 
     #[test]
-    fn empty_text_has_no_interfaces() {
-        assert!(parse_proc_net_dev(b"").unwrap().is_empty());
-        assert!(parse_proc_net_dev(b"Inter-|\n face |\n")
-            .unwrap()
-            .is_empty());
+    fn line_rule_a_malformed_line_costs_that_line_only() {
+        let text = format!(
+            "Inter-|\n face |\n  eth0: {}\ngarbage {}\n  wlan0: {}\n",
+            "1 ".repeat(16),
+            "x".repeat(1000),
+            "2 ".repeat(16)
+        );
+        let parsed = parse_proc_net_dev(text.as_bytes());
+        let names: Vec<_> = parsed.interfaces.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(names, ["eth0", "wlan0"]);
+        assert_eq!(parsed.skipped, 1);
+        let err = parsed.first_skipped.clone().unwrap();
+        assert_eq!(err.line, 4);
+        assert!(
+            err.content.len() < 200 && err.content.ends_with("..."),
+            "a long line is quoted short: {}",
+            err.content.len()
+        );
+        assert_eq!(parsed.into_result().unwrap().len(), 2);
     }
 
     #[test]
-    fn btime_from_proc_stat() {
-        let text = "cpu  1 2 3\nintr 5\nbtime 1764061471\nprocesses 9\n";
-        assert_eq!(parse_btime(text), Some(1_764_061_471));
-        assert_eq!(parse_btime("cpu 1\n"), None);
+    fn line_rule_names_end_at_the_last_colon_as_node_exporter_reads_them() {
+        let text = b"Inter-|\n face |\n ibr10:30:       0       0    0    0    0     0          0         0        0       0    0    0    0     0       0          0\nflannel.1: 18144009813 228499337    0    0    0     0          0         0 20758990068 258369223    0   64    0     0       0          0\n";
+        let parsed = parse_proc_net_dev(text).into_result().unwrap();
+        let names: Vec<_> = parsed.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(names, ["ibr10:30", "flannel.1"]);
+        assert_eq!(parsed[1].counters.bytes_sent, 20_758_990_068);
+        assert_eq!(parsed[1].counters.dropout, 64);
+    }
+
+    #[test]
+    fn empty_text_has_no_interfaces() {
+        assert!(parse_proc_net_dev(b"").into_result().unwrap().is_empty());
+        assert!(parse_proc_net_dev(b"Inter-|\n face |\n").into_result().unwrap()
+            .is_empty());
     }
 
     #[test]

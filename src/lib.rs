@@ -1,6 +1,7 @@
 //! netmon: samples network interface counters into SQLite and reports on the
 //! history. `run` is the whole program; `main.rs` only calls it.
 
+pub mod boot;
 pub mod calendar;
 pub mod cli;
 pub mod collector;
@@ -16,6 +17,7 @@ pub mod manual;
 pub mod metrics;
 pub mod monitor;
 pub mod output;
+pub mod provenance;
 pub mod report;
 pub mod resume;
 pub mod sampler;

@@ -2,6 +2,7 @@
 //! schedule until the sample count is reached or a signal asks to stop.
 //! Retention runs in slices between cycles, so it never delays one.
 
+use crate::boot::boot_clock;
 use crate::collector::CounterSource;
 use crate::config::Config;
 use crate::episode::Episode;
@@ -9,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::logging::LogHandle;
 use crate::metrics::{MetricsServer, SharedStats};
 use crate::output;
+use crate::resume::Resumed;
 use crate::sampler::Sampler;
 use crate::schedule::next_slot;
 use crate::select::Selection;
@@ -69,27 +71,102 @@ pub fn signal_channel() -> Result<Receiver<Signal>> {
     Ok(receiver)
 }
 
+/// The state the sampling loop carries from cycle to cycle.
+struct Sampling<'a> {
+    source: Box<dyn CounterSource + Send>,
+    selection: Selection,
+    sampler: Sampler,
+    writer: Writer,
+    stats: Option<SharedStats>,
+    options: &'a RunOptions,
+    stdout: std::io::StdoutLock<'static>,
+    unreadable: Episode,
+    nothing_listed: Episode,
+    nothing_selected: Episode,
+}
+
+impl Sampling<'_> {
+    /// Reads the counters once and, when some interface is selected,
+    /// samples, prints and stores a cycle (`final_sample`: the one taken
+    /// when asked to stop). Returns whether the read succeeded.
+    fn take(&mut self, final_sample: bool) -> bool {
+        let snapshot = match self.source.read() {
+            Ok(snapshot) => snapshot,
+            Err(e) => {
+                if let Some(stats) = &self.stats {
+                    stats.lock().read_failures += 1;
+                }
+                if self.unreadable.occurs() {
+                    tracing::error!(
+                        "cannot read counters: {e}; retrying every cycle (logged again when it recovers)"
+                    );
+                }
+                return false;
+            }
+        };
+        if let Some(missed) = self.unreadable.ends() {
+            tracing::info!(missed_cycles = missed, "counters readable again");
+        }
+        let listed = !snapshot.is_empty();
+        let source = self.source.name();
+        note(&mut self.nothing_listed, !listed, || {
+            format!("{source} lists no interfaces: nothing stored until it does")
+        });
+        let selected = self.selection.apply(snapshot);
+        note(&mut self.nothing_selected, listed && selected.is_empty(), || {
+            "no interface is selected (see interfaces / exclude_interfaces): nothing stored until one is".into()
+        });
+        if selected.is_empty() {
+            return true;
+        }
+        let mut cycle = self.sampler.sample(&selected, boot_clock(), Utc::now());
+        if final_sample {
+            cycle.mark_final();
+        }
+        tracing::debug!(rows = cycle.rows.len(), final_sample, "cycle sampled");
+        let shown = if self.options.quiet {
+            Ok(())
+        } else if self.options.detailed {
+            output::print_sample(&mut self.stdout, &cycle)
+        } else {
+            output::print_rates(&mut self.stdout, &cycle)
+        };
+        if let Err(e) = shown {
+            tracing::debug!("stdout closed: {e}");
+        }
+        if let Some(stats) = &self.stats {
+            stats.lock().record_events(&cycle);
+        }
+        let outcome = self.writer.submit(cycle);
+        if let Some(stats) = &self.stats {
+            publish(stats, &self.writer, outcome.written > 0);
+        }
+        true
+    }
+}
+
 /// Runs the monitor with an opened store until done; returns once every
-/// cycle is committed (or fails if some could not be written). A metrics
-/// endpoint, if given, is kept up to date and stopped before the database
-/// is closed.
+/// cycle is committed (or fails if some could not be written). Asked to
+/// stop by a signal, it takes one last sample first, so the traffic up to
+/// the stop is kept. A metrics endpoint, if given, is kept up to date and
+/// stopped before the database is closed.
 pub fn run(
     config: &Config,
-    mut source: Box<dyn CounterSource + Send>,
+    source: Box<dyn CounterSource + Send>,
     mut store: Store,
     log: &LogHandle,
     signals: &Receiver<Signal>,
     options: &RunOptions,
     metrics: Option<MetricsServer>,
 ) -> Result<()> {
-    let stats = metrics.as_ref().map(|server| server.stats().clone());
     let start = Instant::now();
     let mut sampler = Sampler::new(config.sample).with_spike_guard(config.spike_guard.clone());
+    let selection = Selection::new(config.interfaces.clone(), config.exclude.clone());
     resume(
         source.as_ref(),
         &mut store,
         &mut sampler,
-        start.elapsed().as_secs_f64(),
+        (config.interval, selection.fingerprint()),
     );
     let mut retention = if config.cleanup_on_startup {
         plan_retention(config, &store)
@@ -98,73 +175,32 @@ pub fn run(
     };
     let mut next_retention = Instant::now() + RETENTION_EVERY;
     let slice = Duration::from_secs_f64(config.interval * RETENTION_SHARE).min(RETENTION_SLICE_MAX);
-    let mut writer = Writer::new(store, config.max_pending_cycles, write_wait(config))
-        .with_flush_every(config.flush_every);
-    let mut selection = Selection::new(config.interfaces.clone(), config.exclude.clone());
-    let mut stdout = std::io::stdout().lock();
-    let (mut unreadable, mut nothing_listed, mut nothing_selected) =
-        (Episode::default(), Episode::default(), Episode::default());
+    let mut sampling = Sampling {
+        source,
+        selection,
+        sampler,
+        writer: Writer::new(store, config.max_pending_cycles, write_wait(config))
+            .with_flush_every(config.flush_every),
+        stats: metrics.as_ref().map(|server| server.stats().clone()),
+        options,
+        stdout: std::io::stdout().lock(),
+        unreadable: Episode::default(),
+        nothing_listed: Episode::default(),
+        nothing_selected: Episode::default(),
+    };
     let mut taken = 0u64;
-    let mut stopping = false;
-    while !stopping {
-        match source.read() {
-            Ok(snapshot) => {
-                if let Some(missed) = unreadable.ends() {
-                    tracing::info!(missed_cycles = missed, "counters readable again");
-                }
-                taken += 1;
-                let listed = !snapshot.is_empty();
-                note(&mut nothing_listed, !listed, || {
-                    format!(
-                        "{} lists no interfaces: nothing stored until it does",
-                        source.name()
-                    )
-                });
-                let selected = selection.apply(snapshot);
-                note(&mut nothing_selected, listed && selected.is_empty(), || {
-                    "no interface is selected (see interfaces / exclude_interfaces): nothing stored until one is".into()
-                });
-                if !selected.is_empty() {
-                    let now = start.elapsed().as_secs_f64();
-                    let cycle = sampler.sample(&selected, now, Utc::now());
-                    tracing::debug!(rows = cycle.rows.len(), "cycle sampled");
-                    let shown = if options.quiet {
-                        Ok(())
-                    } else if options.detailed {
-                        output::print_sample(&mut stdout, &cycle)
-                    } else {
-                        output::print_rates(&mut stdout, &cycle)
-                    };
-                    if let Err(e) = shown {
-                        tracing::debug!("stdout closed: {e}");
-                    }
-                    if let Some(stats) = &stats {
-                        stats.lock().record_events(&cycle);
-                    }
-                    let outcome = writer.submit(cycle);
-                    if let Some(stats) = &stats {
-                        publish(stats, &writer, outcome.written > 0);
-                    }
-                }
-            }
-            Err(e) => {
-                if let Some(stats) = &stats {
-                    stats.lock().read_failures += 1;
-                }
-                if unreadable.occurs() {
-                    tracing::error!(
-                        "cannot read counters: {e}; retrying every cycle (logged again when it recovers)"
-                    );
-                }
-            }
+    loop {
+        if sampling.take(false) {
+            taken += 1;
         }
         if retention.is_none() && Instant::now() >= next_retention {
-            retention = writer
+            retention = sampling
+                .writer
                 .store()
                 .and_then(|store| plan_retention(config, store));
             next_retention = Instant::now() + RETENTION_EVERY;
         }
-        if let (Some(work), Some(store)) = (retention.as_mut(), writer.store_mut()) {
+        if let (Some(work), Some(store)) = (retention.as_mut(), sampling.writer.store_mut()) {
             match work.step(store, slice) {
                 Ok(None) => {}
                 Ok(Some(done)) => {
@@ -188,8 +224,16 @@ pub fn run(
         }
         let slot = next_slot(start.elapsed().as_secs_f64(), config.interval);
         let deadline = start + Duration::from_secs_f64(slot as f64 * config.interval);
-        stopping = wait_until(deadline, signals, log);
+        if wait_until(deadline, signals, log) {
+            sampling.take(true);
+            break;
+        }
     }
+    let Sampling {
+        mut writer,
+        mut stdout,
+        ..
+    } = sampling;
     let _ = stdout.flush();
     if let Some(server) = metrics {
         server.stop();
@@ -253,29 +297,50 @@ fn wait_until(deadline: Instant, signals: &Receiver<Signal>, log: &LogHandle) ->
     }
 }
 
-/// Continues from the database's last stored counters when they come from
-/// this boot (see [`crate::resume`]), and records the boot the new counters
-/// belong to. `now` is the sampler's monotonic second at which the wall
-/// clock is read.
-fn resume(source: &dyn CounterSource, store: &mut Store, sampler: &mut Sampler, now: f64) {
-    let boot = source.boot_time();
-    let point = match store.resume_point() {
-        Ok(point) => point,
-        Err(e) => {
-            tracing::warn!("cannot read the last stored counters, starting fresh: {e}");
-            return;
-        }
+/// Continues from the database's resume point (see [`crate::resume`]) and
+/// tells the store which boot and selection this run's cycles belong to.
+/// `(interval, selection)`: the monitoring interval and
+/// [`Selection::fingerprint`].
+fn resume(
+    source: &dyn CounterSource,
+    store: &mut Store,
+    sampler: &mut Sampler,
+    (interval, selection): (f64, u64),
+) {
+    let boot = source.boot();
+    let start = crate::resume::Start {
+        boot: &boot,
+        clock: boot_clock(),
+        wall: Utc::now(),
+        interval,
+        selection,
     };
-    let same = crate::resume::continue_from(&point, boot, sampler, Utc::now(), now);
-    if same {
-        tracing::info!(
-            interfaces = point.interfaces.len(),
+    let point = store.resume_point();
+    let interfaces = point.interfaces.len();
+    match crate::resume::continue_from(point, &start, sampler) {
+        Resumed::Fresh if interfaces > 0 => tracing::info!(
+            "the stored counters cannot be told to be of this boot: starting fresh"
+        ),
+        Resumed::Fresh => {}
+        Resumed::SameBoot { consecutive } => tracing::info!(
+            interfaces,
+            consecutive,
             "continuing from the stored counters of this boot"
+        ),
+        Resumed::NewBoot => tracing::info!(
+            interfaces,
+            "the host rebooted since the last run: each interface's first reading counts its \
+             traffic since the boot"
+        ),
+    }
+    if boot.id.is_none() {
+        tracing::warn!(
+            "cannot tell which boot this is ({} unreadable): a later run will not continue \
+             from this one's counters",
+            crate::boot::BOOT_ID_PATH
         );
     }
-    if let Err(e) = store.record_boot(boot, same) {
-        tracing::warn!("cannot record the boot time: {e}");
-    }
+    store.begin_run(boot.id, selection);
 }
 
 /// How long a write waits for another process's lock: half the interval

@@ -1,147 +1,154 @@
-//! Continuing after a restart: the counters stored in the same boot seed the
-//! sampler, so the unwatched gap is one delta per interface and `_total`
-//! covers the same gap. Counters from another boot (or of unknown boot)
-//! are never continued: the kernel started them again from zero.
+//! Continuing an earlier run: the resume point seeds the sampler so that
+//! the first cycle of a run counts what happened since the last one, by the
+//! same rules as consecutive cycles of one run.
+//!
+//! - **Same boot** (the kernel's `boot_id`): each interface continues from
+//!   its last reading, placed on the boot clock, never the wall clock. A run
+//!   whose previous cycle is *recent* ([`continuation_window`]) is its next
+//!   consecutive cycle: a 32-bit counter may wrap, and an interface that was
+//!   absent from that cycle was re-created. After a longer pause the stretch
+//!   was unwatched: a drop is never a guessed wrap.
+//! - **Another boot**: the kernel started every counter at zero, so each
+//!   interface's first reading is its traffic since the boot, counted.
+//! - **Unknown boot** (no identity recorded, or none readable now):
+//!   nothing is continued.
 
-use crate::sampler::Sampler;
-use crate::store::ResumePoint;
+use crate::boot::Boot;
+use crate::counters::Continuity;
+use crate::provenance::Provenance;
+use crate::sampler::{Continuation, Sampler};
+use crate::store::resume_point::{Reading, ResumePoint};
 use chrono::{DateTime, Utc};
 
-/// Boot times within this many seconds are the same boot (`btime` jitters).
+/// Boot times (`btime`) within this many seconds are the same boot: only for
+/// resume points written before boot ids were recorded.
 const BOOT_TIME_TOLERANCE: i64 = 2;
 
-/// Whether stored counters (from `stored` boot) continue in the `current` boot.
-pub fn same_boot(current: Option<i64>, stored: Option<i64>) -> bool {
-    matches!((current, stored), (Some(a), Some(b)) if (a - b).abs() <= BOOT_TIME_TOLERANCE)
+/// The shortest pause after which a run is no longer the next cycle of the
+/// one before: 20 minutes, so cron jobs every 5, 10 or 15 minutes are
+/// consecutive cycles like the monitor's.
+const CONTINUATION_MIN_SECONDS: f64 = 1200.0;
+
+/// Longest pause (boot-clock seconds) after which a run is still the next
+/// consecutive cycle of the previous one: three monitoring intervals, and
+/// at least 20 minutes.
+pub fn continuation_window(interval: f64) -> f64 {
+    (3.0 * interval).max(CONTINUATION_MIN_SECONDS)
 }
 
-/// Seeds `sampler` from `point` if it belongs to the `boot` running now:
-/// each interface at its stored counters and the `_total` clock at the last
-/// written cycle, placed by their wall-clock age before `wall_now` on the
-/// sampler's monotonic clock at `now`. Returns whether it did.
-pub fn continue_from(
-    point: &ResumePoint,
-    boot: Option<i64>,
-    sampler: &mut Sampler,
-    wall_now: DateTime<Utc>,
-    now: f64,
-) -> bool {
-    if !same_boot(boot, point.boot_time) {
-        return false;
+/// The run that is starting.
+#[derive(Debug, Clone)]
+pub struct Start<'a> {
+    /// The boot running now.
+    pub boot: &'a Boot,
+    /// The boot clock now (the sampler's clock).
+    pub clock: f64,
+    /// The wall clock now.
+    pub wall: DateTime<Utc>,
+    /// The monitoring interval, seconds.
+    pub interval: f64,
+    /// Which interfaces this run selects ([`crate::select::Selection::fingerprint`]).
+    pub selection: u64,
+}
+
+/// How a run relates to the resume point it found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resumed {
+    /// Nothing to continue from (no point, or its boot cannot be told).
+    Fresh,
+    /// The same boot: each interface continues; `consecutive` when the
+    /// previous cycle was recent.
+    SameBoot {
+        /// Whether this run is the next consecutive cycle of the last one.
+        consecutive: bool,
+    },
+    /// Another boot: each interface's first reading counts since the boot.
+    NewBoot,
+}
+
+/// Whether a resume point of boot `id` (or, converted from before boot ids,
+/// of boot time `legacy_btime`) belongs to the boot running now.
+fn boot_of(point: &ResumePoint, boot: &Boot) -> Option<bool> {
+    match (&point.boot_id, &boot.id, point.legacy_btime, boot.btime) {
+        (Some(stored), Some(now), _, _) => Some(stored == now),
+        // Before boot ids, a moved btime may be a reboot or a clock step:
+        // never guessed to be another boot.
+        (None, _, Some(stored), Some(now)) => {
+            ((stored - now).abs() <= BOOT_TIME_TOLERANCE).then_some(true)
+        }
+        _ => None,
     }
-    let ago = |t: DateTime<Utc>| (wall_now - t).num_milliseconds() as f64 / 1000.0;
-    for last in &point.interfaces {
-        sampler.resume(
-            &last.interface,
-            last.counters,
-            last.ifindex,
-            ago(last.timestamp),
-            now,
-        );
+}
+
+/// Where a reading stands on the boot clock now (`None` when it cannot be
+/// placed there): its recorded boot clock, or for a converted reading its
+/// wall-clock age before `start`.
+fn place(reading: Reading, start: &Start) -> Option<f64> {
+    let at = reading.clock().unwrap_or_else(|| {
+        start.clock - (start.wall - reading.wall()).num_milliseconds() as f64 / 1000.0
+    });
+    (at.is_finite() && (0.0..=start.clock).contains(&at)).then_some(at)
+}
+
+/// Seeds `sampler` from `point` for the run `start` describes; says how.
+pub fn continue_from(point: &ResumePoint, start: &Start, sampler: &mut Sampler) -> Resumed {
+    match boot_of(point, start.boot) {
+        None => Resumed::Fresh,
+        Some(false) => {
+            let provenance = if point.final_sample {
+                Provenance::AFTER_FINAL
+            } else {
+                Provenance::NONE
+            };
+            for (name, last) in &point.interfaces {
+                let continuation = Continuation {
+                    baseline: last.counters(),
+                    ifindex: None,
+                    at: 0.0,
+                    wall: last.at.wall(),
+                    continuity: Continuity::NewBoot,
+                    provenance,
+                };
+                sampler.resume(name, continuation, start.clock);
+            }
+            sampler.resume_cycle(0.0, start.clock);
+            Resumed::NewBoot
+        }
+        Some(true) => {
+            let cycle = point.last_cycle.and_then(|c| place(c, start));
+            let consecutive =
+                cycle.is_some_and(|at| start.clock - at <= continuation_window(start.interval));
+            let same_selection = point.selection == Some(start.selection);
+            for (name, last) in &point.interfaces {
+                let Some(at) = place(last.at, start) else {
+                    continue;
+                };
+                let in_last_cycle = point.last_cycle == Some(last.at);
+                let continuity = if !in_last_cycle && same_selection {
+                    // Absent from the last cycle while it was selected.
+                    Continuity::Recreated
+                } else if consecutive && in_last_cycle {
+                    Continuity::Contiguous
+                } else {
+                    Continuity::Gap
+                };
+                let continuation = Continuation {
+                    baseline: last.counters(),
+                    ifindex: last.ifindex,
+                    at,
+                    wall: last.at.wall(),
+                    continuity,
+                    provenance: Provenance::NONE,
+                };
+                sampler.resume(name, continuation, start.clock);
+            }
+            if let Some(at) = cycle {
+                sampler.resume_cycle(at, start.clock);
+            }
+            Resumed::SameBoot { consecutive }
+        }
     }
-    if let Some(cycle) = point.last_cycle {
-        sampler.resume_cycle(ago(cycle), now);
-    }
-    true
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::collector::InterfaceCounters;
-    use crate::counters::Counters;
-    use crate::sampler::{SampleOptions, TOTAL_INTERFACE};
-    use crate::store::LastSample;
-    use chrono::TimeZone;
-
-    #[test]
-    fn boot_rule_boots_match_within_btime_jitter_only() {
-        assert!(same_boot(Some(1_000), Some(1_000)));
-        assert!(same_boot(Some(1_002), Some(1_000)));
-        assert!(same_boot(Some(998), Some(1_000)));
-        assert!(!same_boot(Some(1_003), Some(1_000)));
-        assert!(!same_boot(Some(997), Some(1_000)));
-        assert!(
-            !same_boot(Some(5_000), Some(1_000)),
-            "a reboot starts fresh"
-        );
-        assert!(!same_boot(None, Some(1_000)));
-        assert!(!same_boot(Some(1_000), None));
-        assert!(!same_boot(None, None));
-    }
-
-    fn point(boot: Option<i64>) -> ResumePoint {
-        let at = |s: i64| Utc.timestamp_opt(1_764_000_000 + s, 0).unwrap();
-        ResumePoint {
-            boot_time: boot,
-            last_cycle: Some(at(0)),
-            interfaces: vec![LastSample {
-                interface: "eth0".into(),
-                timestamp: at(-30),
-                ifindex: Some(2),
-                counters: Counters {
-                    bytes_recv: 1_000,
-                    ..Counters::default()
-                },
-            }],
-        }
-    }
-
-    fn first_cycle(sampler: &mut Sampler) -> crate::sampler::Cycle {
-        let snapshot = [InterfaceCounters {
-            name: "eth0".into(),
-            ifindex: Some(2),
-            counters: Counters {
-                bytes_recv: 7_000,
-                ..Counters::default()
-            },
-        }];
-        let wall = Utc.timestamp_opt(1_764_000_060, 0).unwrap();
-        sampler.sample(&snapshot, 100.0, wall)
-    }
-
-    #[test]
-    fn resume_rule_the_same_boot_continues_with_the_gap_as_one_delta() {
-        let mut sampler = Sampler::new(SampleOptions::default());
-        let wall_now = Utc.timestamp_opt(1_764_000_060, 0).unwrap();
-        assert!(continue_from(
-            &point(Some(500)),
-            Some(501),
-            &mut sampler,
-            wall_now,
-            100.0
-        ));
-        let cycle = first_cycle(&mut sampler);
-        let eth0 = &cycle.rows[0];
-        assert_eq!(eth0.deltas.map(|d| d.bytes_recv), Some(6_000));
-        assert_eq!(
-            eth0.interval_s,
-            Some(90.0),
-            "stored 30 s before the last cycle, 60 s ago"
-        );
-        let total = cycle
-            .rows
-            .iter()
-            .find(|r| r.interface == TOTAL_INTERFACE)
-            .unwrap();
-        assert_eq!(total.interval_s, Some(60.0), "since the last written cycle");
-    }
-
-    #[test]
-    fn resume_rule_another_boot_starts_fresh() {
-        for boot in [Some(9_000), None] {
-            let mut sampler = Sampler::new(SampleOptions::default());
-            let wall_now = Utc.timestamp_opt(1_764_000_060, 0).unwrap();
-            assert!(!continue_from(
-                &point(Some(500)),
-                boot,
-                &mut sampler,
-                wall_now,
-                100.0
-            ));
-            let cycle = first_cycle(&mut sampler);
-            assert_eq!(cycle.rows[0].deltas, None);
-            assert_eq!(cycle.rows[1].interval_s, None);
-        }
-    }
-}
+mod tests;

@@ -33,6 +33,26 @@ impl Selection {
         }
     }
 
+    /// A number that changes when the selection does (the names and the
+    /// patterns), so a later run can tell whether an interface missing from
+    /// an earlier run's last cycle was absent or not selected. FNV-1a: the
+    /// same in every build.
+    pub fn fingerprint(&self) -> u64 {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        let parts = self
+            .include
+            .iter()
+            .map(|name| (b'i', name.as_str()))
+            .chain(self.exclude.iter().map(|pattern| (b'x', pattern.as_str())));
+        for (kind, text) in parts {
+            for &byte in [kind].iter().chain(text.as_bytes()).chain(&[0]) {
+                hash ^= u64::from(byte);
+                hash = hash.wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        hash
+    }
+
     /// Whether interface `name` is monitored.
     pub fn selects(&self, name: &str) -> bool {
         if self.include.is_empty() {
@@ -134,6 +154,29 @@ mod tests {
             .into_iter()
             .map(|i| i.name)
             .collect()
+    }
+
+    #[test]
+    fn fingerprint_rule_changes_with_the_selection_only() {
+        let of = |include: &[&str], exclude: &[&str]| {
+            Selection::new(
+                include.iter().map(|s| s.to_string()).collect(),
+                exclude.iter().map(|p| Regex::new(p).unwrap()).collect(),
+            )
+            .fingerprint()
+        };
+        let base = of(&["eth0"], &["^lo$"]);
+        assert_eq!(base, of(&["eth0"], &["^lo$"]), "the same in every run");
+        assert_eq!(of(&[], &[]), 0xcbf2_9ce4_8422_2325);
+        for other in [
+            of(&["eth1"], &["^lo$"]),
+            of(&["eth0"], &["^lo"]),
+            of(&[], &["eth0", "^lo$"]),
+            of(&["eth0", "^lo$"], &[]),
+            of(&["eth", "0"], &["^lo$"]),
+        ] {
+            assert_ne!(base, other);
+        }
     }
 
     #[test]

@@ -575,11 +575,10 @@ fn another_namespaces_counters_are_not_judged_by_this_one() {
         (0, 0),
         "nothing moved there: no phantom re-creation"
     );
-    let resume_points = netmon::store::last::LastSamples::load(&db).unwrap();
-    let probe = resume_points
-        .samples()
-        .into_iter()
-        .find(|s| s.interface == "probe0")
+    let resume_point = netmon::store::resume_point::ResumePoint::load(&db).unwrap();
+    let probe = resume_point
+        .interfaces
+        .get("probe0")
         .expect("probe0's resume point");
     assert_eq!(probe.ifindex, None, "no index asked of this namespace");
 }

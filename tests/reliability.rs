@@ -331,7 +331,7 @@ fn sighup_reopens_the_log_and_sigint_stops_cleanly() {
 #[test]
 fn fixture_counters_parse() {
     assert_eq!(
-        parse_proc_net_dev(fixture_with_eth0_recv(Some(7), "eth9").as_bytes()).unwrap()[1].name,
+        parse_proc_net_dev(fixture_with_eth0_recv(Some(7), "eth9").as_bytes()).into_result().unwrap()[1].name,
         "eth9"
     );
 }

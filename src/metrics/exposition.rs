@@ -163,8 +163,15 @@ fn netmon_families(scrape: &Scrape) -> Vec<MetricFamily> {
         per_device(|e| e.wraps),
     ));
     families.push(family(
+        "netmon_counter_glitches_total",
+        "Samples in which a counter of the device dipped a little below its previous value \
+         (a glitch: nothing counted).",
+        MetricType::COUNTER,
+        per_device(|e| e.glitches),
+    ));
+    families.push(family(
         "netmon_spike_guard_set_aside_total",
-        "Samples whose delta the spike guard (max_bandwidth_mbit) set aside.",
+        "Samples whose delta was set aside: beyond any link, or above max_bandwidth_mbit.",
         MetricType::COUNTER,
         per_device(|e| e.set_aside),
     ));
@@ -326,6 +333,7 @@ mod tests {
             DeviceEvents {
                 resets: 5,
                 wraps: 6,
+                glitches: 8,
                 set_aside: 7,
             },
         );
@@ -363,6 +371,7 @@ mod tests {
             "netmon_last_write_timestamp_seconds 1764000000.5".into(),
             "netmon_counter_resets_total{device=\"eth0\"} 5".into(),
             "netmon_counter_wraps_total{device=\"eth0\"} 6".into(),
+            "netmon_counter_glitches_total{device=\"eth0\"} 8".into(),
             "netmon_spike_guard_set_aside_total{device=\"eth0\"} 7".into(),
             "netmon_current_day_bytes{device=\"_total\",direction=\"rx\"} 10".into(),
             "netmon_current_day_bytes{device=\"_total\",direction=\"tx\"} 20".into(),

@@ -2,7 +2,7 @@
 //! by the sampling loop after each cycle, read by each scrape. The lock is
 //! held only to copy numbers, never across I/O.
 
-use crate::counters::Step;
+use crate::provenance::Provenance;
 use crate::sampler::Cycle;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -18,7 +18,10 @@ pub struct DeviceEvents {
     pub resets: u64,
     /// Samples in which a 32-bit counter wrapped.
     pub wraps: u64,
-    /// Samples whose delta the spike guard set aside.
+    /// Samples in which a counter dipped a little (a glitch, not counted).
+    pub glitches: u64,
+    /// Samples whose delta was set aside (beyond any link, or above the
+    /// spike guard).
     pub set_aside: u64,
 }
 
@@ -44,22 +47,28 @@ pub struct MonitorStats {
 }
 
 impl MonitorStats {
-    /// Counts the resets, wraps and set-aside deltas of a sampled cycle.
+    /// Counts the resets, wraps, glitches and set-aside deltas of a
+    /// sampled cycle.
     pub fn record_events(&mut self, cycle: &Cycle) {
+        let resets = Provenance::RESET
+            .with(Provenance::RECREATED)
+            .with(Provenance::SINCE_BOOT);
         for row in &cycle.rows {
-            let (reset, wrap) = match row.step {
-                Some(Step::Reset) => (1, 0),
-                Some(Step::Wrap32) => (0, 1),
-                _ => (0, 0),
+            let has = |fact: Provenance| u64::from(row.provenance.intersects(fact));
+            let found = DeviceEvents {
+                resets: has(resets),
+                wraps: has(Provenance::WRAP),
+                glitches: has(Provenance::GLITCH),
+                set_aside: has(Provenance::SET_ASIDE),
             };
-            let set_aside = u64::from(row.set_aside);
-            if reset + wrap + set_aside == 0 {
+            if found == DeviceEvents::default() {
                 continue;
             }
             let events = self.devices.entry(row.interface.clone()).or_default();
-            events.resets += reset;
-            events.wraps += wrap;
-            events.set_aside += set_aside;
+            events.resets += found.resets;
+            events.wraps += found.wraps;
+            events.glitches += found.glitches;
+            events.set_aside += found.set_aside;
         }
         if self.devices.len() > MAX_TRACKED_DEVICES {
             self.devices
@@ -127,6 +136,7 @@ mod tests {
             Some(DeviceEvents {
                 resets,
                 wraps,
+                glitches: 0,
                 set_aside,
             })
         };

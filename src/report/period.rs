@@ -106,10 +106,11 @@ impl Periods {
         }
     }
 
-    /// Start of the period holding `t`.
+    /// Start of the period holding `t`. Hours are whole clock hours (at
+    /// the calendar's phase), even where a rollup bin is cut at midnight.
     pub fn floor(self, calendar: &Calendar, t: DateTime<Utc>) -> DateTime<Utc> {
         match self.period {
-            Period::Hour => Level::Hour.floor(calendar, t),
+            Period::Hour => calendar.hour_floor(t),
             _ => calendar.start_of_day(self.first_day(calendar.date(t))),
         }
     }

@@ -30,6 +30,9 @@ impl Row {
     /// Adds `older`'s deltas and interval to this row (see [`Cycle::absorb`]).
     /// A row that was a new baseline (no deltas) takes `older`'s as they are.
     fn absorb(&mut self, older: &Row) {
+        self.provenance = self.provenance.with(older.provenance);
+        self.event_bytes = self.event_bytes.saturating_add(older.event_bytes);
+        self.bridged_from = older.bridged_from.or(self.bridged_from);
         let Some(old_deltas) = older.deltas else {
             return;
         };
@@ -45,7 +48,6 @@ impl Row {
             None => {
                 self.deltas = Some(old_deltas);
                 self.interval_s = older.interval_s;
-                self.step = older.step;
             }
         }
         if had_rates {
@@ -57,17 +59,20 @@ impl Row {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::counters::{Counters, Step};
+    use crate::counters::Counters;
+    use crate::provenance::Provenance;
     use chrono::{TimeZone, Utc};
 
     fn row(name: &str, deltas: Option<u64>, interval: Option<f64>) -> Row {
+        let counters = Counters {
+            bytes_recv: 1_000_000,
+            ..Counters::default()
+        };
         let mut row = Row {
             interface: name.into(),
             ifindex: None,
-            counters: Counters {
-                bytes_recv: 1_000_000,
-                ..Counters::default()
-            },
+            counters,
+            baseline: counters,
             deltas: deltas.map(|d| Counters {
                 bytes_recv: d,
                 bytes_sent: d / 2,
@@ -77,8 +82,9 @@ mod tests {
             interval_s: interval,
             bytes_recv_rate: None,
             bytes_sent_rate: None,
-            step: deltas.map(|_| Step::Forward),
-            set_aside: false,
+            provenance: Provenance::NONE,
+            event_bytes: 0,
+            bridged_from: None,
         };
         row.fill_rates();
         row
@@ -87,6 +93,8 @@ mod tests {
     fn cycle(second: i64, rows: Vec<Row>) -> Cycle {
         Cycle {
             timestamp: Utc.timestamp_opt(1_764_000_000 + second, 0).unwrap(),
+            clock: second as f64,
+            final_sample: false,
             rows,
         }
     }
@@ -121,13 +129,24 @@ mod tests {
 
     #[test]
     fn fold_rule_a_baseline_row_takes_the_older_deltas() {
-        let older = cycle(0, vec![row("eth0", Some(100), Some(1.0))]);
-        let mut next = cycle(1, vec![row("eth0", None, None)]);
+        let mut wrapped = row("eth0", Some(100), Some(1.0));
+        wrapped.provenance = Provenance::WRAP;
+        wrapped.event_bytes = 150;
+        let older = cycle(0, vec![wrapped]);
+        let mut set_aside = row("eth0", None, None);
+        set_aside.provenance = Provenance::SET_ASIDE;
+        set_aside.event_bytes = 7;
+        let mut next = cycle(1, vec![set_aside]);
         next.absorb(older);
         let eth0 = &next.rows[0];
         assert_eq!(eth0.deltas.unwrap().bytes_recv, 100);
         assert_eq!(eth0.interval_s, Some(1.0));
-        assert_eq!(eth0.step, Some(Step::Forward));
+        assert_eq!(
+            eth0.provenance,
+            Provenance::WRAP.with(Provenance::SET_ASIDE),
+            "both rows' facts are kept"
+        );
+        assert_eq!(eth0.event_bytes, 157);
         assert_eq!(eth0.bytes_recv_rate, Some(100.0));
     }
 

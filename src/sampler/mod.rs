@@ -6,6 +6,7 @@ mod fold;
 
 use crate::collector::InterfaceCounters;
 use crate::counters::{Continuity, Counters, Step};
+use crate::provenance::Provenance;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
@@ -85,6 +86,9 @@ pub struct Row {
     /// Cumulative counters as read (the store writes 0s when raw counts
     /// are not stored).
     pub counters: Counters,
+    /// What the next delta is measured from: the counters, except that a
+    /// glitched counter keeps its higher previous value (kept for restarts).
+    pub baseline: Counters,
     /// Traffic since this interface's previous sample; `None` on a first sample.
     pub deltas: Option<Counters>,
     /// Measured seconds since this interface's previous sample.
@@ -93,11 +97,15 @@ pub struct Row {
     pub bytes_recv_rate: Option<f64>,
     /// Sent bytes per second over `interval_s`.
     pub bytes_sent_rate: Option<f64>,
-    /// How the counters got here from the previous sample (`None` on a first
-    /// sample or when the spike guard set the delta aside).
-    pub step: Option<Step>,
-    /// The spike guard set this sample's delta aside (not counted).
-    pub set_aside: bool,
+    /// How the delta was obtained (wraps, glitches, resets, set aside, the
+    /// unwatched stretch it bridges); none for `_total`.
+    pub provenance: Provenance,
+    /// Bytes (received + sent) the provenance concerns: the delta set
+    /// aside, the dip of a glitch, else the delta's bytes.
+    pub event_bytes: u64,
+    /// Where the unwatched stretch this delta bridges began: the wall time
+    /// of the previous reading, when that was not the previous cycle.
+    pub bridged_from: Option<DateTime<Utc>>,
 }
 
 /// Everything one cycle stores: all rows share one timestamp.
@@ -105,21 +113,63 @@ pub struct Row {
 pub struct Cycle {
     /// Wall-clock time of the read (UTC).
     pub timestamp: DateTime<Utc>,
+    /// The sampler's clock at the read (seconds since boot on Linux).
+    pub clock: f64,
+    /// Whether this is the sample taken when netmon was asked to stop.
+    pub final_sample: bool,
     /// Per-interface rows (in read order), then `_total` if tracked.
     pub rows: Vec<Row>,
+}
+
+impl Cycle {
+    /// Marks this cycle as the one taken when netmon was asked to stop.
+    pub fn mark_final(&mut self) {
+        self.final_sample = true;
+        for row in &mut self.rows {
+            if row.interface != TOTAL_INTERFACE {
+                row.provenance = row.provenance.with(Provenance::FINAL);
+            }
+        }
+    }
 }
 
 /// What the sampler remembers of an interface.
 #[derive(Debug, Clone, Copy)]
 struct Previous {
-    counters: Counters,
+    /// What the next delta is measured from.
+    baseline: Counters,
     ifindex: Option<u32>,
-    /// Monotonic second of the reading.
+    /// Clock second of the reading (0 for a reading of another boot: the
+    /// next delta covers the time since boot).
     at: f64,
+    /// Clock second it was last read or resumed (for forgetting).
+    seen: f64,
+    /// Wall time of the reading.
+    wall: DateTime<Utc>,
     /// Number of the cycle it was last read in.
     cycle: u64,
-    /// Seeded from the database after a restart: unwatched time before it.
-    resumed: bool,
+    /// How the next reading relates to it when read in the next cycle.
+    continuity: Continuity,
+    /// Facts to add to the next delta's provenance (a resumed reading's).
+    resumed: Provenance,
+}
+
+/// A reading of an earlier run that the next cycle continues from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Continuation {
+    /// The counters the next delta is measured from.
+    pub baseline: Counters,
+    /// The interface's kernel index then, where known.
+    pub ifindex: Option<u32>,
+    /// When it was read, on the sampler's clock (0 for another boot's).
+    pub at: f64,
+    /// When it was read, on the wall clock.
+    pub wall: DateTime<Utc>,
+    /// How the next cycle's reading relates to it.
+    pub continuity: Continuity,
+    /// Facts the next delta carries (e.g. that the previous boot ended
+    /// with a final sample).
+    pub provenance: Provenance,
 }
 
 /// Holds the previous snapshot of every interface and computes each cycle.
@@ -151,42 +201,41 @@ impl Sampler {
         self
     }
 
-    /// Seeds an interface with counters stored `seconds_ago` before the
-    /// monotonic instant `now` (continuing across a netmon restart within the
-    /// same boot), so its next sample gets the unwatched gap as one delta.
-    /// Call before the first [`Sampler::sample`].
-    pub fn resume(
-        &mut self,
-        interface: &str,
-        counters: Counters,
-        ifindex: Option<u32>,
-        seconds_ago: f64,
-        now: f64,
-    ) {
-        if seconds_ago.is_finite() && seconds_ago > 0.0 {
-            self.previous.insert(
-                interface.to_string(),
-                Previous {
-                    counters,
-                    ifindex,
-                    at: now - seconds_ago,
-                    cycle: self.cycles,
-                    resumed: true,
-                },
-            );
+    /// Seeds an interface with a reading of an earlier run, so that its
+    /// next sample's delta continues from it (see [`crate::resume`]): read
+    /// in the first cycle, it relates to it as `continuation.continuity`
+    /// says; read later, it was re-created. Call before the first
+    /// [`Sampler::sample`], with `now` the sampler's clock (a reading not
+    /// before it is ignored).
+    pub fn resume(&mut self, interface: &str, continuation: Continuation, now: f64) {
+        if !(continuation.at.is_finite() && continuation.at < now) {
+            return;
+        }
+        self.previous.insert(
+            interface.to_string(),
+            Previous {
+                baseline: continuation.baseline,
+                ifindex: continuation.ifindex,
+                at: continuation.at,
+                seen: now,
+                wall: continuation.wall,
+                cycle: self.cycles,
+                continuity: continuation.continuity,
+                resumed: continuation.provenance,
+            },
+        );
+    }
+
+    /// Seeds the time of the last stored cycle on the sampler's clock
+    /// (before `now`), so that the first `_total` after a restart covers the
+    /// same stretch as its interfaces.
+    pub fn resume_cycle(&mut self, at: f64, now: f64) {
+        if at.is_finite() && at < now {
+            self.last_cycle_at = Some(at);
         }
     }
 
-    /// Seeds the time of the last stored cycle (`seconds_ago` before the
-    /// monotonic instant `now`), so that the first `_total` after a restart
-    /// covers the same gap as its interfaces.
-    pub fn resume_cycle(&mut self, seconds_ago: f64, now: f64) {
-        if seconds_ago.is_finite() && seconds_ago > 0.0 {
-            self.last_cycle_at = Some(now - seconds_ago);
-        }
-    }
-
-    /// Computes one cycle from a snapshot read at monotonic second `now` and
+    /// Computes one cycle from a snapshot read at clock second `now` and
     /// wall time `timestamp`.
     pub fn sample(
         &mut self,
@@ -198,7 +247,7 @@ impl Sampler {
         let mut rows = Vec::with_capacity(interfaces.len() + 1);
         let mut total = TotalAccumulator::default();
         for interface in interfaces {
-            let row = self.interface_row(interface, now);
+            let row = self.interface_row(interface, now, timestamp);
             total.add(&row);
             if self.options.track_per_interface {
                 rows.push(row);
@@ -210,29 +259,42 @@ impl Sampler {
         }
         self.last_cycle_at = Some(now);
         self.previous
-            .retain(|_, previous| now - previous.at <= FORGET_AFTER_SECONDS);
-        Cycle { timestamp, rows }
+            .retain(|_, previous| now - previous.seen <= FORGET_AFTER_SECONDS);
+        Cycle {
+            timestamp,
+            clock: now,
+            final_sample: false,
+            rows,
+        }
     }
 
     /// What is known about `interface` between `previous` and this cycle.
     fn continuity(&self, previous: &Previous, ifindex: Option<u32>) -> Continuity {
         let index_changed = matches!((previous.ifindex, ifindex), (Some(a), Some(b)) if a != b);
-        if index_changed || previous.cycle + 1 != self.cycles {
-            Continuity::Recreated
-        } else if previous.resumed {
-            Continuity::Gap
-        } else {
-            Continuity::Contiguous
+        match previous.continuity {
+            // Every interface of another boot is new in this one, whenever
+            // it appears.
+            Continuity::NewBoot => Continuity::NewBoot,
+            _ if index_changed || previous.cycle + 1 != self.cycles => Continuity::Recreated,
+            continuity => continuity,
         }
     }
 
-    fn interface_row(&mut self, interface: &InterfaceCounters, now: f64) -> Row {
+    fn interface_row(
+        &mut self,
+        interface: &InterfaceCounters,
+        now: f64,
+        timestamp: DateTime<Utc>,
+    ) -> Row {
         let current = Previous {
-            counters: interface.counters,
+            baseline: interface.counters,
             ifindex: interface.ifindex,
             at: now,
+            seen: now,
+            wall: timestamp,
             cycle: self.cycles,
-            resumed: false,
+            continuity: Continuity::Contiguous,
+            resumed: Provenance::NONE,
         };
         // Known interfaces are updated in place: no key allocation per cycle.
         let replaced = match self.previous.get_mut(&interface.name) {
@@ -242,60 +304,121 @@ impl Sampler {
                 None
             }
         };
-        let mut measured = replaced.map(|previous| {
-            let continuity = self.continuity(&previous, interface.ifindex);
-            let (deltas, step) = interface
-                .counters
-                .delta_since(previous.counters, continuity);
-            if step == Step::Reset {
-                tracing::info!(
-                    interface = %interface.name,
-                    ?continuity,
-                    "interface was reset or re-created: delta = its counters since then"
-                );
-            }
-            (deltas, whole_microseconds(now - previous.at), step)
-        });
-        let set_aside = measured
-            .is_some_and(|(deltas, seconds, _)| self.set_aside(&interface.name, &deltas, seconds));
-        if set_aside {
-            measured = None;
-        }
         let mut row = Row {
             interface: interface.name.clone(),
             ifindex: interface.ifindex,
             counters: interface.counters,
-            deltas: measured.map(|m| m.0),
-            interval_s: measured.map(|m| m.1),
+            baseline: interface.counters,
+            deltas: None,
+            interval_s: None,
             bytes_recv_rate: None,
             bytes_sent_rate: None,
-            step: measured.map(|m| m.2),
-            set_aside,
+            provenance: Provenance::NONE,
+            event_bytes: 0,
+            bridged_from: None,
         };
+        if let Some(previous) = replaced {
+            self.measure(&mut row, &previous, now);
+            if let Some(slot) = self.previous.get_mut(&interface.name) {
+                slot.baseline = row.baseline;
+            }
+        }
         if self.options.calculate_rates {
             row.fill_rates();
         }
         row
     }
 
-    /// The spike guard: whether a delta is beyond the interface's limit, in
-    /// which case it is logged with its size and not counted.
+    /// Fills `row`'s deltas, interval, baseline and provenance from its
+    /// interface's `previous` reading, setting aside a delta beyond any link
+    /// or above the spike guard.
+    fn measure(&self, row: &mut Row, previous: &Previous, now: f64) {
+        let continuity = self.continuity(previous, row.ifindex);
+        let advance = row.counters.advance(previous.baseline, continuity);
+        let seconds = whole_microseconds(now - previous.at);
+        let mut provenance = previous.resumed.with(match continuity {
+            Continuity::Contiguous => Provenance::of_step(advance.step),
+            Continuity::Gap => Provenance::CONTINUED.with(Provenance::of_step(advance.step)),
+            Continuity::Recreated => Provenance::RECREATED,
+            Continuity::NewBoot => Provenance::SINCE_BOOT,
+        });
+        if !matches!(continuity, Continuity::Contiguous) {
+            row.bridged_from = Some(previous.wall);
+        }
+        row.baseline = advance.baseline;
+        let bytes = advance.deltas.bytes_recv.saturating_add(advance.deltas.bytes_sent);
+        row.event_bytes = bytes;
+        if advance.step == Step::Glitch {
+            let dip = |now: u64, before: u64| before.saturating_sub(now);
+            row.event_bytes = dip(row.counters.bytes_recv, previous.baseline.bytes_recv)
+                + dip(row.counters.bytes_sent, previous.baseline.bytes_sent);
+        }
+        log_step(&row.interface, provenance);
+        if self.set_aside(&row.interface, &advance.deltas, seconds) {
+            provenance = provenance.with(Provenance::SET_ASIDE);
+            row.event_bytes = bytes;
+            // The next delta starts from these counters, as read.
+            row.baseline = row.counters;
+        } else {
+            row.deltas = Some(advance.deltas);
+            row.interval_s = Some(seconds);
+        }
+        row.provenance = provenance;
+    }
+
+    /// Whether a delta is set aside instead of counted, logging it with its
+    /// size: beyond any link ([`Counters::beyond_any_link`]), or above the
+    /// interface's spike guard.
     fn set_aside(&self, interface: &str, deltas: &Counters, seconds: f64) -> bool {
+        let busiest = deltas.bytes_recv.max(deltas.bytes_sent);
+        let mbit = |limit: f64| limit / BYTES_PER_MBIT;
+        let shown = busiest as f64 / seconds.max(f64::MIN_POSITIVE);
+        if deltas.beyond_any_link(seconds) {
+            tracing::warn!(
+                "{interface}: a delta of {} in {seconds:.3} s is beyond any link (at most {} \
+                 bytes/s): set aside as a corrupt reading (not counted; the next delta \
+                 starts from these counters)",
+                deltas.to_array().iter().max().copied().unwrap_or(0),
+                crate::counters::MAX_BYTES_PER_SECOND
+            );
+            return true;
+        }
         let Some(limit) = self.guard.limit_bytes_per_second(interface) else {
             return false;
         };
-        let busiest = deltas.bytes_recv.max(deltas.bytes_sent);
         let spike = SpikeGuard::exceeds(limit, busiest, seconds);
         if spike {
             tracing::warn!(
                 "{interface}: {busiest} bytes in {seconds:.3} s would be {:.0} Mbit/s, above \
                  its max_bandwidth_mbit of {:.0}: set aside (not counted as traffic; the next \
                  delta starts from these counters)",
-                busiest as f64 / seconds.max(f64::MIN_POSITIVE) / BYTES_PER_MBIT,
-                limit / BYTES_PER_MBIT
+                mbit(shown),
+                mbit(limit)
             );
         }
         spike
+    }
+}
+
+/// Logs the steps worth a line: resets, glitches and re-created interfaces
+/// (wraps and continuations are ordinary; a new boot is logged at start).
+fn log_step(interface: &str, provenance: Provenance) {
+    if provenance.contains(Provenance::RECREATED) {
+        tracing::info!(
+            interface,
+            "interface was re-created: its delta is everything the new one counted"
+        );
+    } else if provenance.contains(Provenance::RESET) {
+        tracing::info!(
+            interface,
+            "a counter fell (reset): its delta is what it counted since the reset"
+        );
+    } else if provenance.contains(Provenance::GLITCH) {
+        tracing::info!(
+            interface,
+            "a counter dipped below its previous value (glitch): no traffic counted, the next \
+             delta starts from the higher value"
+        );
     }
 }
 
@@ -355,12 +478,14 @@ impl TotalAccumulator {
             interface: TOTAL_INTERFACE.to_string(),
             ifindex: None,
             counters: self.counters,
+            baseline: self.counters,
             interval_s: self.deltas.and(cycle_interval.or(self.longest_interval)),
             deltas: self.deltas,
             bytes_recv_rate: self.recv_rate,
             bytes_sent_rate: self.sent_rate,
-            step: None,
-            set_aside: false,
+            provenance: Provenance::NONE,
+            event_bytes: 0,
+            bridged_from: None,
         }
     }
 }

@@ -47,6 +47,27 @@ fn row<'a>(cycle: &'a Cycle, name: &str) -> &'a Row {
     cycle.rows.iter().find(|r| r.interface == name).unwrap()
 }
 
+/// Seeds `name` as read `ago` seconds before `now` in an earlier run of the
+/// same boot, unwatched since (or consecutive, by `continuity`).
+fn resume(
+    sampler: &mut Sampler,
+    name: &str,
+    baseline: Counters,
+    ifindex: Option<u32>,
+    (ago, now): (f64, f64),
+    continuity: Continuity,
+) {
+    let continuation = Continuation {
+        baseline,
+        ifindex,
+        at: now - ago,
+        wall: at(-1000),
+        continuity,
+        provenance: Provenance::NONE,
+    };
+    sampler.resume(name, continuation, now);
+}
+
 fn recv_delta(cycle: &Cycle, name: &str) -> Option<u64> {
     row(cycle, name).deltas.map(|d| d.bytes_recv)
 }
@@ -60,7 +81,7 @@ fn first_sample_has_null_deltas_and_rates() {
         assert_eq!(r.deltas, None);
         assert_eq!(r.interval_s, None);
         assert_eq!(r.bytes_recv_rate, None);
-        assert_eq!(r.step, None);
+        assert_eq!(r.provenance, Provenance::NONE);
     }
     assert_eq!(row(&cycle, "eth0").counters.bytes_recv, 1000);
     assert_eq!(row(&cycle, TOTAL_INTERFACE).counters.bytes_recv, 1000);
@@ -78,7 +99,7 @@ fn rate_rule_uses_measured_elapsed_time_not_the_interval() {
     assert_eq!(eth0.interval_s, Some(2.5));
     assert_eq!(eth0.bytes_recv_rate, Some(2000.0));
     assert_eq!(eth0.bytes_sent_rate, Some(400.0));
-    assert_eq!(eth0.step, Some(Step::Forward));
+    assert_eq!(eth0.provenance, Provenance::NONE);
 }
 
 #[test]
@@ -87,12 +108,14 @@ fn rate_rule_no_rate_over_a_zero_interval() {
         interface: "eth0".into(),
         ifindex: None,
         counters: Counters::default(),
+        baseline: Counters::default(),
         deltas: Some(Counters::default()),
         interval_s: Some(0.0),
         bytes_recv_rate: Some(1.0),
         bytes_sent_rate: Some(1.0),
-        step: None,
-        set_aside: false,
+        provenance: Provenance::NONE,
+        event_bytes: 0,
+        bridged_from: None,
     };
     row.fill_rates();
     assert_eq!((row.bytes_recv_rate, row.bytes_sent_rate), (None, None));
@@ -107,7 +130,9 @@ fn reset_rule_counts_everything_since_the_reset() {
     let eth0 = row(&cycle, "eth0");
     assert_eq!(eth0.deltas.unwrap().bytes_recv, 300);
     assert_eq!(eth0.deltas.unwrap().bytes_sent, 100);
-    assert_eq!(eth0.step, Some(Step::Reset));
+    assert_eq!(eth0.provenance, Provenance::RESET);
+    assert_eq!(eth0.event_bytes, 400);
+    assert_eq!(eth0.bridged_from, None);
 }
 
 #[test]
@@ -118,7 +143,68 @@ fn wrap_rule_between_consecutive_cycles() {
     let cycle = sampler.sample(&bytes_only(&[("eth0", 24, 0)]), 1.0, at(1));
     assert_eq!(recv_delta(&cycle, "eth0"), Some(1024));
     assert_eq!(row(&cycle, "eth0").bytes_recv_rate, Some(1024.0));
-    assert_eq!(row(&cycle, "eth0").step, Some(Step::Wrap32));
+    assert_eq!(row(&cycle, "eth0").provenance, Provenance::WRAP);
+}
+
+#[test]
+fn glitch_rule_a_dip_counts_nothing_and_invents_nothing() {
+    let mut sampler = Sampler::new(SampleOptions::default());
+    let high = 5_000_000_000_000;
+    sampler.sample(&bytes_only(&[("eth0", high, 10)]), 0.0, at(0));
+    let cycle = sampler.sample(&bytes_only(&[("eth0", high - 1, 20)]), 1.0, at(1));
+    assert_eq!(recv_delta(&cycle, "eth0"), Some(0));
+    let eth0 = row(&cycle, "eth0");
+    assert_eq!(eth0.deltas.unwrap().bytes_sent, 10);
+    assert_eq!(eth0.provenance, Provenance::GLITCH);
+    assert_eq!(eth0.event_bytes, 1, "the dip");
+    assert_eq!(eth0.counters.bytes_recv, high - 1, "stored as read");
+    assert_eq!(eth0.baseline.bytes_recv, high, "measured from the higher value");
+    let cycle = sampler.sample(&bytes_only(&[("eth0", high + 500, 20)]), 2.0, at(2));
+    assert_eq!(recv_delta(&cycle, "eth0"), Some(500));
+    assert_eq!(row(&cycle, "eth0").provenance, Provenance::NONE);
+    // A genuine reset to near zero still counts.
+    let mut sampler = Sampler::new(SampleOptions::default());
+    sampler.sample(&bytes_only(&[("eth0", high, 0)]), 0.0, at(0));
+    let cycle = sampler.sample(&bytes_only(&[("eth0", 100, 0)]), 1.0, at(1));
+    assert_eq!(recv_delta(&cycle, "eth0"), Some(100));
+    let cycle = sampler.sample(&bytes_only(&[("eth0", 600, 0)]), 2.0, at(2));
+    assert_eq!(recv_delta(&cycle, "eth0"), Some(500));
+}
+
+#[test]
+fn ceiling_rule_a_delta_beyond_any_link_is_set_aside() {
+    let mut sampler = Sampler::new(SampleOptions::default());
+    sampler.sample(&bytes_only(&[("eth0", 1 << 62, 0)]), 0.0, at(0));
+    let cycle = sampler.sample(
+        &bytes_only(&[("eth0", 18_446_744_073_709_551_000, 0)]),
+        60.0,
+        at(60),
+    );
+    let eth0 = row(&cycle, "eth0");
+    assert_eq!((eth0.deltas, eth0.interval_s), (None, None));
+    assert_eq!(eth0.provenance, Provenance::SET_ASIDE);
+    assert_eq!(eth0.event_bytes, 18_446_744_073_709_551_000 - (1 << 62));
+    assert_eq!(recv_delta(&cycle, TOTAL_INTERFACE), None);
+    let cycle = sampler.sample(&bytes_only(&[("eth0", u64::MAX, 0)]), 120.0, at(120));
+    assert_eq!(recv_delta(&cycle, "eth0"), Some(615), "from the set-aside reading");
+    // Fast real traffic is never taken for a corrupt reading.
+    let mut sampler = Sampler::new(SampleOptions::default());
+    sampler.sample(&bytes_only(&[("lo", 0, 0)]), 0.0, at(0));
+    let cycle = sampler.sample(&bytes_only(&[("lo", 100_000_000_000, 0)]), 1.0, at(1));
+    assert_eq!(recv_delta(&cycle, "lo"), Some(100_000_000_000));
+}
+
+#[test]
+fn final_rule_the_stop_sample_says_so_on_every_interface() {
+    let mut sampler = Sampler::new(SampleOptions::default());
+    sampler.sample(&snapshot(&[("eth0", 1, 0)]), 0.0, at(0));
+    let mut cycle = sampler.sample(&snapshot(&[("eth0", 2, 0)]), 1.5, at(1));
+    assert!(!cycle.final_sample);
+    cycle.mark_final();
+    assert!(cycle.final_sample);
+    assert_eq!(row(&cycle, "eth0").provenance, Provenance::FINAL);
+    assert_eq!(row(&cycle, TOTAL_INTERFACE).provenance, Provenance::NONE);
+    assert_eq!(cycle.clock, 1.5);
 }
 
 #[test]
@@ -168,9 +254,9 @@ fn total_rule_without_any_delta_has_no_interval() {
 fn total_rule_after_a_restart_covers_the_same_gap_as_its_interfaces() {
     let mut sampler = Sampler::new(SampleOptions::default());
     let stored = interface("eth0", 1000, 100, None).counters;
-    sampler.resume("eth0", stored, None, 300.0, 5.0);
-    sampler.resume_cycle(300.0, 5.0);
-    let cycle = sampler.sample(&snapshot(&[("eth0", 31_000, 100)]), 5.0, at(0));
+    resume(&mut sampler, "eth0", stored, None, (300.0, 305.0), Continuity::Gap);
+    sampler.resume_cycle(5.0, 305.0);
+    let cycle = sampler.sample(&snapshot(&[("eth0", 31_000, 100)]), 305.0, at(0));
     let (eth0, total) = (row(&cycle, "eth0"), row(&cycle, TOTAL_INTERFACE));
     assert_eq!(total.interval_s, Some(300.0));
     assert_eq!(total.interval_s, eth0.interval_s);
@@ -183,13 +269,14 @@ fn total_rule_falls_back_to_the_longest_member_interval() {
     // Resumed interfaces but no stored cycle time (an older database).
     let mut sampler = Sampler::new(SampleOptions::default());
     let stored = interface("a", 0, 0, None).counters;
-    sampler.resume("a", stored, None, 30.0, 100.0);
-    sampler.resume("b", stored, None, 60.0, 100.0);
+    let gap = Continuity::Gap;
+    resume(&mut sampler, "a", stored, None, (30.0, 100.0), gap);
+    resume(&mut sampler, "b", stored, None, (60.0, 100.0), gap);
     let cycle = sampler.sample(&snapshot(&[("a", 10, 0), ("b", 20, 0)]), 100.0, at(0));
     assert_eq!(row(&cycle, TOTAL_INTERFACE).interval_s, Some(60.0));
     let mut sampler = Sampler::new(SampleOptions::default());
-    sampler.resume("b", stored, None, 60.0, 100.0);
-    sampler.resume("a", stored, None, 30.0, 100.0);
+    resume(&mut sampler, "b", stored, None, (60.0, 100.0), gap);
+    resume(&mut sampler, "a", stored, None, (30.0, 100.0), gap);
     let cycle = sampler.sample(&snapshot(&[("a", 10, 0), ("b", 20, 0)]), 100.0, at(0));
     assert_eq!(row(&cycle, TOTAL_INTERFACE).interval_s, Some(60.0));
 }
@@ -206,7 +293,8 @@ fn recreated_rule_an_interface_absent_for_a_cycle_was_reset() {
     // 1.29 GB phantom wrap.
     let cycle = sampler.sample(&snapshot(&[("a", 1000, 0), ("vpn0", 80, 0)]), 2.0, at(2));
     assert_eq!(recv_delta(&cycle, "a"), Some(1000));
-    assert_eq!(row(&cycle, "a").step, Some(Step::Reset));
+    assert_eq!(row(&cycle, "a").provenance, Provenance::RECREATED);
+    assert_eq!(row(&cycle, "a").bridged_from, Some(at(0)));
     assert_eq!(row(&cycle, "a").interval_s, Some(2.0));
     assert_eq!(recv_delta(&cycle, "vpn0"), Some(30));
     // Even when its counters came back higher than before.
@@ -216,7 +304,7 @@ fn recreated_rule_an_interface_absent_for_a_cycle_was_reset() {
     // Present in consecutive cycles again: plain differences.
     let cycle = sampler.sample(&snapshot(&[("a", 5_600, 0), ("vpn0", 95, 0)]), 5.0, at(5));
     assert_eq!(recv_delta(&cycle, "a"), Some(600));
-    assert_eq!(row(&cycle, "a").step, Some(Step::Forward));
+    assert_eq!(row(&cycle, "a").provenance, Provenance::NONE);
 }
 
 #[test]
@@ -225,7 +313,7 @@ fn recreated_rule_a_changed_ifindex_means_a_new_interface() {
     sampler.sample(&[interface("veth0", 8_000, 10, Some(7))], 0.0, at(0));
     let cycle = sampler.sample(&[interface("veth0", 9_000, 20, Some(9))], 1.0, at(1));
     assert_eq!(recv_delta(&cycle, "veth0"), Some(9_000));
-    assert_eq!(row(&cycle, "veth0").step, Some(Step::Reset));
+    assert_eq!(row(&cycle, "veth0").provenance, Provenance::RECREATED);
     assert_eq!(row(&cycle, "veth0").ifindex, Some(9));
     // The same index: a plain difference.
     let cycle = sampler.sample(&[interface("veth0", 9_500, 20, Some(9))], 2.0, at(2));
@@ -336,16 +424,16 @@ fn guard_rule_sets_aside_impossible_deltas() {
     let mut sampler = Sampler::new(SampleOptions::default()).with_spike_guard(guard);
     sampler.sample(&snapshot(&[("eth0", 0, 0), ("wg0", 0, 0)]), 0.0, at(0));
     let cycle = sampler.sample(
-        &snapshot(&[("eth0", 900, 1050), ("wg0", 1 << 40, 0)]),
+        &snapshot(&[("eth0", 900, 1050), ("wg0", 1 << 37, 0)]),
         1.0,
         at(1),
     );
     assert_eq!(recv_delta(&cycle, "eth0"), Some(900));
-    assert_eq!(recv_delta(&cycle, "wg0"), Some(1 << 40), "no limit for wg0");
-    assert!(!row(&cycle, "eth0").set_aside && !row(&cycle, "wg0").set_aside);
+    assert_eq!(recv_delta(&cycle, "wg0"), Some(1 << 37), "no limit for wg0");
+    assert!(row(&cycle, "eth0").provenance.is_empty() && row(&cycle, "wg0").provenance.is_empty());
     // A phantom 4 GiB jump in one second on a 1000 B/s link.
     let cycle = sampler.sample(
-        &snapshot(&[("eth0", 1 << 32, 1050), ("wg0", 1 << 40, 0)]),
+        &snapshot(&[("eth0", 1 << 32, 1050), ("wg0", 1 << 37, 0)]),
         2.0,
         at(2),
     );
@@ -354,9 +442,13 @@ fn guard_rule_sets_aside_impossible_deltas() {
         (eth0.deltas, eth0.interval_s, eth0.bytes_recv_rate),
         (None, None, None)
     );
-    assert_eq!(eth0.step, None);
-    assert!(eth0.set_aside, "the row says the guard set its delta aside");
-    assert!(!row(&cycle, TOTAL_INTERFACE).set_aside);
+    assert_eq!(
+        eth0.provenance,
+        Provenance::SET_ASIDE,
+        "the row says the guard set its delta aside"
+    );
+    assert_eq!(eth0.event_bytes, (1 << 32) - 900);
+    assert!(row(&cycle, TOTAL_INTERFACE).provenance.is_empty());
     assert_eq!(recv_delta(&cycle, TOTAL_INTERFACE), Some(0));
     // The send side alone trips it too.
     let cycle = sampler.sample(&snapshot(&[("eth0", 1 << 32, 1_000_000)]), 3.0, at(3));
@@ -368,73 +460,94 @@ fn guard_rule_sets_aside_impossible_deltas() {
         at(4),
     );
     assert_eq!(recv_delta(&cycle, "eth0"), Some(500));
-    assert!(!row(&cycle, "eth0").set_aside);
+    assert!(row(&cycle, "eth0").provenance.is_empty());
 }
 
 #[test]
 fn gap_rule_resume_counts_the_unwatched_time_as_one_delta() {
     let mut sampler = Sampler::new(SampleOptions::default());
     let stored = interface("eth0", 1000, 100, None).counters;
-    sampler.resume("eth0", stored, None, 300.0, 5.0);
-    let cycle = sampler.sample(&snapshot(&[("eth0", 31_000, 100)]), 5.0, at(0));
+    resume(&mut sampler, "eth0", stored, None, (300.0, 305.0), Continuity::Gap);
+    let cycle = sampler.sample(&snapshot(&[("eth0", 31_000, 100)]), 305.0, at(0));
     let eth0 = row(&cycle, "eth0");
     assert_eq!(eth0.deltas.unwrap().bytes_recv, 30_000);
     assert_eq!(eth0.interval_s, Some(300.0));
     assert_eq!(eth0.bytes_recv_rate, Some(100.0));
-    assert_eq!(eth0.step, Some(Step::Forward));
+    assert_eq!(eth0.provenance, Provenance::CONTINUED);
+    assert_eq!(eth0.bridged_from, Some(at(-1000)));
+    assert_eq!(eth0.event_bytes, 30_000);
 }
 
 #[test]
 fn gap_rule_a_drop_across_a_restart_is_a_reset_never_a_wrap() {
     let mut sampler = Sampler::new(SampleOptions::default());
     let near_max = bytes_only(&[("eth0", u64::from(u32::MAX) - 99, 0)])[0].counters;
-    sampler.resume("eth0", near_max, None, 60.0, 5.0);
-    let cycle = sampler.sample(&bytes_only(&[("eth0", 50, 0)]), 5.0, at(0));
+    resume(&mut sampler, "eth0", near_max, None, (60.0, 65.0), Continuity::Gap);
+    let cycle = sampler.sample(&bytes_only(&[("eth0", 50, 0)]), 65.0, at(0));
     assert_eq!(recv_delta(&cycle, "eth0"), Some(50));
-    assert_eq!(row(&cycle, "eth0").step, Some(Step::Reset));
+    assert_eq!(
+        row(&cycle, "eth0").provenance,
+        Provenance::CONTINUED.with(Provenance::RESET)
+    );
     // After the first cycle the interface is watched again: wraps count.
     let cycle = sampler.sample(
         &bytes_only(&[("eth0", u64::from(u32::MAX) - 49, 0)]),
-        6.0,
+        66.0,
         at(1),
     );
     assert_eq!(recv_delta(&cycle, "eth0"), Some(u64::from(u32::MAX) - 99));
-    let cycle = sampler.sample(&bytes_only(&[("eth0", 50, 0)]), 7.0, at(2));
+    let cycle = sampler.sample(&bytes_only(&[("eth0", 50, 0)]), 67.0, at(2));
     assert_eq!(recv_delta(&cycle, "eth0"), Some(100));
-    assert_eq!(row(&cycle, "eth0").step, Some(Step::Wrap32));
+    assert_eq!(row(&cycle, "eth0").provenance, Provenance::WRAP);
+    // A consecutive run (a cron --once) may wrap at its first cycle.
+    let mut sampler = Sampler::new(SampleOptions::default());
+    resume(&mut sampler, "eth0", near_max, None, (60.0, 65.0), Continuity::Contiguous);
+    let cycle = sampler.sample(&bytes_only(&[("eth0", 50, 0)]), 65.0, at(0));
+    assert_eq!(recv_delta(&cycle, "eth0"), Some(150));
 }
 
 #[test]
 fn gap_rule_a_resumed_interface_with_a_new_ifindex_was_re_created() {
-    let mut sampler = Sampler::new(SampleOptions::default());
     let stored = interface("veth0", 3_000, 0, None).counters;
-    sampler.resume("veth0", stored, Some(12), 60.0, 5.0);
-    let cycle = sampler.sample(&[interface("veth0", 4_000, 0, Some(13))], 5.0, at(0));
-    assert_eq!(recv_delta(&cycle, "veth0"), Some(4_000));
-    let mut sampler = Sampler::new(SampleOptions::default());
-    sampler.resume("veth0", stored, Some(12), 60.0, 5.0);
-    let cycle = sampler.sample(&[interface("veth0", 4_000, 0, Some(12))], 5.0, at(0));
-    assert_eq!(recv_delta(&cycle, "veth0"), Some(1_000));
+    for (index, expected) in [(13, 4_000), (12, 1_000)] {
+        let mut sampler = Sampler::new(SampleOptions::default());
+        resume(&mut sampler, "veth0", stored, Some(12), (60.0, 65.0), Continuity::Gap);
+        let cycle = sampler.sample(&[interface("veth0", 4_000, 0, Some(index))], 65.0, at(0));
+        assert_eq!(recv_delta(&cycle, "veth0"), Some(expected));
+    }
 }
 
 #[test]
 fn gap_rule_a_resumed_interface_missing_at_the_first_cycle_was_re_created() {
     let mut sampler = Sampler::new(SampleOptions::default());
     let stored = interface("ppp0", 3_000, 0, None).counters;
-    sampler.resume("ppp0", stored, None, 60.0, 5.0);
-    sampler.sample(&snapshot(&[("eth0", 1, 0)]), 5.0, at(0));
-    let cycle = sampler.sample(&snapshot(&[("eth0", 1, 0), ("ppp0", 4_000, 0)]), 6.0, at(1));
+    resume(&mut sampler, "ppp0", stored, None, (60.0, 65.0), Continuity::Gap);
+    sampler.sample(&snapshot(&[("eth0", 1, 0)]), 65.0, at(0));
+    let cycle = sampler.sample(&snapshot(&[("eth0", 1, 0), ("ppp0", 4_000, 0)]), 66.0, at(1));
     assert_eq!(recv_delta(&cycle, "ppp0"), Some(4_000));
     assert_eq!(row(&cycle, "ppp0").interval_s, Some(61.0));
+    assert_eq!(row(&cycle, "ppp0").provenance, Provenance::RECREATED);
 }
 
 #[test]
-fn gap_rule_rows_from_the_future_or_nonsense_are_not_resumed() {
+fn boot_rule_an_interface_of_another_boot_counts_since_the_boot_whenever_it_appears() {
+    let mut sampler = Sampler::new(SampleOptions::default());
+    let stored = interface("ppp0", 9_000_000, 0, Some(4)).counters;
+    resume(&mut sampler, "ppp0", stored, Some(4), (65.0, 65.0), Continuity::NewBoot);
+    sampler.sample(&snapshot(&[("eth0", 1, 0)]), 65.0, at(0));
+    let cycle = sampler.sample(&[interface("ppp0", 4_000, 0, Some(9))], 80.0, at(15));
+    assert_eq!(recv_delta(&cycle, "ppp0"), Some(4_000));
+    assert_eq!(row(&cycle, "ppp0").interval_s, Some(80.0), "since the boot");
+    assert_eq!(row(&cycle, "ppp0").provenance, Provenance::SINCE_BOOT);
+}
+
+#[test]
+fn gap_rule_readings_from_the_future_or_nonsense_are_not_resumed() {
     let stored = interface("eth0", 1000, 100, None).counters;
     for ago in [-3.0, 0.0, f64::NAN, f64::INFINITY] {
         let mut fresh = Sampler::new(SampleOptions::default());
-        fresh.resume("eth0", stored, None, ago, 5.0);
-        fresh.resume_cycle(ago, 5.0);
+        resume(&mut fresh, "eth0", stored, None, (ago, 5.0), Continuity::Gap);
+        fresh.resume_cycle(5.0 - ago, 5.0);
         let cycle = fresh.sample(&snapshot(&[("eth0", 31_000, 100)]), 5.0, at(0));
         assert_eq!(recv_delta(&cycle, "eth0"), None, "{ago}");
         assert_eq!(row(&cycle, TOTAL_INTERFACE).interval_s, None, "{ago}");
@@ -446,8 +559,8 @@ fn gap_rule_a_nonsense_cycle_time_falls_back_to_the_interfaces_interval() {
     let stored = interface("eth0", 1000, 100, None).counters;
     for ago in [0.0, -5.0, f64::NAN, f64::INFINITY] {
         let mut sampler = Sampler::new(SampleOptions::default());
-        sampler.resume("eth0", stored, None, 30.0, 100.0);
-        sampler.resume_cycle(ago, 100.0);
+        resume(&mut sampler, "eth0", stored, None, (30.0, 100.0), Continuity::Gap);
+        sampler.resume_cycle(100.0 - ago, 100.0);
         let cycle = sampler.sample(&snapshot(&[("eth0", 4000, 100)]), 100.0, at(0));
         assert_eq!(row(&cycle, TOTAL_INTERFACE).interval_s, Some(30.0), "{ago}");
     }

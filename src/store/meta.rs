@@ -2,12 +2,15 @@
 
 use rusqlite::{Connection, OptionalExtension};
 
-/// The kernel boot (`btime`) the resume points' counters belong to.
-pub const BOOT_TIME: &str = "counters_boot_time";
-/// Timestamp of the last cycle written (what a restart resumes from).
-pub const LAST_CYCLE: &str = "last_cycle";
-/// Each interface's last written counters ([`super::last::LastSamples`]).
-pub const LAST_SAMPLES: &str = "last_samples";
+/// What the next run continues from ([`super::resume_point::ResumePoint`]).
+pub const RESUME_POINT: &str = "resume_point";
+/// Schemas 1 to 3: the kernel boot (`btime`) the resume points' counters
+/// belong to (converted into [`RESUME_POINT`]).
+pub const LEGACY_BOOT_TIME: &str = "counters_boot_time";
+/// Schemas 2 and 3: the time of the last cycle written (converted).
+pub const LEGACY_LAST_CYCLE: &str = "last_cycle";
+/// Schema 3: each interface's last written counters (converted).
+pub const LEGACY_LAST_SAMPLES: &str = "last_samples";
 /// Rows in `network_stats` (kept with each write and deletion, so that
 /// counting them costs nothing).
 pub const RAW_ROWS: &str = "raw_rows";

@@ -1,10 +1,11 @@
 //! The SQLite repository: opening (and refusing or upgrading) a database,
 //! writing one cycle per transaction, resume points, retention and counts.
 
-pub mod last;
 pub mod lock;
 pub mod meta;
 pub mod read_only;
+mod repair;
+pub mod resume_point;
 pub mod retention;
 pub mod rollup;
 pub mod schema;
@@ -12,11 +13,11 @@ pub mod slots;
 pub mod writer;
 
 use crate::calendar::Calendar;
-use crate::counters::Counters;
 use crate::fsutil::Access;
-use crate::sampler::{Cycle, Row, TOTAL_INTERFACE};
+use crate::sampler::{Cycle, TOTAL_INTERFACE};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use lock::{DatabaseLock, LockError};
+use resume_point::{LastReading, Reading, ResumePoint};
 use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension};
 use std::collections::HashMap;
 use std::fs;
@@ -35,6 +36,9 @@ const INSERT_SAMPLE: &str = "INSERT INTO netmon_samples (t, iface, interval_us,
     errin_delta, errout_delta, dropin_delta, dropout_delta, rated, recv_rate, sent_rate)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
     ?20, ?21, ?22)";
+
+const INSERT_EVENT: &str =
+    "INSERT INTO netmon_events (t, iface, kind, bytes, bridged_from) VALUES (?1, ?2, ?3, ?4, ?5)";
 
 /// Formats a timestamp as stored: UTC, RFC 3339, milliseconds, `Z`.
 pub fn format_timestamp(at: DateTime<Utc>) -> String {
@@ -152,30 +156,6 @@ impl StoreError {
     }
 }
 
-/// What a restart continues from: the last stored counters of this boot.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ResumePoint {
-    /// The boot (`btime`) the counters belong to.
-    pub boot_time: Option<i64>,
-    /// When the last cycle was written.
-    pub last_cycle: Option<DateTime<Utc>>,
-    /// Each interface's last stored counters.
-    pub interfaces: Vec<LastSample>,
-}
-
-/// The last stored counters of one interface, for continuing after a restart.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LastSample {
-    /// Interface name.
-    pub interface: String,
-    /// When it was stored.
-    pub timestamp: DateTime<Utc>,
-    /// Its kernel index then, where known.
-    pub ifindex: Option<u32>,
-    /// Its cumulative counters.
-    pub counters: Counters,
-}
-
 /// An open, validated, writable netmon database, locked for this process.
 pub struct Store {
     conn: Connection,
@@ -186,8 +166,10 @@ pub struct Store {
     access: Access,
     /// Interface names and their ids in `netmon_interfaces` (committed ones).
     ids: HashMap<String, i64>,
-    /// Each interface's last written counters (saved with every cycle).
-    last: last::LastSamples,
+    /// What the next run continues from (saved with every cycle).
+    resume: ResumePoint,
+    /// The boot and selection of this run, recorded with its first cycle.
+    run: Run,
     /// [`meta::FOLDED_UNTIL`] as committed.
     folded_until: Option<i64>,
     _lock: DatabaseLock,
@@ -288,7 +270,7 @@ impl Store {
             source: std::io::Error::from(std::io::ErrorKind::NotFound),
         })?;
         let ids = interface_ids(&conn).map_err(fail)?;
-        let last = last::LastSamples::load(&conn).map_err(fail)?;
+        let resume = ResumePoint::load(&conn).map_err(fail)?;
         let folded_until = meta::get(&conn, meta::FOLDED_UNTIL)
             .map_err(fail)?
             .and_then(|v| v.parse().ok());
@@ -300,7 +282,8 @@ impl Store {
             raw_counts: true,
             access,
             ids,
-            last,
+            resume,
+            run: Run::default(),
             folded_until,
             _lock: lock,
         })
@@ -394,7 +377,7 @@ impl Store {
                 folded_until: written.folded_until,
             };
             run(&self.conn, "SAVEPOINT cycle").map_err(|e| self.sqlite(e))?;
-            let result = self.try_write(at, &cycle.rows, &mut attempt);
+            let result = self.try_write(at, cycle, &mut attempt);
             if result.is_err() {
                 let _ = run(&self.conn, "ROLLBACK TO cycle");
             }
@@ -428,12 +411,13 @@ impl Store {
             .map_err(|e| self.sqlite(e))
     }
 
-    /// Writes one cycle's rows inside the open savepoint, folding the hours
-    /// that ended before it into the rollups.
+    /// Writes one cycle's rows inside the open savepoint (stamped `at`),
+    /// with the facts of their deltas and the resume point, folding the
+    /// hours that ended before it into the rollups.
     fn try_write(
         &mut self,
         at: DateTime<Utc>,
-        rows: &[Row],
+        cycle: &Cycle,
         written: &mut Written,
     ) -> rusqlite::Result<()> {
         let conn = &self.conn;
@@ -447,8 +431,9 @@ impl Store {
             meta::set(conn, meta::FOLDED_UNTIL, &hour.to_string())?;
             written.folded_until = Some(hour);
         }
+        let reading = Reading::new(at, cycle.clock);
         let mut insert = conn.prepare_cached(INSERT_SAMPLE)?;
-        for row in rows {
+        for row in &cycle.rows {
             let iface = interface_id(conn, &self.ids, &mut written.new_ids, &row.interface)?;
             let counters = row.counters.to_array().map(counter_to_sql);
             let c = if self.raw_counts { counters } else { [0; 8] };
@@ -484,64 +469,68 @@ impl Store {
                 explicit(row.bytes_recv_rate, 0),
                 explicit(row.bytes_sent_rate, 1),
             ])?;
+            if !row.provenance.is_empty() {
+                conn.prepare_cached(INSERT_EVENT)?.execute(params![
+                    t,
+                    iface,
+                    row.provenance.bits(),
+                    delta_to_sql(row.event_bytes),
+                    row.bridged_from.map(to_ms),
+                ])?;
+            }
             if row.interface != TOTAL_INTERFACE {
-                self.last
-                    .record(&row.interface, at, row.ifindex, row.counters);
+                self.resume.record(
+                    &row.interface,
+                    LastReading {
+                        at: reading,
+                        ifindex: row.ifindex,
+                        baseline: row.baseline.to_array(),
+                    },
+                );
             }
         }
         if late {
             rollup::fold(conn, &self.calendar, t, t + 1)?;
         }
-        self.last.save(conn)?;
-        meta::set(conn, meta::LAST_CYCLE, &format_timestamp(at))?;
-        meta::add(conn, meta::RAW_ROWS, rows.len() as i64)
+        if self.resume.boot_id != self.run.boot_id {
+            // The first cycle of another boot: readings of the old boot that
+            // this cycle did not replace are of no use in this one.
+            self.resume.interfaces.retain(|_, last| last.at == reading);
+            self.resume.boot_id.clone_from(&self.run.boot_id);
+            self.resume.legacy_btime = None;
+        }
+        self.resume.selection = self.run.selection;
+        self.resume.last_cycle = Some(reading);
+        self.resume.final_sample = cycle.final_sample;
+        self.resume.save(conn)?;
+        meta::add(conn, meta::RAW_ROWS, cycle.rows.len() as i64)
     }
 
-    /// What a restart continues from: the recorded boot, the last written
-    /// cycle and each interface's last counters (one value in
-    /// `netmon_meta`: O(interfaces), whatever the history's size).
-    pub fn resume_point(&self) -> Result<ResumePoint, StoreError> {
-        let fail = |e| self.sqlite(e);
-        let boot_time = meta::get(&self.conn, meta::BOOT_TIME)
-            .map_err(fail)?
-            .and_then(|v| v.parse().ok());
-        let last_cycle = meta::get(&self.conn, meta::LAST_CYCLE)
-            .map_err(fail)?
-            .and_then(|v| parse_timestamp(&v));
-        Ok(ResumePoint {
-            boot_time,
-            last_cycle,
-            interfaces: self.last.samples(),
-        })
+    /// What the next run continues from: the boot, the last written cycle
+    /// and each interface's last reading (one value in `netmon_meta`:
+    /// O(interfaces), whatever the history's size).
+    pub fn resume_point(&self) -> &ResumePoint {
+        &self.resume
     }
 
     /// Forgets the resume points of interfaces last written before
     /// `cutoff`; returns how many.
     pub fn forget_interfaces_before(&mut self, cutoff: DateTime<Utc>) -> Result<usize, StoreError> {
-        let forgotten = self.last.forget_before(cutoff);
+        let forgotten = self.resume.forget_before(cutoff);
         if forgotten > 0 {
-            self.last.save(&self.conn).map_err(|e| self.sqlite(e))?;
+            self.resume.save(&self.conn).map_err(|e| self.sqlite(e))?;
         }
         Ok(forgotten)
     }
 
-    /// Records the boot the counters written from now on belong to. Resume
-    /// rows of another boot are useless and go.
-    pub fn record_boot(
-        &mut self,
-        boot_time: Option<i64>,
-        same_boot: bool,
-    ) -> Result<(), StoreError> {
-        if !same_boot {
-            self.last.clear();
-            self.last.save(&self.conn).map_err(|e| self.sqlite(e))?;
-        }
-        let fail = |e| self.sqlite(e);
-        match boot_time {
-            Some(boot) => meta::set(&self.conn, meta::BOOT_TIME, &boot.to_string()),
-            None => meta::remove(&self.conn, meta::BOOT_TIME),
-        }
-        .map_err(fail)
+    /// Sets the boot and selection this run's cycles are taken in; they are
+    /// recorded with its first cycle written (until then the resume point
+    /// keeps saying what the earlier run left).
+    pub fn begin_run(&mut self, boot_id: Option<String>, selection: u64) {
+        self.run = Run {
+            boot_id,
+            selection: Some(selection),
+        };
     }
 
     /// Runs one retention statement (parameters: cutoff, batch size) in its
@@ -578,6 +567,13 @@ impl Drop for Store {
             .conn
             .pragma_update_and_check(None, "journal_mode", "DELETE", |r| r.get::<_, String>(0));
     }
+}
+
+/// The boot and selection of the running process.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Run {
+    boot_id: Option<String>,
+    selection: Option<u64>,
 }
 
 /// What a transaction of cycles changed that the store keeps in memory

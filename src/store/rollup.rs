@@ -10,16 +10,20 @@
 //! totals.
 
 use super::slots::{HourSlots, SlotSums, SLOT_MS};
-use super::{format_timestamp, from_ms};
+use super::{format_timestamp, from_ms, to_ms};
 use crate::calendar::Calendar;
 use chrono::{DateTime, Datelike, Duration, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
+use std::collections::BTreeMap;
 
-/// A rollup granularity.
+/// A rollup granularity. Bins nest: every day is a whole number of hour
+/// bins and every month a whole number of days, in every zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
-    /// Hours (starting at the calendar's hour phase: on the hour in UTC for
-    /// whole-hour zones).
+    /// Hours starting at the calendar's hour phase (on the hour in UTC for
+    /// whole-hour zones), cut at each midnight: where a zone's offset
+    /// changes by a part of an hour (Lord Howe's 30-minute daylight saving)
+    /// the hour that holds midnight is two bins, one in each day.
     Hour,
     /// Calendar days of the database's zone.
     Day,
@@ -43,7 +47,7 @@ impl Level {
     /// Start (as a UTC instant) of the bin containing `t`.
     pub fn floor(self, calendar: &Calendar, t: DateTime<Utc>) -> DateTime<Utc> {
         match self {
-            Level::Hour => calendar.hour_floor(t),
+            Level::Hour => calendar.hour_floor(t).max(Level::Day.floor(calendar, t)),
             Level::Day => calendar.start_of_day(calendar.date(t)),
             Level::Month => {
                 let date = calendar.date(t);
@@ -56,7 +60,11 @@ impl Level {
     pub fn next(self, calendar: &Calendar, start: DateTime<Utc>) -> DateTime<Utc> {
         let date = calendar.date(start);
         let next = match self {
-            Level::Hour => return start + Duration::hours(1),
+            Level::Hour => {
+                let hour_end = calendar.hour_floor(start) + Duration::hours(1);
+                let day = Level::Day.floor(calendar, start);
+                return hour_end.min(Level::Day.next(calendar, day));
+            }
             Level::Day => date.succ_opt(),
             Level::Month => date
                 .with_day(1)
@@ -65,19 +73,6 @@ impl Level {
         // Past the last date chrono knows, the next bin starts at the end of
         // time (so a loop over bins ends).
         next.map_or(DateTime::<Utc>::MAX_UTC, |d| calendar.start_of_day(d))
-    }
-
-    /// Start of the bin `n` bins before the one starting at `start`.
-    pub fn back(self, calendar: &Calendar, start: DateTime<Utc>, n: u32) -> DateTime<Utc> {
-        let date = calendar.date(start);
-        let earlier = match self {
-            Level::Hour => return start - Duration::hours(i64::from(n)),
-            Level::Day => date.checked_sub_days(chrono::Days::new(u64::from(n))),
-            Level::Month => date
-                .with_day(1)
-                .and_then(|d| d.checked_sub_months(chrono::Months::new(n))),
-        };
-        earlier.map_or(start, |d| calendar.start_of_day(d))
     }
 
     /// First bin start at or after `t`.
@@ -162,9 +157,9 @@ ON CONFLICT(period_start, interface) DO UPDATE SET
     )
 }
 
-/// Per interface and hour of the samples in a range: the rollup columns
-/// (as [`upsert_sql`] takes them) and the hour's first sample time.
-const HOUR_TOTALS: &str = "SELECT interface, MIN(t_ms), COUNT(*), MAX(t_ms),
+/// Per interface, the samples in one hour bin's range: the rollup columns
+/// (as [`upsert_sql`] takes them).
+const BIN_TOTALS: &str = "SELECT interface, MIN(t_ms), COUNT(*), MAX(t_ms),
     COALESCE(SUM(CASE WHEN bytes_recv_delta IS NOT NULL THEN interval_s END), 0),
     COALESCE(SUM(bytes_sent_delta), 0), COALESCE(SUM(bytes_recv_delta), 0),
     COALESCE(SUM(packets_sent_delta), 0), COALESCE(SUM(packets_recv_delta), 0),
@@ -172,7 +167,7 @@ const HOUR_TOTALS: &str = "SELECT interface, MIN(t_ms), COUNT(*), MAX(t_ms),
     COALESCE(SUM(dropin_delta), 0), COALESCE(SUM(dropout_delta), 0),
     MAX(bytes_sent_rate), MAX(bytes_recv_rate)
 FROM network_stats WHERE t_ms >= ?1 AND t_ms < ?2
-GROUP BY (t_ms - ?3) / 3600000, interface";
+GROUP BY interface";
 
 /// Per interface and 5-minute slot of the samples in a range: the bytes of
 /// the samples with deltas, and the microseconds they cover.
@@ -180,28 +175,57 @@ const SLOT_TOTALS: &str = "SELECT s.t / 300000 AS slot, i.name, SUM(s.bytes_recv
     COALESCE(SUM(s.bytes_sent_delta), 0), SUM(s.interval_us)
 FROM netmon_samples s JOIN netmon_interfaces i ON i.id = s.iface
 WHERE s.t >= ?1 AND s.t < ?2 AND s.bytes_recv_delta IS NOT NULL AND s.interval_us > 0
+    AND (?3 IS NULL OR i.name = ?3)
 GROUP BY slot, s.iface ORDER BY slot";
 
 /// Adds the samples stored in [`start_ms`, `end_ms`) (milliseconds since the
-/// epoch) to the hour, day and month rollups and the hours' 5-minute slots.
-/// Each sample must be added once: the caller folds each range once.
+/// epoch) to the hour, day and month rollups and the hours' 5-minute slots,
+/// one hour bin at a time. Each sample must be added once: the caller
+/// folds each range once.
 pub fn fold(
     conn: &Connection,
     calendar: &Calendar,
     start_ms: i64,
     end_ms: i64,
 ) -> rusqlite::Result<()> {
-    let phase_ms = calendar.hour_phase() * 1000;
-    let mut totals = conn.prepare_cached(HOUR_TOTALS)?;
-    let mut rows = totals.query(params![start_ms, end_ms, phase_ms])?;
+    let mut next_sample =
+        conn.prepare_cached("SELECT MIN(t) FROM netmon_samples WHERE t >= ?1 AND t < ?2")?;
+    let mut cursor = start_ms;
+    while cursor < end_ms {
+        let first: Option<i64> = next_sample.query_row([cursor, end_ms], |r| r.get(0))?;
+        let Some(first) = first else {
+            break;
+        };
+        let bin = Level::Hour.floor(calendar, from_ms(first));
+        let bin_end = to_ms(Level::Hour.next(calendar, bin))
+            .min(end_ms)
+            .max(first + 1);
+        fold_bin(conn, calendar, bin, first, bin_end)?;
+        cursor = bin_end;
+    }
+    fold_slots(conn, calendar, start_ms, end_ms, None)
+}
+
+/// Adds the samples stored in [`first_ms`, `end_ms`), all in the hour bin
+/// starting at `bin`, to the rollups of that bin, its day and its month.
+fn fold_bin(
+    conn: &Connection,
+    calendar: &Calendar,
+    bin: DateTime<Utc>,
+    first_ms: i64,
+    end_ms: i64,
+) -> rusqlite::Result<()> {
+    let keys = LEVELS.map(|level| match level {
+        Level::Hour => period_key(bin),
+        level => period_key(level.floor(calendar, bin)),
+    });
+    let mut totals = conn.prepare_cached(BIN_TOTALS)?;
+    let mut rows = totals.query(params![first_ms, end_ms])?;
     while let Some(r) = rows.next()? {
         let interface: String = r.get(0)?;
-        let first: i64 = r.get(1)?;
-        let hour = Level::Hour.floor(calendar, from_ms(first));
-        let first_sample = format_timestamp(from_ms(first));
+        let first_sample = format_timestamp(from_ms(r.get(1)?));
         let last_sample = format_timestamp(from_ms(r.get(3)?));
-        for (level, sql) in LEVELS.iter().zip(UPSERTS.iter()) {
-            let key = period_key(level.floor(calendar, hour));
+        for (key, sql) in keys.iter().zip(UPSERTS.iter()) {
             conn.prepare_cached(sql)?.execute(params![
                 key,
                 interface,
@@ -222,27 +246,29 @@ pub fn fold(
             ])?;
         }
     }
-    fold_slots(conn, calendar, start_ms, end_ms)
+    Ok(())
 }
 
 /// Adds the 5-minute slots of the samples stored in [`start_ms`, `end_ms`)
-/// to their hour rollups (which must hold those samples already).
+/// (of one interface, or all) to their hour rollups (which must hold those
+/// samples already).
 pub fn fold_slots(
     conn: &Connection,
     calendar: &Calendar,
     start_ms: i64,
     end_ms: i64,
+    interface: Option<&str>,
 ) -> rusqlite::Result<()> {
     let mut stmt = conn.prepare_cached(SLOT_TOTALS)?;
-    let mut rows = stmt.query(params![start_ms, end_ms])?;
-    // Rows come in slot order: an hour is complete when a later one starts.
-    let mut open: Option<(DateTime<Utc>, std::collections::BTreeMap<String, HourSlots>)> = None;
+    let mut rows = stmt.query(params![start_ms, end_ms, interface])?;
+    // Rows come in slot order: a bin is complete when a later one starts.
+    let mut open: Option<(DateTime<Utc>, DateTime<Utc>, BTreeMap<String, HourSlots>)> = None;
     while let Some(r) = rows.next()? {
         let slot: i64 = r.get(0)?;
-        let hour = Level::Hour.floor(calendar, from_ms(slot * SLOT_MS));
-        if open.as_ref().is_some_and(|(h, _)| *h != hour) {
-            if let Some((h, slots)) = open.take() {
-                store_slots(conn, h, slots)?;
+        let start = from_ms(slot * SLOT_MS);
+        if open.as_ref().is_some_and(|(_, end, _)| start >= *end) {
+            if let Some((bin, _, slots)) = open.take() {
+                store_slots(conn, bin, slots)?;
             }
         }
         let count = |i: usize| r.get::<_, i64>(i).map(|v| v.max(0) as u64);
@@ -251,11 +277,14 @@ pub fn fold_slots(
             sent: count(3)?,
             covered_us: count(4)?,
         };
-        let (_, slots) = open.get_or_insert_with(|| (hour, Default::default()));
+        let (_, _, slots) = open.get_or_insert_with(|| {
+            let bin = Level::Hour.floor(calendar, start);
+            (bin, Level::Hour.next(calendar, bin), BTreeMap::new())
+        });
         slots.entry(r.get(1)?).or_default().add(slot, sums);
     }
-    if let Some((hour, slots)) = open {
-        store_slots(conn, hour, slots)?;
+    if let Some((bin, _, slots)) = open {
+        store_slots(conn, bin, slots)?;
     }
     Ok(())
 }
@@ -264,7 +293,7 @@ pub fn fold_slots(
 fn store_slots(
     conn: &Connection,
     hour: DateTime<Utc>,
-    slots: std::collections::BTreeMap<String, HourSlots>,
+    slots: BTreeMap<String, HourSlots>,
 ) -> rusqlite::Result<()> {
     let key = period_key(hour);
     let mut read = conn.prepare_cached(
@@ -309,10 +338,6 @@ mod tests {
             Level::Hour.next(&utc_calendar, aligned),
             utc(2026, 3, 29, 2, 0)
         );
-        assert_eq!(
-            Level::Hour.back(&utc_calendar, aligned, 23),
-            utc(2026, 3, 28, 2, 0)
-        );
         let india = Calendar::from_spec("+05:30", 1800).unwrap();
         assert_eq!(Level::Hour.floor(&india, t), t);
         assert_eq!(
@@ -329,16 +354,11 @@ mod tests {
         let day = Level::Day.floor(&india, t);
         assert_eq!(day, utc(2026, 11, 15, 18, 30));
         assert_eq!(Level::Day.next(&india, day), utc(2026, 11, 16, 18, 30));
-        assert_eq!(Level::Day.back(&india, day, 29), utc(2026, 10, 17, 18, 30));
         assert_eq!(Level::Day.ceil(&india, t), utc(2026, 11, 16, 18, 30));
         assert_eq!(Level::Day.ceil(&india, day), day);
         let month = Level::Month.floor(&india, t);
         assert_eq!(month, utc(2026, 10, 31, 18, 30));
         assert_eq!(Level::Month.next(&india, month), utc(2026, 11, 30, 18, 30));
-        assert_eq!(
-            Level::Month.back(&india, month, 11),
-            utc(2025, 11, 30, 18, 30)
-        );
         // A day is a whole number of hour bins there.
         assert_eq!(Level::Hour.floor(&india, day), day);
     }
@@ -358,6 +378,37 @@ mod tests {
         );
         let day = utc(2026, 11, 30, 0, 0);
         assert_eq!(Level::Day.next(&utc_calendar, day), utc(2026, 12, 1, 0, 0));
+    }
+
+    #[test]
+    fn hour_rule_bins_are_cut_at_midnight_where_the_offset_moves_by_half_an_hour() {
+        // Lord Howe: +10:30 in winter (the recorded hours start at :30 UTC),
+        // +11:00 in summer, when midnight falls on the UTC hour.
+        let lord_howe = Calendar::from_spec("Australia/Lord_Howe", 1800).unwrap();
+        let midnight = lord_howe.start_of_day(NaiveDate::from_ymd_opt(2026, 12, 15).unwrap());
+        assert_eq!(midnight, utc(2026, 12, 14, 13, 0));
+        let before = Level::Hour.floor(&lord_howe, midnight - Duration::minutes(1));
+        assert_eq!(before, utc(2026, 12, 14, 12, 30));
+        assert_eq!(Level::Hour.next(&lord_howe, before), midnight);
+        assert_eq!(Level::Hour.floor(&lord_howe, midnight), midnight);
+        assert_eq!(
+            Level::Hour.next(&lord_howe, midnight),
+            utc(2026, 12, 14, 13, 30),
+            "the rest of the hour is a bin of its own"
+        );
+        assert_eq!(
+            Level::Hour.floor(&lord_howe, utc(2026, 12, 14, 13, 29)),
+            midnight
+        );
+        assert_eq!(Level::Hour.ceil(&lord_howe, midnight), midnight);
+        // In winter nothing is cut: the hours hold midnight at their start.
+        let winter = lord_howe.start_of_day(NaiveDate::from_ymd_opt(2026, 6, 15).unwrap());
+        assert_eq!(winter, utc(2026, 6, 14, 13, 30));
+        assert_eq!(Level::Hour.floor(&lord_howe, winter), winter);
+        assert_eq!(
+            Level::Hour.next(&lord_howe, winter),
+            winter + Duration::hours(1)
+        );
     }
 
     #[test]

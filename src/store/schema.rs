@@ -8,7 +8,10 @@
 //! clustered table (`netmon_samples`: integer times, interface ids, rates
 //! derived) behind a `network_stats` view with the old columns, folds the
 //! rollups once per hour instead of with every row, and keeps 5-minute
-//! slots in the hourly rollups for `--percentile`.
+//! slots in the hourly rollups for `--percentile`; 4 records how each
+//! delta was obtained (`netmon_events`), identifies the boot of the resume
+//! point by the kernel's `boot_id`, and sets aside stored deltas beyond any
+//! link (which made sums overflow).
 
 use super::meta;
 use crate::calendar::Calendar;
@@ -21,7 +24,7 @@ use std::path::Path;
 /// `PRAGMA application_id` of netmon databases ("NTMN").
 pub const APPLICATION_ID: i64 = 0x4e54_4d4e;
 /// `PRAGMA user_version` this build writes.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 /// The interface id `_total` is stored under: the highest, so that a
 /// cycle's `_total` row sorts after its interfaces.
 pub const TOTAL_ID: i64 = (1 << 20) - 1;
@@ -134,6 +137,20 @@ SELECT (s.t << 20) + s.iface AS id,
 FROM netmon_samples s JOIN netmon_interfaces i ON i.id = s.iface;
 ";
 
+/// Schema 4: the facts of the deltas that did not simply follow the
+/// previous reading (see [`crate::provenance::Provenance`]), one row per
+/// sample that has any.
+const SCHEMA_4_OBJECTS: &str = "
+CREATE TABLE IF NOT EXISTS netmon_events (
+    t INTEGER NOT NULL,
+    iface INTEGER NOT NULL,
+    kind INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    bridged_from INTEGER,
+    PRIMARY KEY (t, iface)
+) WITHOUT ROWID;
+";
+
 /// What an existing file turned out to be.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -230,14 +247,16 @@ pub fn upgrade(conn: &mut Connection, kind: &Kind, calendar: &Calendar) -> rusql
             tx.execute_batch(META_TABLE)?;
             create_rollups(&tx)?;
             tx.execute_batch(SCHEMA_3_OBJECTS)?;
+            tx.execute_batch(SCHEMA_4_OBJECTS)?;
             tx.execute(
                 "INSERT INTO netmon_interfaces (id, name) VALUES (?1, ?2)",
                 params![TOTAL_ID, TOTAL_INTERFACE],
             )?;
             record_calendar(&tx, calendar)?;
             meta::set(&tx, meta::RAW_ROWS, "0")?;
+            super::resume_point::ResumePoint::default().save(&tx)?;
         }
-        Kind::Netmon(version @ 0..=2) => {
+        Kind::Netmon(version @ 0..=3) => {
             let rollups = match version {
                 0 => {
                     add_schema_1(&tx)?;
@@ -254,7 +273,10 @@ pub fn upgrade(conn: &mut Connection, kind: &Kind, calendar: &Calendar) -> rusql
             let recorded = super::read_calendar(&tx).map_err(|e| {
                 rusqlite::Error::InvalidParameterName(format!("the recorded time zone: {e}"))
             })?;
-            add_schema_3(&tx, &recorded, rollups)?;
+            if *version < 3 {
+                add_schema_3(&tx, &recorded, rollups)?;
+            }
+            add_schema_4(&tx, &recorded)?;
         }
         Kind::Netmon(_) => {}
     }
@@ -305,7 +327,6 @@ fn add_schema_3(tx: &Transaction, calendar: &Calendar, rollups: Rollups) -> rusq
         "ALTER TABLE network_stats RENAME TO netmon_old_stats;
          DROP TABLE IF EXISTS netmon_row_count;",
     )?;
-    move_resume_points(tx)?;
     tx.execute_batch(SCHEMA_3_OBJECTS)?;
     tx.execute(
         "INSERT INTO netmon_interfaces (name) SELECT interface FROM netmon_old_stats
@@ -355,7 +376,7 @@ fn add_schema_3(tx: &Transaction, calendar: &Calendar, rollups: Rollups) -> rusq
     };
     match rollups {
         Rollups::Rebuild => super::rollup::fold(tx, calendar, i64::MIN, i64::MAX)?,
-        Rollups::Complete => super::rollup::fold_slots(tx, calendar, i64::MIN, i64::MAX)?,
+        Rollups::Complete => super::rollup::fold_slots(tx, calendar, i64::MIN, i64::MAX, None)?,
     }
     // Everything up to the end of the last row's hour is in the rollups; a
     // row written later in that hour is added to them as it comes.
@@ -364,32 +385,12 @@ fn add_schema_3(tx: &Transaction, calendar: &Calendar, rollups: Rollups) -> rusq
     meta::set(tx, meta::FOLDED_UNTIL, &super::to_ms(mark).to_string())
 }
 
-/// Moves schema 2's `netmon_last` rows into the resume points value.
-fn move_resume_points(tx: &Transaction) -> rusqlite::Result<()> {
-    let mut last = super::last::LastSamples::default();
-    {
-        let mut stmt = tx.prepare(
-            "SELECT interface, timestamp, ifindex, bytes_recv, bytes_sent, packets_recv,
-                    packets_sent, errin, errout, dropin, dropout FROM netmon_last",
-        )?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let at = r.get::<_, String>(1)?;
-            let Some(at) = super::parse_timestamp(&at) else {
-                continue;
-            };
-            let counters: [i64; 8] = std::array::from_fn(|i| r.get(i + 3).unwrap_or(0));
-            last.record(
-                &r.get::<_, String>(0)?,
-                at,
-                r.get::<_, Option<i64>>(2)?
-                    .and_then(|i| u32::try_from(i).ok()),
-                Counters::from_array(counters.map(|v| v as u64)),
-            );
-        }
-    }
-    last.save(tx)?;
-    tx.execute_batch("DROP TABLE netmon_last")
+/// Adds the events table, converts the resume point to the one value that
+/// names its boot, and sets aside stored deltas beyond any link.
+fn add_schema_4(tx: &Transaction, calendar: &Calendar) -> rusqlite::Result<()> {
+    tx.execute_batch(SCHEMA_4_OBJECTS)?;
+    super::resume_point::convert_legacy(tx)?.save(tx)?;
+    super::repair::set_aside_deltas_beyond_any_link(tx, calendar)
 }
 
 /// Adds `netmon_last` (filled from each interface's last written row) and
@@ -417,7 +418,7 @@ fn add_schema_2(conn: &Connection, calendar: &Calendar) -> rusqlite::Result<()> 
             e => Err(e),
         })?;
     if let Some(last_cycle) = last_cycle {
-        meta::set(conn, meta::LAST_CYCLE, &last_cycle)?;
+        meta::set(conn, meta::LEGACY_LAST_CYCLE, &last_cycle)?;
     }
     record_calendar(conn, calendar)
 }
@@ -433,7 +434,7 @@ fn record_calendar(conn: &Connection, calendar: &Calendar) -> rusqlite::Result<(
 
 /// Derives `interval_s` and the `*_delta` columns of seed-era rows from the
 /// previous row of the same interface, with the sampler's own rule
-/// ([`Counters::delta_since`]): readings from consecutive cycles may wrap;
+/// ([`Counters::advance`]): readings from consecutive cycles may wrap;
 /// readings with cycles in between (the interface was not read, or the tool
 /// was stopped) are a gap. `_total` rows get the sum of their cycle's deltas
 /// over the time since the previous cycle.
@@ -468,25 +469,29 @@ fn backfill_deltas(tx: &Transaction) -> rusqlite::Result<()> {
                 r.get::<_, i64>(i + 3).map_or(0, |v| v as u64)
             }));
             let cycle = cycle_of.get(timestamp.as_str()).copied().unwrap_or(0);
-            let (deltas, interval) = match &previous {
+            let (deltas, interval, baseline) = match &previous {
                 Some((name, at, previous_cycle, old)) if *name == interface => {
                     let continuity = if previous_cycle + 1 == cycle {
                         Continuity::Contiguous
                     } else {
                         Continuity::Gap
                     };
-                    let (deltas, _) = counters.delta_since(*old, continuity);
+                    let advance = counters.advance(*old, continuity);
                     let total = totals.entry(cycle).or_default();
-                    *total = *total + deltas;
-                    (Some(deltas), seconds(at, &timestamp))
+                    *total = *total + advance.deltas;
+                    (
+                        Some(advance.deltas),
+                        seconds(at, &timestamp),
+                        advance.baseline,
+                    )
                 }
-                _ => (None, None),
+                _ => (None, None, counters),
             };
             let d = delta_params(deltas);
             update.execute(params![
                 interval, d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], id
             ])?;
-            previous = Some((interface, timestamp, cycle, counters));
+            previous = Some((interface, timestamp, cycle, baseline));
         }
     }
     let mut update =

@@ -3,6 +3,8 @@
 use super::retention::Retention;
 use super::*;
 use crate::collector::InterfaceCounters;
+use crate::counters::Counters;
+use crate::provenance::Provenance;
 use crate::sampler::{SampleOptions, Sampler};
 use chrono::TimeZone;
 use std::os::unix::fs::PermissionsExt;
@@ -138,22 +140,20 @@ fn cycle_rows_and_resume_points_are_written_together() {
         )
         .unwrap();
     assert_eq!((rate, interval), (100.0, 10.0), "derived by the view");
-    let point = store.resume_point().unwrap();
-    assert_eq!(point.last_cycle, Some(at(10)));
+    let point = store.resume_point();
+    let last_cycle = point.last_cycle.unwrap();
+    assert_eq!((last_cycle.wall(), last_cycle.clock()), (at(10), Some(10.0)));
     assert_eq!(
         point.interfaces.len(),
         2,
         "one row per interface, no _total"
     );
-    let a = point
-        .interfaces
-        .iter()
-        .find(|s| s.interface == "a")
-        .unwrap();
+    let a = point.interfaces["a"];
     assert_eq!(
-        (a.counters, a.ifindex, a.timestamp),
-        (counters(1100, 30), Some(1), at(10))
+        (a.counters(), a.ifindex, a.at),
+        (counters(1100, 30), Some(1), last_cycle)
     );
+    assert_eq!(ResumePoint::load(&store.conn).unwrap(), *point, "saved");
 }
 
 fn rollup(store: &Store, level: &str, column: &str, interface: &str) -> Option<i64> {
@@ -256,26 +256,76 @@ fn raw_counts_off_writes_zeros_but_keeps_resume_counters() {
         ),
         50
     );
-    let point = store.resume_point().unwrap();
-    assert_eq!(point.interfaces[0].counters, counters(150, 10));
+    let point = store.resume_point();
+    assert_eq!(point.interfaces["a"].counters(), counters(150, 10));
 }
 
 #[test]
-fn a_new_boot_forgets_the_resume_points() {
+fn boot_rule_the_first_cycle_of_a_boot_records_it_and_drops_the_old_readings() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("n.db");
+    let mut store = open(&path);
+    let mut sampler = Sampler::new(SampleOptions::default());
+    store.begin_run(Some("first".into()), 7);
+    store
+        .write_cycle(&cycle_at(&mut sampler, 0, &[("a", 100, 10), ("b", 1, 1)]))
+        .unwrap();
+    let point = store.resume_point();
+    assert_eq!(point.boot_id.as_deref(), Some("first"));
+    assert_eq!((point.selection, point.interfaces.len()), (Some(7), 2));
+    drop(store);
+    // Another boot: nothing changes until its first cycle is written ...
+    let mut store = open(&path);
+    store.begin_run(Some("second".into()), 8);
+    assert_eq!(store.resume_point().boot_id.as_deref(), Some("first"));
+    let mut sampler = Sampler::new(SampleOptions::default());
+    let mut last = cycle_at(&mut sampler, 5, &[("a", 7, 7)]);
+    last.mark_final();
+    store.write_cycle(&last).unwrap();
+    // ... which keeps only what this boot read.
+    let point = store.resume_point();
+    assert_eq!(point.boot_id.as_deref(), Some("second"));
+    assert_eq!(point.selection, Some(8));
+    assert_eq!(point.interfaces.keys().collect::<Vec<_>>(), ["a"]);
+    assert!(point.final_sample);
+}
+
+#[test]
+fn events_rule_facts_of_a_delta_are_stored_beside_it() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = open(&dir.path().join("n.db"));
     let mut sampler = Sampler::new(SampleOptions::default());
+    let high = 5_000_000_000_000;
     store
-        .write_cycle(&cycle_at(&mut sampler, 0, &[("a", 100, 10)]))
+        .write_cycle(&cycle_at(&mut sampler, 0, &[("a", high, 0), ("b", 100, 0)]))
         .unwrap();
-    store.record_boot(Some(1_000), true).unwrap();
-    let point = store.resume_point().unwrap();
-    assert_eq!((point.boot_time, point.interfaces.len()), (Some(1_000), 1));
-    store.record_boot(Some(5_000), false).unwrap();
-    let point = store.resume_point().unwrap();
-    assert_eq!((point.boot_time, point.interfaces.len()), (Some(5_000), 0));
-    store.record_boot(None, false).unwrap();
-    assert_eq!(store.resume_point().unwrap().boot_time, None);
+    let mut cycle = cycle_at(&mut sampler, 1, &[("a", high - 1, 0), ("b", 200, 0)]);
+    cycle.mark_final();
+    store.write_cycle(&cycle).unwrap();
+    let events: Vec<(String, u16, i64)> = store
+        .conn
+        .prepare(
+            "SELECT i.name, e.kind, e.bytes FROM netmon_events e
+             JOIN netmon_interfaces i ON i.id = e.iface ORDER BY i.name",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let glitch = Provenance::GLITCH.with(Provenance::FINAL).bits();
+    assert_eq!(
+        events,
+        [
+            ("a".to_string(), glitch, 1),
+            ("b".to_string(), Provenance::FINAL.bits(), 100)
+        ]
+    );
+    assert_eq!(
+        store.resume_point().interfaces["a"].counters().bytes_recv,
+        high,
+        "the next delta is measured from the higher value"
+    );
 }
 
 #[test]
@@ -368,9 +418,9 @@ fn huge_counters_round_trip_exactly() {
     store
         .write_cycle(&cycle_at(&mut sampler, 0, &[("a", u64::MAX - 1, 1 << 63)]))
         .unwrap();
-    let point = store.resume_point().unwrap();
+    let point = store.resume_point();
     assert_eq!(
-        point.interfaces[0].counters,
+        point.interfaces["a"].counters(),
         counters(u64::MAX - 1, 1 << 63)
     );
 }
@@ -457,12 +507,7 @@ fn retention_forgets_resume_points_of_long_gone_interfaces() {
     work.step(&mut store, std::time::Duration::from_secs(5))
         .unwrap()
         .unwrap();
-    let point = store.resume_point().unwrap();
-    let names: Vec<_> = point
-        .interfaces
-        .iter()
-        .map(|i| i.interface.as_str())
-        .collect();
+    let names: Vec<_> = store.resume_point().interfaces.keys().cloned().collect();
     assert_eq!(names, ["a"]);
 }
 
@@ -629,12 +674,13 @@ fn seed_era_database_is_upgraded_with_the_samplers_rules() {
         .collect();
     assert_eq!(order, ["eth0", "wan0", "_total"]);
     // The last counters are where a restart continues.
-    let point = store.resume_point().unwrap();
+    let point = store.resume_point();
     assert_eq!(
-        point.last_cycle.map(format_timestamp).as_deref(),
+        point.last_cycle.map(|c| format_timestamp(c.wall())).as_deref(),
         Some("2026-11-01T11:03:00.000Z")
     );
     assert_eq!(point.interfaces.len(), 2);
+    assert_eq!(point.boot_id, None, "the boot of seed rows is unknown");
 }
 
 /// Turns a seed database into what schema 1 wrote: the delta columns
@@ -705,12 +751,12 @@ fn schema_1_database_gets_resume_rows_a_calendar_and_slots() {
     let store = Store::open_in(&path, BUSY_TIMEOUT, Some(&india)).unwrap();
     // Schema 1 cut hours on the UTC hour: they stay so.
     assert_eq!(store.calendar(), &india.clone().with_hour_phase(0));
-    let point = store.resume_point().unwrap();
+    let point = store.resume_point();
     assert_eq!(
-        point.last_cycle.map(format_timestamp).as_deref(),
+        point.last_cycle.map(|c| format_timestamp(c.wall())).as_deref(),
         Some("2026-11-01T10:02:00.000Z")
     );
-    assert_eq!(point.interfaces[0].counters, counters(300, 10));
+    assert_eq!(point.interfaces["a"].counters(), counters(300, 10));
     assert_eq!(count(&store, "SELECT COUNT(*) FROM network_stats"), 3);
     assert_eq!(
         count(

@@ -1,0 +1,344 @@
+//! Repairs of databases written by earlier versions, run once by the schema
+//! upgrade. Before schema 4 a corrupt reading could store a delta beyond any
+//! link (clamped to 2^63 - 1), after which every `SUM()` over it overflowed
+//! and every later write and report failed. Such deltas are set aside now as
+//! they would be when sampled ([`Counters::beyond_any_link`]), taken out of
+//! `_total` and of the rollups, and recorded as set-aside events.
+
+use super::rollup::{period_key, Level, LEVELS};
+use super::schema::TOTAL_ID;
+use super::{from_ms, meta};
+use crate::calendar::Calendar;
+use crate::counters::{Counters, MAX_BYTES_PER_SECOND};
+use crate::provenance::Provenance;
+use rusqlite::{params, Connection};
+use std::collections::BTreeMap;
+
+/// The eight delta columns of `netmon_samples`, in [`Counters::to_array`] order.
+const DELTAS: &str = "bytes_recv_delta, bytes_sent_delta, packets_recv_delta, \
+    packets_sent_delta, errin_delta, errout_delta, dropin_delta, dropout_delta";
+
+/// The rows whose deltas [`Counters::beyond_any_link`] sets aside, in SQL
+/// (the same comparison in the same floating point, pinned by a test).
+/// Parameter 1: [`MAX_BYTES_PER_SECOND`].
+static BEYOND_ANY_LINK: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let largest = DELTAS
+        .split(", ")
+        .map(|column| format!("COALESCE({column}, 0)"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "SELECT t, iface, interval_us, {DELTAS} FROM netmon_samples
+         WHERE bytes_recv_delta IS NOT NULL
+           AND MAX({largest}) > ?1 * MAX(COALESCE(interval_us, 0) / 1e6, 1.0)
+         ORDER BY t, iface"
+    )
+});
+
+/// A stored sample's deltas and interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Measured {
+    deltas: Option<Counters>,
+    interval_us: Option<i64>,
+}
+
+impl Measured {
+    fn of_row(r: &rusqlite::Row, first: usize) -> rusqlite::Result<Measured> {
+        let values: [Option<i64>; 8] = [
+            r.get(first + 1)?,
+            r.get(first + 2)?,
+            r.get(first + 3)?,
+            r.get(first + 4)?,
+            r.get(first + 5)?,
+            r.get(first + 6)?,
+            r.get(first + 7)?,
+            r.get(first + 8)?,
+        ];
+        Ok(Measured {
+            deltas: values[0].map(|_| {
+                Counters::from_array(values.map(|v| v.unwrap_or(0).max(0) as u64))
+            }),
+            interval_us: r.get(first)?,
+        })
+    }
+}
+
+/// Sets aside every stored delta beyond any link: the row keeps its
+/// counters and loses its deltas, interval and rates; the `_total` row of
+/// its cycle becomes the sum of its members again; the rollups that hold
+/// it lose it; and a set-aside event records its bytes.
+pub fn set_aside_deltas_beyond_any_link(
+    conn: &Connection,
+    calendar: &Calendar,
+) -> rusqlite::Result<()> {
+    let mut absurd: Vec<(i64, i64, Measured)> = Vec::new();
+    {
+        let mut stmt = conn.prepare(&BEYOND_ANY_LINK)?;
+        let mut rows = stmt.query([MAX_BYTES_PER_SECOND as f64])?;
+        while let Some(r) = rows.next()? {
+            absurd.push((r.get(0)?, r.get(1)?, Measured::of_row(r, 2)?));
+        }
+    }
+    if absurd.is_empty() {
+        return Ok(());
+    }
+    tracing::warn!(
+        samples = absurd.len(),
+        "setting aside stored deltas beyond any link (corrupt readings that made sums overflow)"
+    );
+    let mut changed: Vec<(i64, i64, Measured, Measured)> = Vec::new();
+    let unmeasured = Measured {
+        deltas: None,
+        interval_us: None,
+    };
+    for &(t, iface, before) in absurd.iter().filter(|a| a.1 != TOTAL_ID) {
+        store(conn, t, iface, unmeasured)?;
+        let bytes = before
+            .deltas
+            .map_or(0, |d| d.bytes_recv.saturating_add(d.bytes_sent));
+        conn.execute(
+            "INSERT OR REPLACE INTO netmon_events (t, iface, kind, bytes) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                t,
+                iface,
+                Provenance::SET_ASIDE.bits(),
+                super::delta_to_sql(bytes)
+            ],
+        )?;
+        changed.push((t, iface, before, unmeasured));
+    }
+    let cycles: std::collections::BTreeSet<i64> = absurd.iter().map(|a| a.0).collect();
+    for t in cycles {
+        if let Some((before, after)) = recompute_total(conn, t)? {
+            changed.push((t, TOTAL_ID, before, after));
+        }
+    }
+    let folded_until: i64 = meta::get(conn, meta::FOLDED_UNTIL)?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(i64::MIN);
+    let mut hours: BTreeMap<(i64, String), ()> = BTreeMap::new();
+    for (t, iface, before, after) in changed.into_iter().filter(|c| c.0 < folded_until) {
+        let name: String = conn.query_row(
+            "SELECT name FROM netmon_interfaces WHERE id = ?1",
+            [iface],
+            |r| r.get(0),
+        )?;
+        take_out_of_rollups(conn, calendar, t, &name, before, after)?;
+        hours.insert((calendar.hour_floor(from_ms(t)).timestamp_millis(), name), ());
+    }
+    for (hour, name) in hours.into_keys() {
+        refresh_peaks_and_slots(conn, calendar, hour, &name)?;
+    }
+    Ok(())
+}
+
+/// Writes a sample's deltas and interval (rates follow: derived ones from
+/// them, stored ones are dropped where the deltas go).
+fn store(conn: &Connection, t: i64, iface: i64, measured: Measured) -> rusqlite::Result<()> {
+    let d = measured
+        .deltas
+        .map(|d| d.to_array().map(super::delta_to_sql));
+    let delta = |i: usize| d.map(|d| d[i]);
+    conn.execute(
+        "UPDATE netmon_samples SET interval_us = ?3,
+             bytes_recv_delta = ?4, bytes_sent_delta = ?5, packets_recv_delta = ?6,
+             packets_sent_delta = ?7, errin_delta = ?8, errout_delta = ?9, dropin_delta = ?10,
+             dropout_delta = ?11,
+             recv_rate = CASE WHEN ?4 IS NULL THEN NULL ELSE recv_rate END,
+             sent_rate = CASE WHEN ?4 IS NULL THEN NULL ELSE sent_rate END,
+             rated = rated AND ?4 IS NOT NULL
+         WHERE t = ?1 AND iface = ?2",
+        params![
+            t,
+            iface,
+            measured.interval_us.filter(|_| d.is_some()),
+            delta(0),
+            delta(1),
+            delta(2),
+            delta(3),
+            delta(4),
+            delta(5),
+            delta(6),
+            delta(7)
+        ],
+    )?;
+    Ok(())
+}
+
+/// Makes the `_total` row of cycle `t` the sum of its members' deltas
+/// (none when no member has any); its deltas and interval before and after,
+/// when the cycle has a `_total` row.
+fn recompute_total(conn: &Connection, t: i64) -> rusqlite::Result<Option<(Measured, Measured)>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT interval_us, {DELTAS} FROM netmon_samples WHERE t = ?1 AND iface = ?2"
+    ))?;
+    let mut rows = stmt.query(params![t, TOTAL_ID])?;
+    let Some(row) = rows.next()? else {
+        return Ok(None);
+    };
+    let before = Measured::of_row(row, 0)?;
+    drop(rows);
+    let sums = DELTAS
+        .split(", ")
+        .map(|column| format!("SUM({column})"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let after = conn.query_row(
+        &format!(
+            "SELECT NULL, {sums} FROM netmon_samples WHERE t = ?1 AND iface != ?2
+             AND bytes_recv_delta IS NOT NULL"
+        ),
+        params![t, TOTAL_ID],
+        |r| Measured::of_row(r, 0),
+    )?;
+    let after = Measured {
+        interval_us: after.deltas.and(before.interval_us),
+        ..after
+    };
+    store(conn, t, TOTAL_ID, after)?;
+    Ok(Some((before, after)))
+}
+
+/// Subtracts what a sample's deltas and covered interval lost from the
+/// hour, day and month rollups its hour was folded into (before schema 4
+/// an hour was folded into the day and month its start fell in).
+fn take_out_of_rollups(
+    conn: &Connection,
+    calendar: &Calendar,
+    t: i64,
+    interface: &str,
+    before: Measured,
+    after: Measured,
+) -> rusqlite::Result<()> {
+    let hour = calendar.hour_floor(from_ms(t));
+    let lost = |m: Measured| m.deltas.map_or([0; 8], |d| d.to_array().map(super::delta_to_sql));
+    let (old, new) = (lost(before), lost(after));
+    let diff: [i64; 8] = std::array::from_fn(|i| old[i].saturating_sub(new[i]));
+    let covered = |m: Measured| m.deltas.and(m.interval_us).unwrap_or(0) as f64 / 1e6;
+    let seconds = covered(before) - covered(after);
+    for level in LEVELS {
+        let key = match level {
+            Level::Hour => period_key(hour),
+            level => period_key(level.floor(calendar, hour)),
+        };
+        conn.execute(
+            &format!(
+                "UPDATE {} SET interval_s = MAX(interval_s - ?3, 0),
+                     bytes_recv = bytes_recv - ?4, bytes_sent = bytes_sent - ?5,
+                     packets_recv = packets_recv - ?6, packets_sent = packets_sent - ?7,
+                     errin = errin - ?8, errout = errout - ?9,
+                     dropin = dropin - ?10, dropout = dropout - ?11
+                 WHERE period_start = ?1 AND interface = ?2",
+                level.table()
+            ),
+            params![
+                key, interface, seconds, diff[0], diff[1], diff[2], diff[3], diff[4], diff[5],
+                diff[6], diff[7]
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// Recomputes an interface's peak rates in the rollups of the hour starting
+/// at `hour_ms` (and its day and month) and that hour's 5-minute slots,
+/// from the samples that remain.
+fn refresh_peaks_and_slots(
+    conn: &Connection,
+    calendar: &Calendar,
+    hour_ms: i64,
+    interface: &str,
+) -> rusqlite::Result<()> {
+    let hour = from_ms(hour_ms);
+    let end = hour_ms + 3_600_000;
+    conn.execute(
+        "UPDATE network_stats_hourly SET
+             peak_recv_rate = (SELECT MAX(bytes_recv_rate) FROM network_stats
+                               WHERE interface = ?2 AND t_ms >= ?3 AND t_ms < ?4),
+             peak_sent_rate = (SELECT MAX(bytes_sent_rate) FROM network_stats
+                               WHERE interface = ?2 AND t_ms >= ?3 AND t_ms < ?4),
+             slots = NULL
+         WHERE period_start = ?1 AND interface = ?2",
+        params![period_key(hour), interface, hour_ms, end],
+    )?;
+    for level in [Level::Day, Level::Month] {
+        let start = level.floor(calendar, hour);
+        conn.execute(
+            &format!(
+                "UPDATE {} SET
+                     peak_recv_rate = (SELECT MAX(peak_recv_rate) FROM network_stats_hourly
+                                       WHERE interface = ?2 AND period_start >= ?1
+                                         AND period_start < ?3),
+                     peak_sent_rate = (SELECT MAX(peak_sent_rate) FROM network_stats_hourly
+                                       WHERE interface = ?2 AND period_start >= ?1
+                                         AND period_start < ?3)
+                 WHERE period_start = ?1 AND interface = ?2",
+                level.table()
+            ),
+            params![
+                period_key(start),
+                interface,
+                period_key(level.next(calendar, start))
+            ],
+        )?;
+    }
+    super::rollup::fold_slots(conn, calendar, hour_ms, end, Some(interface))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ceiling_rule_sql_and_rust_agree_on_what_is_beyond_any_link() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(&format!(
+            "CREATE TABLE netmon_samples (t INTEGER, iface INTEGER, interval_us INTEGER, {});",
+            DELTAS.replace(',', " INTEGER,") + " INTEGER"
+        ))
+        .unwrap();
+        let per_second = MAX_BYTES_PER_SECOND;
+        let cases: [(Option<i64>, u64, usize); 8] = [
+            (Some(1_000_000), per_second, 0),
+            (Some(1_000_000), per_second + 1, 1),
+            (Some(60_000_000), 60 * per_second, 2),
+            (Some(60_000_000), 60 * per_second + 1, 3),
+            (Some(1_000), per_second, 4),
+            (Some(1_000), per_second + 1, 5),
+            (None, per_second + 1, 6),
+            (Some(1_000_000), i64::MAX as u64, 7),
+        ];
+        for (t, &(interval_us, delta, column)) in cases.iter().enumerate() {
+            let mut values = [0i64; 8];
+            values[column] = delta as i64;
+            conn.execute(
+                &format!("INSERT INTO netmon_samples VALUES (?1, 1, ?2, {})", {
+                    let list: Vec<String> = values.iter().map(i64::to_string).collect();
+                    list.join(", ")
+                }),
+                params![t as i64, interval_us],
+            )
+            .unwrap();
+        }
+        let found: Vec<i64> = conn
+            .prepare(&BEYOND_ANY_LINK)
+            .unwrap()
+            .query_map([MAX_BYTES_PER_SECOND as f64], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let expected: Vec<i64> = cases
+            .iter()
+            .enumerate()
+            .filter(|(_, &(interval_us, delta, column))| {
+                let mut values = [0u64; 8];
+                values[column] = delta;
+                let seconds = interval_us.unwrap_or(0) as f64 / 1e6;
+                Counters::from_array(values).beyond_any_link(seconds)
+            })
+            .map(|(t, _)| t as i64)
+            .collect();
+        assert_eq!(found, expected);
+        assert_eq!(found, [1, 3, 5, 6, 7]);
+    }
+}
