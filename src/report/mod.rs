@@ -65,20 +65,26 @@ impl Totals {
         if other.last_sample > self.last_sample {
             self.last_sample.clone_from(&other.last_sample);
         }
-        self.samples += other.samples;
+        // Saturating: no stored value can make a report fail.
+        self.samples = self.samples.saturating_add(other.samples);
         self.seconds += other.seconds;
-        self.bytes_recv += other.bytes_recv;
-        self.bytes_sent += other.bytes_sent;
-        self.errin += other.errin;
-        self.errout += other.errout;
-        self.dropin += other.dropin;
-        self.dropout += other.dropout;
+        self.bytes_recv = self.bytes_recv.saturating_add(other.bytes_recv);
+        self.bytes_sent = self.bytes_sent.saturating_add(other.bytes_sent);
+        self.errin = self.errin.saturating_add(other.errin);
+        self.errout = self.errout.saturating_add(other.errout);
+        self.dropin = self.dropin.saturating_add(other.dropin);
+        self.dropout = self.dropout.saturating_add(other.dropout);
         let max = |a: Option<f64>, b: Option<f64>| match (a, b) {
             (Some(x), Some(y)) => Some(x.max(y)),
             (x, y) => x.or(y),
         };
         self.peak_recv_rate = max(self.peak_recv_rate, other.peak_recv_rate);
         self.peak_sent_rate = max(self.peak_sent_rate, other.peak_sent_rate);
+    }
+
+    /// Bytes received and sent.
+    pub fn bytes_total(&self) -> u64 {
+        self.bytes_recv.saturating_add(self.bytes_sent)
     }
 
     /// Average receive rate (bytes/s) over the covered seconds.
@@ -387,8 +393,8 @@ pub fn bytes_between(
     let mut bytes: BTreeMap<String, (u64, u64)> = BTreeMap::new();
     for (interface, _, totals) in window_totals(conn, calendar, from, to)? {
         let entry = bytes.entry(interface).or_default();
-        entry.0 += totals.bytes_recv;
-        entry.1 += totals.bytes_sent;
+        entry.0 = entry.0.saturating_add(totals.bytes_recv);
+        entry.1 = entry.1.saturating_add(totals.bytes_sent);
     }
     Ok(bytes)
 }

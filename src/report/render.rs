@@ -111,7 +111,7 @@ fn totals_table(out: &mut impl Write, report: &Report) -> io::Result<()> {
             t.samples,
             HumanBytes(t.bytes_recv as f64),
             HumanBytes(t.bytes_sent as f64),
-            HumanBytes((t.bytes_recv + t.bytes_sent) as f64),
+            HumanBytes(t.bytes_total() as f64),
             HumanRate(t.avg_recv_rate()),
             HumanRate(t.avg_sent_rate()),
             HumanRate(t.peak_recv_rate),
@@ -241,7 +241,7 @@ fn periods_table(
 ) -> io::Result<()> {
     let widest = periods
         .iter()
-        .map(|(_, t)| t.bytes_recv + t.bytes_sent)
+        .map(|(_, t)| t.bytes_total())
         .max()
         .unwrap_or(0)
         .max(1);
@@ -254,7 +254,7 @@ fn periods_table(
     )?;
     for (start, t) in periods {
         use chrono::{Datelike, Timelike};
-        let total = t.bytes_recv + t.bytes_sent;
+        let total = t.bytes_total();
         let filled = ((total as f64 / widest as f64) * BAR.len() as f64).round() as usize;
         // The period start as `2026-11-24 00:00`, from its fields: cheaper
         // than a strftime pattern for thousands of rows.
@@ -301,7 +301,7 @@ impl From<&Totals> for JsonTotals {
             samples: t.samples,
             bytes_recv: t.bytes_recv,
             bytes_sent: t.bytes_sent,
-            bytes_total: t.bytes_recv + t.bytes_sent,
+            bytes_total: t.bytes_total(),
             avg_recv_rate: t.avg_recv_rate(),
             avg_sent_rate: t.avg_sent_rate(),
             peak_recv_rate: t.peak_recv_rate,
@@ -413,7 +413,7 @@ impl JsonEstimate {
             data_since: time(current.data_since),
             bytes_recv: so_far.bytes_recv,
             bytes_sent: so_far.bytes_sent,
-            bytes_total: so_far.bytes_recv + so_far.bytes_sent,
+            bytes_total: so_far.bytes_total(),
             estimated_recv: current.estimate.map(|e| e.0),
             estimated_sent: current.estimate.map(|e| e.1),
             estimated_total: current.estimate.map(|e| e.0 + e.1),
@@ -552,7 +552,7 @@ fn csv_fields(t: &Totals) -> String {
         t.samples,
         t.bytes_recv,
         t.bytes_sent,
-        t.bytes_recv + t.bytes_sent,
+        t.bytes_total(),
         rate(t.avg_recv_rate()),
         rate(t.avg_sent_rate()),
         rate(t.peak_recv_rate),

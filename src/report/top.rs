@@ -38,7 +38,7 @@ pub(super) fn attach(
             .into_iter()
             .collect();
         // Biggest first; among equals, the earlier day.
-        days.sort_by_key(|(day, t)| (std::cmp::Reverse(t.bytes_recv + t.bytes_sent), *day));
+        days.sort_by_key(|(day, t)| (std::cmp::Reverse(t.bytes_total()), *day));
         days.truncate(n);
         entry.top = days
             .into_iter()

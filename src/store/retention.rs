@@ -1,5 +1,6 @@
 //! Retention in slices: raw samples older than `retention_days`, rollups
-//! whose period ended more than `rollup_retention_days` ago, and the resume
+//! whose period ended more than `rollup_retention_days` ago (and the facts
+//! of the deltas, `netmon_events`, older than that), and the resume
 //! rows of interfaces not seen since the raw cutoff. Each slice deletes
 //! small batches (each its own short transaction) until a time budget is
 //! spent, so a large backlog never delays a sampling cycle; the monitor runs
@@ -95,6 +96,14 @@ impl Retention {
                     raw: false,
                 });
             }
+            // The facts of the deltas go with the rollups that hold them.
+            tasks.push(Task::Delete {
+                sql: "DELETE FROM netmon_events WHERE (t, iface) IN
+                      (SELECT t, iface FROM netmon_events WHERE t < ?1 LIMIT ?2)"
+                    .into(),
+                cutoff: Value::Integer(to_ms(rollup)),
+                raw: false,
+            });
         }
         (!tasks.is_empty()).then_some(Retention {
             tasks,

@@ -433,9 +433,15 @@ fn retention_deletes_in_slices_and_keeps_rollups() {
     // 5 days of one sample every 5 minutes on one interface (+ _total rows).
     const PER_DAY: i64 = 288;
     for k in 0..5 * PER_DAY {
-        let cycle = cycle_at(&mut sampler, k * 300, &[("a", k as u64 * 100, 0)]);
+        let mut cycle = cycle_at(&mut sampler, k * 300, &[("a", k as u64 * 100, 0)]);
+        // A fact on day 0 and one on day 4 (a final sample each).
+        if k == 1 || k == 4 * PER_DAY + 1 {
+            cycle.mark_final();
+        }
         store.write_cycle(&cycle).unwrap();
     }
+    let events = |store: &Store| count(store, "SELECT COUNT(*) FROM netmon_events");
+    assert_eq!(events(&store), 2);
     let now = at(5 * 86_400);
     let mut work = Retention::plan(now, 2, 0, store.calendar()).unwrap();
     let mut slices = 0;
@@ -454,6 +460,7 @@ fn retention_deletes_in_slices_and_keeps_rollups() {
         2 * 3 * PER_DAY,
         "days 0-2 are older than 2 days"
     );
+    assert_eq!(events(&store), 2, "facts stay as long as the rollups");
     assert!(done.batches > slices / 2);
     assert_eq!(
         count(&store, "SELECT COUNT(*) FROM network_stats"),
@@ -489,7 +496,8 @@ fn retention_deletes_in_slices_and_keeps_rollups() {
     );
     // Days that ended before the cutoff's midnight go: 4 of 6 per interface.
     assert_eq!(count(&store, "SELECT COUNT(*) FROM network_stats_daily"), 4);
-    assert_eq!(done.rollup_deleted as i64, 2 * 96 + 2 * 4);
+    assert_eq!(events(&store), 1, "day 0's fact went with its rollups");
+    assert_eq!(done.rollup_deleted as i64, 2 * 96 + 2 * 4 + 1);
 }
 
 #[test]
