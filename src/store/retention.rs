@@ -194,7 +194,7 @@ mod tests {
         let raw_only = Retention::plan(now, 30, 0, &Calendar::utc()).unwrap();
         assert_eq!(raw_only.tasks.len(), 2);
         let rollups_only = Retention::plan(now, 0, 400, &Calendar::utc()).unwrap();
-        assert_eq!(rollups_only.tasks.len(), 3);
+        assert_eq!(rollups_only.tasks.len(), 4, "three levels and the facts");
         assert!(rollups_only
             .tasks
             .iter()
