@@ -13,12 +13,14 @@ use std::path::PathBuf;
     long_about = "Samples every network interface's byte, packet, error and drop counters at a \
 fixed interval, computes transfer rates and keeps the history in an SQLite database.\n\n\
 With no flags netmon monitors until Ctrl-C or SIGTERM.\n\n\
-Exit codes: 0 success; 2 bad usage or configuration (nothing written); 1 runtime failure."
+Exit codes: 0 success; 1 runtime failure; 2 bad usage or configuration (nothing written); \
+3 an --alert limit exceeded; 4 --audit found bytes it cannot account for."
 )]
-#[command(group = ArgGroup::new("reading").args(["summary", "live"]))]
+#[command(group = ArgGroup::new("reading").args(["summary", "live", "audit"]))]
+#[command(group = ArgGroup::new("history").args(["summary", "audit"]).multiple(true))]
 pub struct Cli {
     /// Take one sample of every selected interface, store it, print it, and exit.
-    #[arg(long, conflicts_with_all = ["count", "summary"])]
+    #[arg(long, conflicts_with_all = ["count", "summary", "audit"])]
     pub once: bool,
 
     /// Seconds between samples, 0.01 to 86400 (fractions allowed, e.g. 0.5). Overrides monitoring_interval.
@@ -33,6 +35,13 @@ pub struct Cli {
     #[arg(long)]
     pub summary: bool,
 
+    /// Show how each interface's total over the window was obtained: the share covered by
+    /// samples, every stretch nobody watched (netmon stopped, a reboot, the interface absent)
+    /// with how it was bridged and the bytes still unaccounted, and the resets, wraps, glitches
+    /// and set-aside deltas. Exit 0 when every byte is accounted for, 4 when not. Never writes.
+    #[arg(long)]
+    pub audit: bool,
+
     /// Show each interface's rates now, every --interval (default 1 s here), rewritten in place
     /// on a terminal; Ctrl-C or --count N ends it with a summary of the session. Writes nothing,
     /// takes no lock: it runs beside a monitor.
@@ -44,27 +53,29 @@ pub struct Cli {
     pub config: Option<PathBuf>,
 
     /// Take N samples, then exit (a bounded run for scripts and tests).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), conflicts_with = "summary")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), conflicts_with_all = ["summary", "audit"])]
     pub count: Option<u64>,
 
     /// Do not print each cycle's rates on stdout (logging is unaffected).
     #[arg(short, long)]
     pub quiet: bool,
 
-    /// With --summary: only samples at or after this time: a duration back from now (90m, 24h, 7d,
-    /// 1h30m), a date (2026-11-01, midnight in the database's time zone) or RFC 3339; `all` for the
-    /// whole history [default: all; with --by, the last 24 hours, 30 days or 12 months].
-    #[arg(long, value_name = "WHEN", requires = "summary")]
+    /// With --summary or --audit: only samples at or after this time: a duration back from now
+    /// (90m, 24h, 7d, 1h30m), a date (2026-11-01, midnight in the database's time zone) or RFC
+    /// 3339; `all` for the whole history [default: all; with --by, the last 24 hours, 30 days or
+    /// 12 months].
+    #[arg(long, value_name = "WHEN", requires = "history")]
     pub since: Option<String>,
 
-    /// With --summary: only samples before this time (same forms as --since) [default: now].
-    #[arg(long, value_name = "WHEN", requires = "summary")]
+    /// With --summary or --audit: only samples before this time (same forms as --since)
+    /// [default: now].
+    #[arg(long, value_name = "WHEN", requires = "history")]
     pub until: Option<String>,
 
     /// While monitoring, serve Prometheus metrics (node_exporter's netdev names plus netmon_*) on
     /// this address: IP:PORT, e.g. 127.0.0.1:9157, [::1]:9157, 0.0.0.0:9157. Overrides
     /// metrics_listen.
-    #[arg(long, value_name = "ADDR", conflicts_with_all = ["once", "summary"])]
+    #[arg(long, value_name = "ADDR", conflicts_with_all = ["once", "summary", "audit"])]
     pub listen: Option<String>,
 
     /// With --summary: also list the N days with the most traffic in the window (like vnstat -t);
@@ -105,10 +116,10 @@ pub struct Cli {
     #[arg(long, exclusive = true)]
     pub manpage: bool,
 
-    /// With --summary or --live: output format: table (aligned, human-readable), json (one object
-    /// with exact integers and stable field names; with --live one object per line) or csv (with
-    /// --summary: a header row, then one row per interface) or svg (with --summary --by: one
-    /// self-contained SVG chart of received and sent bytes per period).
+    /// With --summary, --audit or --live: output format: table (aligned, human-readable), json
+    /// (one object with exact integers and stable field names; with --live one object per line)
+    /// or csv (with --summary: a header row, then one row per interface) or svg (with --summary
+    /// --by: one self-contained SVG chart of received and sent bytes per period).
     #[arg(
         long,
         value_enum,

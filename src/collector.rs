@@ -257,12 +257,8 @@ fn parse_counters(numbers: &[u8]) -> Result<[u64; 16], String> {
         if count == fields.len() {
             return Err("more than 16 counters".into());
         }
-        fields[count] = decimal(token).ok_or_else(|| {
-            format!(
-                "counter {:?} is not an unsigned integer",
-                quoted(token)
-            )
-        })?;
+        fields[count] = decimal(token)
+            .ok_or_else(|| format!("counter {:?} is not an unsigned integer", quoted(token)))?;
         count += 1;
         rest = tail.trim_ascii_start();
     }
@@ -638,7 +634,10 @@ mod tests {
             ("\u{fffd}\u{fffd}\u{fffd}".as_bytes(), "line 1: no ':'"),
         ];
         for (text, expected) in cases {
-            let err = parse_proc_net_dev(text).into_result().unwrap_err().to_string();
+            let err = parse_proc_net_dev(text)
+                .into_result()
+                .unwrap_err()
+                .to_string();
             assert!(err.contains(expected), "{text:?} gave {err:?}");
             assert!(!err.contains('\n'), "{err:?}");
         }
@@ -651,10 +650,7 @@ mod tests {
         assert_eq!(parsed.interfaces.len(), 1);
         assert_eq!(parsed.skipped, 1);
         let err = parsed.first_skipped.unwrap().to_string();
-        assert!(
-            err.starts_with("line 2: interface listed twice"),
-            "{err}"
-        );
+        assert!(err.starts_with("line 2: interface listed twice"), "{err}");
     }
 
     #[test]
@@ -692,7 +688,9 @@ mod tests {
     #[test]
     fn empty_text_has_no_interfaces() {
         assert!(parse_proc_net_dev(b"").into_result().unwrap().is_empty());
-        assert!(parse_proc_net_dev(b"Inter-|\n face |\n").into_result().unwrap()
+        assert!(parse_proc_net_dev(b"Inter-|\n face |\n")
+            .into_result()
+            .unwrap()
             .is_empty());
     }
 

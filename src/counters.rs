@@ -306,10 +306,7 @@ mod tests {
         for continuity in [Contiguous, Gap] {
             assert_eq!(counter_delta(old, old - 1, continuity), (0, Step::Glitch));
             // The largest glitch: a drop of exactly 1/64 of the old value.
-            assert_eq!(
-                counter_delta(6_400, 6_300, continuity),
-                (0, Step::Glitch)
-            );
+            assert_eq!(counter_delta(6_400, 6_300, continuity), (0, Step::Glitch));
             // One more is a reset.
             assert_eq!(
                 counter_delta(6_400, 6_299, continuity),

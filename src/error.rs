@@ -16,6 +16,10 @@ pub enum Error {
     /// stdout. Exit code 3, for cron and monitoring systems.
     #[error("an --alert limit was exceeded")]
     AlertExceeded,
+    /// Not a failure: `--audit` found bytes it cannot account for and said
+    /// so on stdout. Exit code 4.
+    #[error("--audit found bytes it cannot account for")]
+    AuditUncertain,
 }
 
 impl Error {
@@ -35,6 +39,7 @@ impl Error {
             Error::Config(_) => 2,
             Error::Runtime(_) => 1,
             Error::AlertExceeded => 3,
+            Error::AuditUncertain => 4,
         }
     }
 }

@@ -38,7 +38,8 @@ use std::path::{Path, PathBuf};
 use store::Store;
 
 /// Parses the process's arguments, runs netmon and returns the exit code
-/// (0 success, 1 runtime failure, 2 usage or configuration error).
+/// (0 success, 1 runtime failure, 2 usage or configuration error, 3 an
+/// `--alert` limit exceeded, 4 `--audit` found bytes it cannot account for).
 pub fn main_exit_code() -> u8 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -46,7 +47,7 @@ pub fn main_exit_code() -> u8 {
     };
     match run(&cli) {
         Ok(()) => 0,
-        Err(e @ Error::AlertExceeded) => e.exit_code(),
+        Err(e @ (Error::AlertExceeded | Error::AuditUncertain)) => e.exit_code(),
         Err(e) => {
             eprintln!("netmon: error: {e}");
             e.exit_code()
@@ -104,6 +105,9 @@ pub fn run(cli: &Cli) -> Result<()> {
     let config = config::load(cli, &context)?;
     if cli.summary {
         return summary(cli, &config);
+    }
+    if cli.audit {
+        return audit(cli, &config);
     }
     if cli.live {
         return live(cli, &config);
@@ -332,6 +336,57 @@ fn alert(cli: &Cli, config: &Config, limit: u64) -> Result<()> {
         Err(Error::AlertExceeded)
     } else {
         Ok(())
+    }
+}
+
+/// `--audit`: how each selected interface's total over the window was
+/// obtained; exit 4 when some bytes are not accounted for.
+fn audit(cli: &Cli, config: &Config) -> Result<()> {
+    if matches!(cli.format, Format::Csv | Format::Svg) {
+        return Err(Error::config(
+            "--format csv/svg: --audit prints table or json",
+        ));
+    }
+    let now = chrono::Utc::now();
+    report::window::validate(cli.since.as_deref(), cli.until.as_deref(), now)
+        .map_err(Error::config)?;
+    let database = &config.database_file;
+    let opened = report::open_read_only(database)?;
+    let failed = |e: &dyn std::fmt::Display| {
+        Error::runtime(format!("cannot read {}: {e}", database.display()))
+    };
+    let calendar = store::read_calendar(&opened.conn).map_err(|e| failed(&e))?;
+    let (since, until) = report::window::resolve(
+        cli.since.as_deref(),
+        cli.until.as_deref(),
+        None,
+        now,
+        &calendar,
+    )
+    .map_err(Error::config)?;
+    let query = report::audit::AuditQuery {
+        calendar,
+        since,
+        until,
+        interfaces: config.interfaces.clone(),
+        now,
+    };
+    let audit = report::audit::build(&opened.conn, database, &query).map_err(|e| failed(&e))?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = match cli.format {
+        Format::Json => report::audit::render::json(&mut out, &audit),
+        _ => report::audit::render::table(&mut out, &audit),
+    }
+    .and_then(|()| std::io::Write::flush(&mut out));
+    if let Err(e) = written {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(Error::runtime(format!("cannot write the audit: {e}")));
+        }
+    }
+    if audit.accounted() {
+        Ok(())
+    } else {
+        Err(Error::AuditUncertain)
     }
 }
 

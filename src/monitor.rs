@@ -113,9 +113,13 @@ impl Sampling<'_> {
             format!("{source} lists no interfaces: nothing stored until it does")
         });
         let selected = self.selection.apply(snapshot);
-        note(&mut self.nothing_selected, listed && selected.is_empty(), || {
-            "no interface is selected (see interfaces / exclude_interfaces): nothing stored until one is".into()
-        });
+        note(
+            &mut self.nothing_selected,
+            listed && selected.is_empty(),
+            || {
+                "no interface is selected (see interfaces / exclude_interfaces): nothing stored until one is".into()
+            },
+        );
         if selected.is_empty() {
             return true;
         }
@@ -318,9 +322,9 @@ fn resume(
     let point = store.resume_point();
     let interfaces = point.interfaces.len();
     match crate::resume::continue_from(point, &start, sampler) {
-        Resumed::Fresh if interfaces > 0 => tracing::info!(
-            "the stored counters cannot be told to be of this boot: starting fresh"
-        ),
+        Resumed::Fresh if interfaces > 0 => {
+            tracing::info!("the stored counters cannot be told to be of this boot: starting fresh")
+        }
         Resumed::Fresh => {}
         Resumed::SameBoot { consecutive } => tracing::info!(
             interfaces,

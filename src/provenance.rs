@@ -38,6 +38,12 @@ impl Provenance {
     /// a final one, taken at shutdown, so nothing of that boot is missing.
     pub const AFTER_FINAL: Provenance = Provenance(1 << 8);
 
+    /// No previous reading to measure from (the interface's first sample in
+    /// this run, or its counters could not be continued): the counters
+    /// start the count and the sample has no delta. After an earlier sample
+    /// of the interface, the stretch between them is not accounted for.
+    pub const BASELINE: Provenance = Provenance(1 << 9);
+
     /// No fact: a delta between consecutive readings that rose.
     pub const NONE: Provenance = Provenance(0);
 
@@ -106,6 +112,7 @@ mod tests {
             Provenance::RECREATED,
             Provenance::FINAL,
             Provenance::AFTER_FINAL,
+            Provenance::BASELINE,
         ];
         let mut union = Provenance::NONE;
         for fact in all {
@@ -113,14 +120,14 @@ mod tests {
             assert!(!union.intersects(fact), "{fact:?} shares a bit");
             union = union.with(fact);
         }
-        assert_eq!(union.bits(), 0x1ff, "the stored codes never change");
+        assert_eq!(union.bits(), 0x3ff, "the stored codes never change");
         assert!(union.contains(Provenance::WRAP.with(Provenance::FINAL)));
         assert!(!Provenance::WRAP.contains(union));
         assert_eq!(
             union.without(Provenance::FINAL).bits(),
-            0x1ff & !Provenance::FINAL.bits()
+            0x3ff & !Provenance::FINAL.bits()
         );
-        assert_eq!(Provenance::from_bits(0x200).bits(), 0x200);
+        assert_eq!(Provenance::from_bits(0x400).bits(), 0x400);
         assert!(Provenance::NONE.is_empty() && !Provenance::RESET.is_empty());
     }
 

@@ -9,7 +9,9 @@ use nix::unistd::Pid;
 use std::process::Stdio;
 
 fn fixture_counters(name: &str) -> [i64; 8] {
-    let parsed = parse_proc_net_dev(FIXTURE.as_bytes()).into_result().unwrap();
+    let parsed = parse_proc_net_dev(FIXTURE.as_bytes())
+        .into_result()
+        .unwrap();
     let c = parsed.iter().find(|i| i.name == name).unwrap().counters;
     c.to_array().map(|v| v as i64)
 }

@@ -191,7 +191,7 @@ fn counter_scripts_never_give_negative_or_absurd_deltas() {
         // Re-added: re-created, so every counter counts from zero, and the
         // untouched 2 GB of sent bytes in 0.1 s trip the spike guard.
         (Some(42), "eth0", None),
-        (Some(100), "eth1", None),    // renamed: a new interface
+        (Some(100), "eth1", None), // renamed: a new interface
     ];
     for (value, name, _) in script {
         replace_file(
@@ -333,7 +333,10 @@ fn sighup_reopens_the_log_and_sigint_stops_cleanly() {
 #[test]
 fn fixture_counters_parse() {
     assert_eq!(
-        parse_proc_net_dev(fixture_with_eth0_recv(Some(7), "eth9").as_bytes()).into_result().unwrap()[1].name,
+        parse_proc_net_dev(fixture_with_eth0_recv(Some(7), "eth9").as_bytes())
+            .into_result()
+            .unwrap()[1]
+            .name,
         "eth9"
     );
 }

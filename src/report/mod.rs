@@ -8,6 +8,7 @@
 //! zone. Opens the database read-only and never writes.
 
 pub mod alert;
+pub mod audit;
 pub mod chart;
 pub mod current;
 pub mod percentile;

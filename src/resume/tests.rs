@@ -171,7 +171,11 @@ fn boot_rule_a_new_boot_counts_each_interface_since_the_boot() {
     let (how, mut sampler) = resumed(&point(Some(BOOT), 9_000_000), &start(&now, 90.0, 60));
     assert_eq!(how, Resumed::NewBoot);
     let cycle = first_cycle(&mut sampler, 90.0, 70_000, 300);
-    assert_eq!(recv(&cycle, "eth0"), Some(70_000), "what it counted since boot");
+    assert_eq!(
+        recv(&cycle, "eth0"),
+        Some(70_000),
+        "what it counted since boot"
+    );
     assert_eq!(recv(&cycle, "wg0"), Some(300));
     assert_eq!(row(&cycle, "eth0").interval_s, Some(90.0), "since the boot");
     assert_eq!(row(&cycle, "eth0").provenance, Provenance::SINCE_BOOT);

@@ -317,11 +317,14 @@ impl Sampler {
             event_bytes: 0,
             bridged_from: None,
         };
-        if let Some(previous) = replaced {
-            self.measure(&mut row, &previous, now);
-            if let Some(slot) = self.previous.get_mut(&interface.name) {
-                slot.baseline = row.baseline;
+        match replaced {
+            Some(previous) => {
+                self.measure(&mut row, &previous, now);
+                if let Some(slot) = self.previous.get_mut(&interface.name) {
+                    slot.baseline = row.baseline;
+                }
             }
+            None => row.provenance = Provenance::BASELINE,
         }
         if self.options.calculate_rates {
             row.fill_rates();
@@ -346,7 +349,10 @@ impl Sampler {
             row.bridged_from = Some(previous.wall);
         }
         row.baseline = advance.baseline;
-        let bytes = advance.deltas.bytes_recv.saturating_add(advance.deltas.bytes_sent);
+        let bytes = advance
+            .deltas
+            .bytes_recv
+            .saturating_add(advance.deltas.bytes_sent);
         row.event_bytes = bytes;
         if advance.step == Step::Glitch {
             let dip = |now: u64, before: u64| before.saturating_sub(now);

@@ -81,8 +81,13 @@ fn first_sample_has_null_deltas_and_rates() {
         assert_eq!(r.deltas, None);
         assert_eq!(r.interval_s, None);
         assert_eq!(r.bytes_recv_rate, None);
-        assert_eq!(r.provenance, Provenance::NONE);
     }
+    assert_eq!(row(&cycle, "eth0").provenance, Provenance::BASELINE);
+    assert_eq!(
+        row(&cycle, TOTAL_INTERFACE).provenance,
+        Provenance::NONE,
+        "the sum has no facts of its own"
+    );
     assert_eq!(row(&cycle, "eth0").counters.bytes_recv, 1000);
     assert_eq!(row(&cycle, TOTAL_INTERFACE).counters.bytes_recv, 1000);
 }
@@ -158,7 +163,10 @@ fn glitch_rule_a_dip_counts_nothing_and_invents_nothing() {
     assert_eq!(eth0.provenance, Provenance::GLITCH);
     assert_eq!(eth0.event_bytes, 1, "the dip");
     assert_eq!(eth0.counters.bytes_recv, high - 1, "stored as read");
-    assert_eq!(eth0.baseline.bytes_recv, high, "measured from the higher value");
+    assert_eq!(
+        eth0.baseline.bytes_recv, high,
+        "measured from the higher value"
+    );
     let cycle = sampler.sample(&bytes_only(&[("eth0", high + 500, 20)]), 2.0, at(2));
     assert_eq!(recv_delta(&cycle, "eth0"), Some(500));
     assert_eq!(row(&cycle, "eth0").provenance, Provenance::NONE);
@@ -186,7 +194,11 @@ fn ceiling_rule_a_delta_beyond_any_link_is_set_aside() {
     assert_eq!(eth0.event_bytes, 18_446_744_073_709_551_000 - (1 << 62));
     assert_eq!(recv_delta(&cycle, TOTAL_INTERFACE), None);
     let cycle = sampler.sample(&bytes_only(&[("eth0", u64::MAX, 0)]), 120.0, at(120));
-    assert_eq!(recv_delta(&cycle, "eth0"), Some(615), "from the set-aside reading");
+    assert_eq!(
+        recv_delta(&cycle, "eth0"),
+        Some(615),
+        "from the set-aside reading"
+    );
     // Fast real traffic is never taken for a corrupt reading.
     let mut sampler = Sampler::new(SampleOptions::default());
     sampler.sample(&bytes_only(&[("lo", 0, 0)]), 0.0, at(0));
@@ -254,7 +266,14 @@ fn total_rule_without_any_delta_has_no_interval() {
 fn total_rule_after_a_restart_covers_the_same_gap_as_its_interfaces() {
     let mut sampler = Sampler::new(SampleOptions::default());
     let stored = interface("eth0", 1000, 100, None).counters;
-    resume(&mut sampler, "eth0", stored, None, (300.0, 305.0), Continuity::Gap);
+    resume(
+        &mut sampler,
+        "eth0",
+        stored,
+        None,
+        (300.0, 305.0),
+        Continuity::Gap,
+    );
     sampler.resume_cycle(5.0, 305.0);
     let cycle = sampler.sample(&snapshot(&[("eth0", 31_000, 100)]), 305.0, at(0));
     let (eth0, total) = (row(&cycle, "eth0"), row(&cycle, TOTAL_INTERFACE));
@@ -467,7 +486,14 @@ fn guard_rule_sets_aside_impossible_deltas() {
 fn gap_rule_resume_counts_the_unwatched_time_as_one_delta() {
     let mut sampler = Sampler::new(SampleOptions::default());
     let stored = interface("eth0", 1000, 100, None).counters;
-    resume(&mut sampler, "eth0", stored, None, (300.0, 305.0), Continuity::Gap);
+    resume(
+        &mut sampler,
+        "eth0",
+        stored,
+        None,
+        (300.0, 305.0),
+        Continuity::Gap,
+    );
     let cycle = sampler.sample(&snapshot(&[("eth0", 31_000, 100)]), 305.0, at(0));
     let eth0 = row(&cycle, "eth0");
     assert_eq!(eth0.deltas.unwrap().bytes_recv, 30_000);
@@ -482,7 +508,14 @@ fn gap_rule_resume_counts_the_unwatched_time_as_one_delta() {
 fn gap_rule_a_drop_across_a_restart_is_a_reset_never_a_wrap() {
     let mut sampler = Sampler::new(SampleOptions::default());
     let near_max = bytes_only(&[("eth0", u64::from(u32::MAX) - 99, 0)])[0].counters;
-    resume(&mut sampler, "eth0", near_max, None, (60.0, 65.0), Continuity::Gap);
+    resume(
+        &mut sampler,
+        "eth0",
+        near_max,
+        None,
+        (60.0, 65.0),
+        Continuity::Gap,
+    );
     let cycle = sampler.sample(&bytes_only(&[("eth0", 50, 0)]), 65.0, at(0));
     assert_eq!(recv_delta(&cycle, "eth0"), Some(50));
     assert_eq!(
@@ -501,7 +534,14 @@ fn gap_rule_a_drop_across_a_restart_is_a_reset_never_a_wrap() {
     assert_eq!(row(&cycle, "eth0").provenance, Provenance::WRAP);
     // A consecutive run (a cron --once) may wrap at its first cycle.
     let mut sampler = Sampler::new(SampleOptions::default());
-    resume(&mut sampler, "eth0", near_max, None, (60.0, 65.0), Continuity::Contiguous);
+    resume(
+        &mut sampler,
+        "eth0",
+        near_max,
+        None,
+        (60.0, 65.0),
+        Continuity::Contiguous,
+    );
     let cycle = sampler.sample(&bytes_only(&[("eth0", 50, 0)]), 65.0, at(0));
     assert_eq!(recv_delta(&cycle, "eth0"), Some(150));
 }
@@ -511,7 +551,14 @@ fn gap_rule_a_resumed_interface_with_a_new_ifindex_was_re_created() {
     let stored = interface("veth0", 3_000, 0, None).counters;
     for (index, expected) in [(13, 4_000), (12, 1_000)] {
         let mut sampler = Sampler::new(SampleOptions::default());
-        resume(&mut sampler, "veth0", stored, Some(12), (60.0, 65.0), Continuity::Gap);
+        resume(
+            &mut sampler,
+            "veth0",
+            stored,
+            Some(12),
+            (60.0, 65.0),
+            Continuity::Gap,
+        );
         let cycle = sampler.sample(&[interface("veth0", 4_000, 0, Some(index))], 65.0, at(0));
         assert_eq!(recv_delta(&cycle, "veth0"), Some(expected));
     }
@@ -521,9 +568,20 @@ fn gap_rule_a_resumed_interface_with_a_new_ifindex_was_re_created() {
 fn gap_rule_a_resumed_interface_missing_at_the_first_cycle_was_re_created() {
     let mut sampler = Sampler::new(SampleOptions::default());
     let stored = interface("ppp0", 3_000, 0, None).counters;
-    resume(&mut sampler, "ppp0", stored, None, (60.0, 65.0), Continuity::Gap);
+    resume(
+        &mut sampler,
+        "ppp0",
+        stored,
+        None,
+        (60.0, 65.0),
+        Continuity::Gap,
+    );
     sampler.sample(&snapshot(&[("eth0", 1, 0)]), 65.0, at(0));
-    let cycle = sampler.sample(&snapshot(&[("eth0", 1, 0), ("ppp0", 4_000, 0)]), 66.0, at(1));
+    let cycle = sampler.sample(
+        &snapshot(&[("eth0", 1, 0), ("ppp0", 4_000, 0)]),
+        66.0,
+        at(1),
+    );
     assert_eq!(recv_delta(&cycle, "ppp0"), Some(4_000));
     assert_eq!(row(&cycle, "ppp0").interval_s, Some(61.0));
     assert_eq!(row(&cycle, "ppp0").provenance, Provenance::RECREATED);
@@ -533,7 +591,14 @@ fn gap_rule_a_resumed_interface_missing_at_the_first_cycle_was_re_created() {
 fn boot_rule_an_interface_of_another_boot_counts_since_the_boot_whenever_it_appears() {
     let mut sampler = Sampler::new(SampleOptions::default());
     let stored = interface("ppp0", 9_000_000, 0, Some(4)).counters;
-    resume(&mut sampler, "ppp0", stored, Some(4), (65.0, 65.0), Continuity::NewBoot);
+    resume(
+        &mut sampler,
+        "ppp0",
+        stored,
+        Some(4),
+        (65.0, 65.0),
+        Continuity::NewBoot,
+    );
     sampler.sample(&snapshot(&[("eth0", 1, 0)]), 65.0, at(0));
     let cycle = sampler.sample(&[interface("ppp0", 4_000, 0, Some(9))], 80.0, at(15));
     assert_eq!(recv_delta(&cycle, "ppp0"), Some(4_000));
@@ -546,7 +611,14 @@ fn gap_rule_readings_from_the_future_or_nonsense_are_not_resumed() {
     let stored = interface("eth0", 1000, 100, None).counters;
     for ago in [-3.0, 0.0, f64::NAN, f64::INFINITY] {
         let mut fresh = Sampler::new(SampleOptions::default());
-        resume(&mut fresh, "eth0", stored, None, (ago, 5.0), Continuity::Gap);
+        resume(
+            &mut fresh,
+            "eth0",
+            stored,
+            None,
+            (ago, 5.0),
+            Continuity::Gap,
+        );
         fresh.resume_cycle(5.0 - ago, 5.0);
         let cycle = fresh.sample(&snapshot(&[("eth0", 31_000, 100)]), 5.0, at(0));
         assert_eq!(recv_delta(&cycle, "eth0"), None, "{ago}");
@@ -559,7 +631,14 @@ fn gap_rule_a_nonsense_cycle_time_falls_back_to_the_interfaces_interval() {
     let stored = interface("eth0", 1000, 100, None).counters;
     for ago in [0.0, -5.0, f64::NAN, f64::INFINITY] {
         let mut sampler = Sampler::new(SampleOptions::default());
-        resume(&mut sampler, "eth0", stored, None, (30.0, 100.0), Continuity::Gap);
+        resume(
+            &mut sampler,
+            "eth0",
+            stored,
+            None,
+            (30.0, 100.0),
+            Continuity::Gap,
+        );
         sampler.resume_cycle(100.0 - ago, 100.0);
         let cycle = sampler.sample(&snapshot(&[("eth0", 4000, 100)]), 100.0, at(0));
         assert_eq!(row(&cycle, TOTAL_INTERFACE).interval_s, Some(30.0), "{ago}");

@@ -18,6 +18,10 @@ pub const RAW_ROWS: &str = "raw_rows";
 /// rollups (an hour boundary); samples from there on are folded in once
 /// their hour has passed.
 pub const FOLDED_UNTIL: &str = "rollups_complete_until_ms";
+/// Milliseconds since the epoch from which every sample's facts are in
+/// `netmon_events`; set when a database from before schema 4 is upgraded,
+/// whose earlier samples record only their baselines.
+pub const PROVENANCE_FROM: &str = "provenance_complete_from_ms";
 /// The time zone day and month rollups are cut in ([`crate::calendar::Calendar::spec`]).
 pub const ZONE: &str = "rollup_time_zone";
 /// Seconds past each UTC hour at which hour rollups start.

@@ -55,9 +55,8 @@ impl Measured {
             r.get(first + 8)?,
         ];
         Ok(Measured {
-            deltas: values[0].map(|_| {
-                Counters::from_array(values.map(|v| v.unwrap_or(0).max(0) as u64))
-            }),
+            deltas: values[0]
+                .map(|_| Counters::from_array(values.map(|v| v.unwrap_or(0).max(0) as u64))),
             interval_us: r.get(first)?,
         })
     }
@@ -124,7 +123,10 @@ pub fn set_aside_deltas_beyond_any_link(
             |r| r.get(0),
         )?;
         take_out_of_rollups(conn, calendar, t, &name, before, after)?;
-        hours.insert((calendar.hour_floor(from_ms(t)).timestamp_millis(), name), ());
+        hours.insert(
+            (calendar.hour_floor(from_ms(t)).timestamp_millis(), name),
+            (),
+        );
     }
     for (hour, name) in hours.into_keys() {
         refresh_peaks_and_slots(conn, calendar, hour, &name)?;
@@ -211,7 +213,10 @@ fn take_out_of_rollups(
     after: Measured,
 ) -> rusqlite::Result<()> {
     let hour = calendar.hour_floor(from_ms(t));
-    let lost = |m: Measured| m.deltas.map_or([0; 8], |d| d.to_array().map(super::delta_to_sql));
+    let lost = |m: Measured| {
+        m.deltas
+            .map_or([0; 8], |d| d.to_array().map(super::delta_to_sql))
+    };
     let (old, new) = (lost(before), lost(after));
     let diff: [i64; 8] = std::array::from_fn(|i| old[i].saturating_sub(new[i]));
     let covered = |m: Measured| m.deltas.and(m.interval_us).unwrap_or(0) as f64 / 1e6;

@@ -182,7 +182,9 @@ pub fn convert_legacy(conn: &Connection) -> rusqlite::Result<ResumePoint> {
                 continue;
             };
             let counters: [i64; 8] = std::array::from_fn(|i| r.get(i + 3).unwrap_or(0));
-            let ifindex = r.get::<_, Option<i64>>(2)?.and_then(|i| u32::try_from(i).ok());
+            let ifindex = r
+                .get::<_, Option<i64>>(2)?
+                .and_then(|i| u32::try_from(i).ok());
             record(r.get(0)?, to_ms(at), ifindex, counters.map(|v| v as u64));
         }
         drop(rows);

@@ -249,6 +249,9 @@ fn fold_bin(
     Ok(())
 }
 
+/// The 5-minute slots of one hour bin, by interface.
+type BinSlots = BTreeMap<String, HourSlots>;
+
 /// Adds the 5-minute slots of the samples stored in [`start_ms`, `end_ms`)
 /// (of one interface, or all) to their hour rollups (which must hold those
 /// samples already).
@@ -262,7 +265,7 @@ pub fn fold_slots(
     let mut stmt = conn.prepare_cached(SLOT_TOTALS)?;
     let mut rows = stmt.query(params![start_ms, end_ms, interface])?;
     // Rows come in slot order: a bin is complete when a later one starts.
-    let mut open: Option<(DateTime<Utc>, DateTime<Utc>, BTreeMap<String, HourSlots>)> = None;
+    let mut open: Option<(DateTime<Utc>, DateTime<Utc>, BinSlots)> = None;
     while let Some(r) = rows.next()? {
         let slot: i64 = r.get(0)?;
         let start = from_ms(slot * SLOT_MS);
@@ -293,7 +296,7 @@ pub fn fold_slots(
 fn store_slots(
     conn: &Connection,
     hour: DateTime<Utc>,
-    slots: BTreeMap<String, HourSlots>,
+    slots: BinSlots,
 ) -> rusqlite::Result<()> {
     let key = period_key(hour);
     let mut read = conn.prepare_cached(

@@ -16,6 +16,7 @@
 use super::meta;
 use crate::calendar::Calendar;
 use crate::counters::{Continuity, Counters};
+use crate::provenance::Provenance;
 use crate::sampler::TOTAL_INTERFACE;
 use rusqlite::{params, Connection, Transaction};
 use std::collections::HashMap;
@@ -390,6 +391,18 @@ fn add_schema_3(tx: &Transaction, calendar: &Calendar, rollups: Rollups) -> rusq
 fn add_schema_4(tx: &Transaction, calendar: &Calendar) -> rusqlite::Result<()> {
     tx.execute_batch(SCHEMA_4_OBJECTS)?;
     super::resume_point::convert_legacy(tx)?.save(tx)?;
+    // Of the earlier samples only the baselines can be told: rows without
+    // deltas (a first sample, or a restart that could not continue).
+    tx.execute(
+        "INSERT OR IGNORE INTO netmon_events (t, iface, kind, bytes)
+         SELECT t, iface, ?1, 0 FROM netmon_samples
+         WHERE bytes_recv_delta IS NULL AND iface != ?2",
+        params![Provenance::BASELINE.bits(), TOTAL_ID],
+    )?;
+    let last: Option<i64> = tx.query_row("SELECT MAX(t) FROM netmon_samples", [], |r| r.get(0))?;
+    if let Some(last) = last {
+        meta::set(tx, meta::PROVENANCE_FROM, &(last + 1).to_string())?;
+    }
     super::repair::set_aside_deltas_beyond_any_link(tx, calendar)
 }
 

@@ -142,7 +142,10 @@ fn cycle_rows_and_resume_points_are_written_together() {
     assert_eq!((rate, interval), (100.0, 10.0), "derived by the view");
     let point = store.resume_point();
     let last_cycle = point.last_cycle.unwrap();
-    assert_eq!((last_cycle.wall(), last_cycle.clock()), (at(10), Some(10.0)));
+    assert_eq!(
+        (last_cycle.wall(), last_cycle.clock()),
+        (at(10), Some(10.0))
+    );
     assert_eq!(
         point.interfaces.len(),
         2,
@@ -314,10 +317,13 @@ fn events_rule_facts_of_a_delta_are_stored_beside_it() {
         .map(Result::unwrap)
         .collect();
     let glitch = Provenance::GLITCH.with(Provenance::FINAL).bits();
+    let baseline = Provenance::BASELINE.bits();
     assert_eq!(
         events,
         [
+            ("a".to_string(), baseline, 0),
             ("a".to_string(), glitch, 1),
+            ("b".to_string(), baseline, 0),
             ("b".to_string(), Provenance::FINAL.bits(), 100)
         ]
     );
@@ -441,7 +447,11 @@ fn retention_deletes_in_slices_and_keeps_rollups() {
         store.write_cycle(&cycle).unwrap();
     }
     let events = |store: &Store| count(store, "SELECT COUNT(*) FROM netmon_events");
-    assert_eq!(events(&store), 2);
+    assert_eq!(
+        events(&store),
+        3,
+        "the first sample's baseline and two stops"
+    );
     let now = at(5 * 86_400);
     let mut work = Retention::plan(now, 2, 0, store.calendar()).unwrap();
     let mut slices = 0;
@@ -460,7 +470,7 @@ fn retention_deletes_in_slices_and_keeps_rollups() {
         2 * 3 * PER_DAY,
         "days 0-2 are older than 2 days"
     );
-    assert_eq!(events(&store), 2, "facts stay as long as the rollups");
+    assert_eq!(events(&store), 3, "facts stay as long as the rollups");
     assert!(done.batches > slices / 2);
     assert_eq!(
         count(&store, "SELECT COUNT(*) FROM network_stats"),
@@ -496,8 +506,8 @@ fn retention_deletes_in_slices_and_keeps_rollups() {
     );
     // Days that ended before the cutoff's midnight go: 4 of 6 per interface.
     assert_eq!(count(&store, "SELECT COUNT(*) FROM network_stats_daily"), 4);
-    assert_eq!(events(&store), 1, "day 0's fact went with its rollups");
-    assert_eq!(done.rollup_deleted as i64, 2 * 96 + 2 * 4 + 1);
+    assert_eq!(events(&store), 1, "day 0's facts went with its rollups");
+    assert_eq!(done.rollup_deleted as i64, 2 * 96 + 2 * 4 + 2);
 }
 
 #[test]
@@ -684,7 +694,10 @@ fn seed_era_database_is_upgraded_with_the_samplers_rules() {
     // The last counters are where a restart continues.
     let point = store.resume_point();
     assert_eq!(
-        point.last_cycle.map(|c| format_timestamp(c.wall())).as_deref(),
+        point
+            .last_cycle
+            .map(|c| format_timestamp(c.wall()))
+            .as_deref(),
         Some("2026-11-01T11:03:00.000Z")
     );
     assert_eq!(point.interfaces.len(), 2);
@@ -761,7 +774,10 @@ fn schema_1_database_gets_resume_rows_a_calendar_and_slots() {
     assert_eq!(store.calendar(), &india.clone().with_hour_phase(0));
     let point = store.resume_point();
     assert_eq!(
-        point.last_cycle.map(|c| format_timestamp(c.wall())).as_deref(),
+        point
+            .last_cycle
+            .map(|c| format_timestamp(c.wall()))
+            .as_deref(),
         Some("2026-11-01T10:02:00.000Z")
     );
     assert_eq!(point.interfaces["a"].counters(), counters(300, 10));
