@@ -348,6 +348,9 @@ pub struct ProcfsSource {
     ifindexes: IfIndexes,
     /// Reads that skipped malformed lines, logged once per episode.
     skipping: Episode,
+    /// Whether skipped lines are logged (the sampling loop's source does;
+    /// a second reader of the same file, the metrics endpoint's, does not).
+    reports_skipped: bool,
 }
 
 impl ProcfsSource {
@@ -361,7 +364,15 @@ impl ProcfsSource {
             open: None,
             ifindexes: IfIndexes::default(),
             skipping: Episode::default(),
+            reports_skipped: true,
         }
+    }
+
+    /// The same source, not logging skipped lines (another reader of the
+    /// file logs them).
+    pub fn quiet(mut self) -> Self {
+        self.reports_skipped = false;
+        self
     }
 }
 
@@ -397,7 +408,7 @@ impl ProcfsSource {
     fn accept<T>(&mut self, parsed: Parsed<T>) -> Result<Vec<T>, ReadError> {
         match &parsed.first_skipped {
             Some(first) if !parsed.interfaces.is_empty() => {
-                if self.skipping.occurs() {
+                if self.skipping.occurs() && self.reports_skipped {
                     tracing::warn!(
                         "{}: skipped {} line(s) that are not NAME: 16 counters, first {first}; \
                          the other interfaces are read (logged again when it changes)",

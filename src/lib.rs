@@ -163,19 +163,24 @@ fn load_dotenv(cwd: &Path) -> Result<()> {
     Ok(())
 }
 
-fn open_source(config: &Config) -> Result<Box<dyn CounterSource + Send>> {
+/// The configured counter source, checked by one read (a failure is a
+/// usage error). `quiet`: for a second reader of the same file (the
+/// metrics endpoint), which leaves logging skipped lines to the first.
+fn open_source(config: &Config, quiet: bool) -> Result<Box<dyn CounterSource + Send>> {
     match config.collector {
         CollectorKind::Procfs => {
             let path = &config.proc_net_dev;
             fsutil::check_regular(path)
                 .map_err(|e| Error::config(format!("proc_net_dev {}: {e}", path.display())))?;
-            let mut source = ProcfsSource::new(path);
-            source.read().map_err(|e| {
+            // Checked by a source of its own: the one returned logs its
+            // first skipped line when it reads it, after logging started.
+            ProcfsSource::new(path).quiet().read().map_err(|e| {
                 Error::config(format!(
                     "proc_net_dev: {e}; set proc_net_dev to a readable /proc/net/dev-format file"
                 ))
             })?;
-            Ok(Box::new(source))
+            let source = ProcfsSource::new(path);
+            Ok(Box::new(if quiet { source.quiet() } else { source }))
         }
         CollectorKind::Sysinfo => Ok(Box::new(SysinfoSource::new())),
     }
@@ -187,7 +192,7 @@ fn monitor(cli: &Cli, config: &Config) -> Result<()> {
     if database.exists() {
         store::schema::inspect(database).map_err(Error::config)?;
     }
-    let source = open_source(config)?;
+    let source = open_source(config, false)?;
     // Bound before anything is written: an address in use stops netmon here.
     let listener = match config.metrics_listen.filter(|_| !cli.once) {
         Some(address) => Some(metrics::bind(address).map_err(|e| {
@@ -228,7 +233,7 @@ fn monitor(cli: &Cli, config: &Config) -> Result<()> {
     let server = match listener {
         Some(listener) => {
             let exporter = metrics::Exporter::new(
-                open_source(config)?,
+                open_source(config, true)?,
                 select::Selection::new(config.interfaces.clone(), config.exclude.clone()),
                 metrics::SharedStats::default(),
                 database,
@@ -265,7 +270,7 @@ fn live(cli: &Cli, config: &Config) -> Result<()> {
         }
         Format::Table => live::Style::Plain,
     };
-    let source = open_source(config)?;
+    let source = open_source(config, false)?;
     let signals = monitor::signal_channel()?;
     let _log = logging::init(&config::LogSettings {
         file: None,

@@ -7,25 +7,7 @@ mod common;
 
 use common::*;
 use nix::sys::signal::Signal;
-use std::path::PathBuf;
 use std::time::Duration;
-
-/// libfaketime's preload library, wherever this machine's multiarch
-/// directory puts it.
-fn libfaketime() -> Option<PathBuf> {
-    ["/usr/lib", "/usr/lib64", "/usr/local/lib"]
-        .iter()
-        .find_map(|root| {
-            let direct = PathBuf::from(root).join("faketime/libfaketime.so.1");
-            if direct.exists() {
-                return Some(direct);
-            }
-            std::fs::read_dir(root).ok()?.find_map(|entry| {
-                let candidate = entry.ok()?.path().join("faketime/libfaketime.so.1");
-                candidate.exists().then_some(candidate)
-            })
-        })
-}
 
 #[test]
 fn wall_clock_jumps_lose_nothing_and_spike_nothing() {

@@ -152,6 +152,9 @@ struct Previous {
     continuity: Continuity,
     /// Facts to add to the next delta's provenance (a resumed reading's).
     resumed: Provenance,
+    /// Whether a counter was below its baseline at this reading (a glitch
+    /// that lasts is logged once).
+    glitching: bool,
 }
 
 /// A reading of an earlier run that the next cycle continues from.
@@ -222,6 +225,7 @@ impl Sampler {
                 cycle: self.cycles,
                 continuity: continuation.continuity,
                 resumed: continuation.provenance,
+                glitching: false,
             },
         );
     }
@@ -295,6 +299,7 @@ impl Sampler {
             cycle: self.cycles,
             continuity: Continuity::Contiguous,
             resumed: Provenance::NONE,
+            glitching: false,
         };
         // Known interfaces are updated in place: no key allocation per cycle.
         let replaced = match self.previous.get_mut(&interface.name) {
@@ -322,6 +327,7 @@ impl Sampler {
                 self.measure(&mut row, &previous, now);
                 if let Some(slot) = self.previous.get_mut(&interface.name) {
                     slot.baseline = row.baseline;
+                    slot.glitching = row.provenance.contains(Provenance::GLITCH);
                 }
             }
             None => row.provenance = Provenance::BASELINE,
@@ -359,7 +365,9 @@ impl Sampler {
             row.event_bytes = dip(row.counters.bytes_recv, previous.baseline.bytes_recv)
                 + dip(row.counters.bytes_sent, previous.baseline.bytes_sent);
         }
-        log_step(&row.interface, provenance);
+        if !(previous.glitching && advance.step == Step::Glitch) {
+            log_step(&row.interface, provenance);
+        }
         if self.set_aside(&row.interface, &advance.deltas, seconds) {
             provenance = provenance.with(Provenance::SET_ASIDE);
             row.event_bytes = bytes;
@@ -406,8 +414,9 @@ impl Sampler {
     }
 }
 
-/// Logs the steps worth a line: resets, glitches and re-created interfaces
-/// (wraps and continuations are ordinary; a new boot is logged at start).
+/// Logs the steps worth a line: resets, glitches (once while a dip lasts)
+/// and re-created interfaces (wraps and continuations are ordinary; a new
+/// boot is logged at start).
 fn log_step(interface: &str, provenance: Provenance) {
     if provenance.contains(Provenance::RECREATED) {
         tracing::info!(

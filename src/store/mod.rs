@@ -251,13 +251,16 @@ impl Store {
                 }
                 schema::Kind::Netmon(from) => {
                     tracing::info!(database = %path.display(), from, to = schema::SCHEMA_VERSION, "upgrading the database schema in place");
-                    tracing::warn!(
-                        "database {} did not record the time zone its days and months are cut in: \
-                         taking {} (this process's time zone)",
-                        path.display(),
-                        system.name()
-                    );
                 }
+            }
+            // Schema 2 started recording the calendar.
+            if matches!(kind, schema::Kind::Netmon(0 | 1)) {
+                tracing::warn!(
+                    "database {} did not record the time zone its days and months are cut in: \
+                         taking {} (this process's time zone)",
+                    path.display(),
+                    system.name()
+                );
             }
             schema::upgrade(&mut conn, &kind, &system).map_err(fail)?;
         }
@@ -474,7 +477,7 @@ impl Store {
                     t,
                     iface,
                     row.provenance.bits(),
-                    delta_to_sql(row.event_bytes),
+                    counter_to_sql(row.event_bytes),
                     row.bridged_from.map(to_ms),
                 ])?;
             }

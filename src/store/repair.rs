@@ -101,7 +101,7 @@ pub fn set_aside_deltas_beyond_any_link(
                 t,
                 iface,
                 Provenance::SET_ASIDE.bits(),
-                super::delta_to_sql(bytes)
+                super::counter_to_sql(bytes)
             ],
         )?;
         changed.push((t, iface, before, unmeasured));

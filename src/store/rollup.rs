@@ -293,11 +293,7 @@ pub fn fold_slots(
 }
 
 /// Merges the slots of each interface into its rollup of `hour`.
-fn store_slots(
-    conn: &Connection,
-    hour: DateTime<Utc>,
-    slots: BinSlots,
-) -> rusqlite::Result<()> {
+fn store_slots(conn: &Connection, hour: DateTime<Utc>, slots: BinSlots) -> rusqlite::Result<()> {
     let key = period_key(hour);
     let mut read = conn.prepare_cached(
         "SELECT slots FROM network_stats_hourly WHERE period_start = ?1 AND interface = ?2",

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod netns;
+pub mod scrape;
 
 use assert_cmd::cargo::CommandCargoExt;
 use rusqlite::Connection;
@@ -35,6 +36,37 @@ pub fn is_root() -> bool {
 pub fn has_program(program: &str) -> bool {
     std::env::var_os("PATH")
         .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+}
+
+/// libfaketime's preload library, wherever this machine's multiarch
+/// directory puts it.
+pub fn libfaketime() -> Option<PathBuf> {
+    ["/usr/lib", "/usr/lib64", "/usr/local/lib"]
+        .iter()
+        .find_map(|root| {
+            let direct = PathBuf::from(root).join("faketime/libfaketime.so.1");
+            if direct.exists() {
+                return Some(direct);
+            }
+            std::fs::read_dir(root).ok()?.find_map(|entry| {
+                let candidate = entry.ok()?.path().join("faketime/libfaketime.so.1");
+                candidate.exists().then_some(candidate)
+            })
+        })
+}
+
+/// `/proc/net/dev` text listing these interfaces with (received, sent)
+/// bytes and every other counter 0.
+pub fn dev_text(interfaces: &[(&str, u64, u64)]) -> String {
+    let mut text = String::from(
+        "Inter-|   Receive                                                |  Transmit\n face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n",
+    );
+    for (name, recv, sent) in interfaces {
+        text.push_str(&format!(
+            "{name:>6}: {recv} 0 0 0 0 0 0 0 {sent} 0 0 0 0 0 0 0\n"
+        ));
+    }
+    text
 }
 
 /// The captured `/proc/net/dev` used by most tests.
@@ -73,7 +105,12 @@ impl Sandbox {
 
     /// The netmon binary, isolated: cleared environment, cwd = the sandbox.
     pub fn command(&self) -> Command {
-        let mut command = Command::cargo_bin("netmon").expect("netmon binary");
+        self.isolated(Command::cargo_bin("netmon").expect("netmon binary"))
+    }
+
+    /// `command` run in the sandbox with a cleared environment (no HOME,
+    /// XDG_* or TZ of the developer's).
+    fn isolated(&self, mut command: Command) -> Command {
         command
             .current_dir(self.dir.path())
             .env_clear()
@@ -82,6 +119,16 @@ impl Sandbox {
             .env("XDG_CONFIG_HOME", self.dir.path().join("xdg"))
             .env("TZ", "UTC");
         command
+    }
+
+    /// netmon run by `wrapper` (`wrapper... netmon`), isolated like
+    /// [`Sandbox::command`]; the caller adds netmon's arguments.
+    pub fn wrapped(&self, wrapper: &[&str]) -> Command {
+        let mut command = Command::new(wrapper[0]);
+        command
+            .args(&wrapper[1..])
+            .arg(assert_cmd::cargo::cargo_bin("netmon"));
+        self.isolated(command)
     }
 
     pub fn run(&self, args: &[&str]) -> Output {

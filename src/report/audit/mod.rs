@@ -355,7 +355,8 @@ fn events(conn: &Connection, from_ms: i64, to_ms: i64) -> rusqlite::Result<Vec<E
             t: r.get(0)?,
             iface: r.get(1)?,
             kind: Provenance::from_bits(r.get(2)?),
-            bytes: r.get::<_, i64>(3)?.max(0) as u64,
+            // Stored bit for bit, like the counters.
+            bytes: r.get::<_, i64>(3)? as u64,
             bridged_from: r.get(4)?,
         })
     })?;
