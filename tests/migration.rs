@@ -354,3 +354,69 @@ fn a_year_long_seed_database_gets_its_deltas_rollups_and_slots() {
     let median = eth0["percentile"]["recv_bytes_per_s"].as_f64().unwrap();
     assert_eq!(median, 500.0 / 1800.0);
 }
+
+/// A database of schema 3 kept its resume points as `last_samples`, its
+/// boot as `btime`: the upgrade converts them, and the next run in the same
+/// boot continues from them as before (in another, it starts fresh rather
+/// than guess, since a moved btime may be a clock step).
+#[test]
+fn schema_3_resume_points_still_continue() {
+    let sandbox = Sandbox::with_config("proc_net_dev: dev.txt\nlogging:\n  file: ''\n");
+    std::fs::write(sandbox.path("dev.txt"), dev_text(&[("eth0", 5_000, 0)])).unwrap();
+    assert!(sandbox.run(&["--once"]).status.success());
+    let btime: i64 = std::fs::read_to_string("/proc/stat")
+        .unwrap()
+        .lines()
+        .find_map(|line| line.strip_prefix("btime ")?.trim().parse().ok())
+        .unwrap();
+    let make_schema_3 = |btime: i64| {
+        let db = sandbox.db();
+        let (t_ms, last): (i64, String) = db
+            .query_row(
+                "SELECT t_ms, timestamp FROM network_stats WHERE interface = 'eth0'
+                 ORDER BY t_ms DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        let counter: i64 = db
+            .query_row(
+                "SELECT bytes_recv FROM network_stats WHERE t_ms = ?1 AND interface = 'eth0'",
+                [t_ms],
+                |r| r.get(0),
+            )
+            .unwrap();
+        // Schema 3's value: name -> (t_ms, ifindex, counters).
+        let samples: BTreeMap<String, (i64, Option<u32>, [u64; 8])> =
+            [("eth0".to_string(), (t_ms, None, [counter as u64, 0, 0, 0, 0, 0, 0, 0]))].into();
+        db.execute(
+            "DELETE FROM netmon_meta WHERE key IN ('resume_point', 'provenance_complete_from_ms')",
+            [],
+        )
+        .unwrap();
+        db.execute(
+            "INSERT INTO netmon_meta (key, value) VALUES ('last_samples', ?1),
+                 ('counters_boot_time', ?2), ('last_cycle', ?3)",
+            rusqlite::params![postcard::to_allocvec(&samples).unwrap(), btime.to_string(), last],
+        )
+        .unwrap();
+        db.execute_batch("DROP TABLE netmon_events; PRAGMA user_version = 3;")
+            .unwrap();
+    };
+    make_schema_3(btime);
+    std::fs::write(sandbox.path("dev.txt"), dev_text(&[("eth0", 15_000, 0)])).unwrap();
+    let output = sandbox.run(&["--once"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let deltas: Vec<Option<[i64; 4]>> = stored_rows(&sandbox.db(), "eth0")
+        .iter()
+        .map(|r| r.deltas)
+        .collect();
+    assert_eq!(deltas.last().unwrap().map(|d| d[0]), Some(10_000));
+    // Its boot time two hours off: not continued, never counted twice.
+    make_schema_3(btime - 7_200);
+    std::fs::write(sandbox.path("dev.txt"), dev_text(&[("eth0", 16_000, 0)])).unwrap();
+    assert!(sandbox.run(&["--once"]).status.success());
+    let rows = stored_rows(&sandbox.db(), "eth0");
+    assert_eq!(rows.last().unwrap().deltas, None);
+    assert_eq!(delta_sums(&rows), (10_000, 0));
+}
