@@ -387,8 +387,11 @@ fn schema_3_resume_points_still_continue() {
             )
             .unwrap();
         // Schema 3's value: name -> (t_ms, ifindex, counters).
-        let samples: BTreeMap<String, (i64, Option<u32>, [u64; 8])> =
-            [("eth0".to_string(), (t_ms, None, [counter as u64, 0, 0, 0, 0, 0, 0, 0]))].into();
+        let samples: BTreeMap<String, (i64, Option<u32>, [u64; 8])> = [(
+            "eth0".to_string(),
+            (t_ms, None, [counter as u64, 0, 0, 0, 0, 0, 0, 0]),
+        )]
+        .into();
         db.execute(
             "DELETE FROM netmon_meta WHERE key IN ('resume_point', 'provenance_complete_from_ms')",
             [],
@@ -397,7 +400,11 @@ fn schema_3_resume_points_still_continue() {
         db.execute(
             "INSERT INTO netmon_meta (key, value) VALUES ('last_samples', ?1),
                  ('counters_boot_time', ?2), ('last_cycle', ?3)",
-            rusqlite::params![postcard::to_allocvec(&samples).unwrap(), btime.to_string(), last],
+            rusqlite::params![
+                postcard::to_allocvec(&samples).unwrap(),
+                btime.to_string(),
+                last
+            ],
         )
         .unwrap();
         db.execute_batch("DROP TABLE netmon_events; PRAGMA user_version = 3;")

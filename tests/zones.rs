@@ -30,7 +30,11 @@ fn zones() -> Vec<String> {
         };
         for entry in entries.flatten() {
             let path = entry.path();
-            let name = path.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+            let name = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
             if path.is_dir() {
                 if name != "posix" && name != "right" {
                     walk(&path, root, found);
@@ -127,7 +131,9 @@ fn check_zone(name: &str, dir: &Path) -> Option<String> {
     let mut months: BTreeMap<(i16, i8), u64> = BTreeMap::new();
     for (at, delta) in times[1..].iter().zip(&deltas) {
         let date = local(*at);
-        *days.entry((date.year(), date.month(), date.day())).or_default() += delta;
+        *days
+            .entry((date.year(), date.month(), date.day()))
+            .or_default() += delta;
         *months.entry((date.year(), date.month())).or_default() += delta;
     }
     let conn = rusqlite::Connection::open(&path).unwrap();
@@ -145,15 +151,26 @@ fn check_zone(name: &str, dir: &Path) -> Option<String> {
         .filter(|(_, t)| t.bytes_recv > 0)
         .map(|(start, t)| {
             let d = start.date_naive();
-            ((d.year() as i16, d.month() as i8, d.day() as i8), t.bytes_recv)
+            (
+                (d.year() as i16, d.month() as i8, d.day() as i8),
+                t.bytes_recv,
+            )
         })
         .collect();
     if reported_days != days {
         let wrong = days
             .iter()
             .find(|(day, bytes)| reported_days.get(day) != Some(bytes))
-            .map(|(day, bytes)| format!("{day:?}: {bytes} raw, {:?} reported", reported_days.get(day)));
-        return Some(format!("{name} days: {}", wrong.unwrap_or_else(|| "an extra day".into())));
+            .map(|(day, bytes)| {
+                format!(
+                    "{day:?}: {bytes} raw, {:?} reported",
+                    reported_days.get(day)
+                )
+            });
+        return Some(format!(
+            "{name} days: {}",
+            wrong.unwrap_or_else(|| "an extra day".into())
+        ));
     }
     let reported_months: BTreeMap<(i16, i8), u64> = report(Period::Month)
         .iter()
@@ -176,7 +193,9 @@ fn days_and_months_are_exact_in_every_tzdata_zone() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(4);
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(4);
     let next = std::sync::atomic::AtomicUsize::new(0);
     let failures: Vec<String> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
@@ -193,8 +212,15 @@ fn days_and_months_are_exact_in_every_tzdata_zone() {
                 })
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
     });
     println!("{} zones checked", all.len());
-    assert!(failures.is_empty(), "{} zones wrong: {failures:#?}", failures.len());
+    assert!(
+        failures.is_empty(),
+        "{} zones wrong: {failures:#?}",
+        failures.len()
+    );
 }

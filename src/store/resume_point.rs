@@ -48,7 +48,7 @@ impl Reading {
 }
 
 /// One interface's last written reading.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LastReading {
     /// When.
     pub at: Reading,
@@ -68,7 +68,7 @@ impl LastReading {
 }
 
 /// What the next run continues from.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ResumePoint {
     /// The boot the counters belong to (the kernel's `boot_id`).
     pub boot_id: Option<String>,
@@ -116,9 +116,10 @@ impl ResumePoint {
         Ok(stored
             .as_deref()
             .and_then(|bytes| match bytes.split_first() {
-                Some((&FORMAT, rest)) => postcard::from_bytes(rest).ok(),
+                Some((&FORMAT, rest)) => postcard::from_bytes::<Stored>(rest).ok(),
                 _ => None,
             })
+            .map(Stored::into_point)
             .unwrap_or_default())
     }
 
@@ -126,13 +127,84 @@ impl ResumePoint {
     pub fn save(&self, conn: &Connection) -> rusqlite::Result<()> {
         let mut bytes = vec![FORMAT];
         // Serialising plain data into a Vec cannot fail.
-        bytes.extend(postcard::to_allocvec(self).unwrap_or_default());
+        bytes.extend(postcard::to_allocvec(&Stored::of(self)).unwrap_or_default());
         conn.prepare_cached(
             "INSERT INTO netmon_meta (key, value) VALUES (?1, ?2)
              ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         )?
         .execute(rusqlite::params![meta::RESUME_POINT, bytes])?;
         Ok(())
+    }
+}
+
+/// The resume point as stored: a reading of the last cycle (where most
+/// interfaces were read) is stored once, not with each interface, so the
+/// value rewritten with every cycle stays small.
+#[derive(Serialize, Deserialize)]
+struct Stored<'a> {
+    #[serde(borrow)]
+    boot_id: Option<std::borrow::Cow<'a, str>>,
+    legacy_btime: Option<i64>,
+    selection: Option<u64>,
+    last_cycle: Option<Reading>,
+    final_sample: bool,
+    /// Name, reading (`None`: the last cycle's), ifindex, baseline.
+    #[serde(borrow)]
+    interfaces: Vec<StoredReading<'a>>,
+}
+
+/// An interface's reading as stored: name, reading (`None`: the last
+/// cycle's), ifindex and baseline.
+type StoredReading<'a> = (
+    std::borrow::Cow<'a, str>,
+    Option<Reading>,
+    Option<u32>,
+    [u64; 8],
+);
+
+impl<'a> Stored<'a> {
+    fn of(point: &'a ResumePoint) -> Stored<'a> {
+        Stored {
+            boot_id: point.boot_id.as_deref().map(Into::into),
+            legacy_btime: point.legacy_btime,
+            selection: point.selection,
+            last_cycle: point.last_cycle,
+            final_sample: point.final_sample,
+            interfaces: point
+                .interfaces
+                .iter()
+                .map(|(name, last)| {
+                    let at = Some(last.at).filter(|at| point.last_cycle != Some(*at));
+                    (name.as_str().into(), at, last.ifindex, last.baseline)
+                })
+                .collect(),
+        }
+    }
+
+    fn into_point(self) -> ResumePoint {
+        let last_cycle = self.last_cycle;
+        ResumePoint {
+            boot_id: self.boot_id.map(std::borrow::Cow::into_owned),
+            legacy_btime: self.legacy_btime,
+            selection: self.selection,
+            last_cycle,
+            final_sample: self.final_sample,
+            interfaces: self
+                .interfaces
+                .into_iter()
+                .filter_map(|(name, at, ifindex, baseline)| {
+                    let at = at.or(last_cycle)?;
+                    Some((
+                        name.into_owned(),
+                        LastReading {
+                            at,
+                            ifindex,
+                            baseline,
+                        },
+                    ))
+                })
+                .collect(),
+        }
     }
 }
 
