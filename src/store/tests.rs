@@ -864,7 +864,10 @@ fn a_full_queue_folds_the_oldest_cycle_into_the_next() {
     use super::writer::Writer;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("n.db");
-    let mut writer = Writer::new(open(&path), 2, std::time::Duration::from_millis(10));
+    // Writes wait 10 ms for the lock, not the readers' 5 s.
+    let wait = std::time::Duration::from_millis(10);
+    let store = Store::open_in(&path, wait, Some(&Calendar::utc())).unwrap();
+    let mut writer = Writer::new(store, 2, wait);
     let mut sampler = Sampler::new(SampleOptions::default());
     writer.submit(cycle_at(&mut sampler, 0, &[("a", 100, 0)]));
     let blocker = Connection::open(&path).unwrap();
