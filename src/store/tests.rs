@@ -984,3 +984,27 @@ fn an_upgrade_folds_each_sample_into_its_own_hour_and_slot() {
     assert_eq!(hour("2026-11-01T10:30:00Z"), (2, 1000, vec![1000]));
     assert_eq!(hour("2026-11-01T11:30:00Z"), (1, 2000, vec![2000]));
 }
+
+#[test]
+fn boot_rule_a_database_reopened_after_removal_still_names_the_boot() {
+    use super::writer::Writer;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("n.db");
+    let mut store = open(&path);
+    store.begin_run(Some("this-boot".into()), 7);
+    let mut writer = Writer::new(store, 4, std::time::Duration::from_millis(10));
+    let mut sampler = Sampler::new(SampleOptions::default());
+    writer.submit(cycle_at(&mut sampler, 0, &[("a", 1, 1)]));
+    fs::remove_file(&path).unwrap();
+    let outcome = writer.submit(cycle_at(&mut sampler, 1, &[("a", 2, 2)]));
+    assert_eq!(outcome.written, 1, "written to a new file");
+    let point = writer.store().unwrap().resume_point();
+    assert_eq!(point.boot_id.as_deref(), Some("this-boot"));
+    assert_eq!(point.selection, Some(7));
+    drop(writer);
+    let conn = Connection::open(&path).unwrap();
+    assert_eq!(
+        ResumePoint::load(&conn).unwrap().boot_id.as_deref(),
+        Some("this-boot")
+    );
+}

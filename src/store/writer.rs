@@ -16,9 +16,7 @@ use std::time::Duration;
 pub struct Writer {
     store: Option<Store>,
     path: PathBuf,
-    busy_timeout: Duration,
-    raw_counts: bool,
-    access: Access,
+    opened_as: OpenedAs,
     pending: VecDeque<Cycle>,
     max_pending: usize,
     flush_every: usize,
@@ -28,6 +26,17 @@ pub struct Writer {
     failures: u64,
     merged: u64,
     merged_bytes: u64,
+}
+
+/// How the writer's store was opened, to open it again the same way after
+/// the file was removed or replaced.
+#[derive(Debug, Clone)]
+struct OpenedAs {
+    busy_timeout: Duration,
+    raw_counts: bool,
+    access: Access,
+    /// The boot and selection of this run.
+    run: super::Run,
 }
 
 /// What a flush achieved.
@@ -44,9 +53,12 @@ impl Writer {
     pub fn new(store: Store, max_pending: usize, busy_timeout: Duration) -> Self {
         Writer {
             path: store.path().to_path_buf(),
-            raw_counts: store.raw_counts,
-            access: store.access(),
-            busy_timeout,
+            opened_as: OpenedAs {
+                busy_timeout,
+                raw_counts: store.raw_counts,
+                access: store.access(),
+                run: store.run.clone(),
+            },
             store: Some(store),
             pending: VecDeque::new(),
             max_pending: max_pending.max(1),
@@ -163,8 +175,7 @@ impl Writer {
             match write(
                 &mut self.store,
                 &self.path,
-                self.busy_timeout,
-                (self.raw_counts, self.access),
+                &self.opened_as,
                 self.pending.range(..take),
             ) {
                 Ok(()) => {
@@ -216,14 +227,15 @@ impl Writer {
 fn write<'a>(
     store: &mut Option<Store>,
     path: &Path,
-    busy_timeout: Duration,
-    (raw_counts, access): (bool, Access),
+    opened_as: &OpenedAs,
     cycles: impl Iterator<Item = &'a Cycle>,
 ) -> Result<(), StoreError> {
     let store = match store {
         Some(store) => store,
         None => {
-            let opened = Store::open_as(path, busy_timeout, access)?.with_raw_counts(raw_counts);
+            let mut opened = Store::open_as(path, opened_as.busy_timeout, opened_as.access)?
+                .with_raw_counts(opened_as.raw_counts);
+            opened.run = opened_as.run.clone();
             tracing::info!(database = %path.display(), "database reopened");
             store.insert(opened)
         }
