@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # Mutation testing of netmon's counting core with the unit tests alone:
-# every rule that keeps the numbers exact (counter deltas, resets and wraps,
-# the sampler's deltas, rates, _total, spike guard and folding, the schedule,
-# the selection, the summary window and its periods (weeks, billing months,
-# years), the calendar, interface names, boot matching) must be pinned by a test that fails when the rule is mutated.
+# every rule that keeps the numbers exact (counter deltas, resets, wraps,
+# glitches and deltas beyond any link, the sampler's deltas, rates, _total,
+# spike guard and folding, the facts recorded with each delta, boots and the
+# boot clock, resuming a run, the resume point and its conversion, the
+# repair of absurd stored deltas, the line rules of /proc/net/dev, hour bins
+# cut at midnight, the audit, the schedule, the selection, the summary
+# window and its periods (weeks, billing months, years), the calendar,
+# interface names) must be pinned by a test that fails when the rule is
+# mutated.
 # Exclusions, each with its reason, are in .cargo/mutants.toml.
 #
 #   scripts/mutants.sh            # all core files
@@ -11,9 +16,17 @@
 # Needs cargo-mutants: cargo install --locked cargo-mutants
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec cargo mutants \
+# -C --lib: build the unit tests only (not every integration test) per mutant.
+exec cargo mutants -C --lib \
   -f src/counters.rs \
+  -f src/provenance.rs \
+  -f src/boot.rs \
+  -f src/collector.rs \
   -f 'src/sampler/*.rs' \
+  -f src/store/resume_point.rs \
+  -f src/store/repair.rs \
+  -f src/store/rollup.rs \
+  -f src/report/audit/mod.rs \
   -f src/schedule.rs \
   -f src/select.rs \
   -f src/report/window.rs \
@@ -22,4 +35,4 @@ exec cargo mutants \
   -f src/ifname.rs \
   -f src/resume.rs \
   -f src/episode.rs \
-  "$@" -- --lib
+  "$@"

@@ -106,9 +106,10 @@ mod tests {
         assert_eq!(read(""), None);
         assert_eq!(read("not a uuid\n"), None);
         assert_eq!(read(&"a".repeat(65)), None);
+        // At most 66 bytes are read: what follows a whole id is not.
+        let tail = format!("{}{}x", "a".repeat(64), " ".repeat(60));
+        assert_eq!(read(&tail), Some("a".repeat(64)));
         assert_eq!(read_boot_id(&dir.path().join("missing")), None);
-        // This machine's.
-        assert!(Boot::procfs().id.is_some_and(|id| id.len() == 36));
     }
 
     #[test]
@@ -122,9 +123,29 @@ mod tests {
     }
 
     #[test]
-    fn boot_clock_moves_forward_from_the_boot() {
-        let first = boot_clock();
-        let second = boot_clock();
-        assert!(first > 0.0 && second >= first);
+    fn clock_rule_the_boot_clock_is_the_kernels_uptime() {
+        // /proc/uptime counts from the boot, suspend included, as
+        // CLOCK_BOOTTIME does (to the hundredth of a second).
+        let uptime =
+            |text: String| -> f64 { text.split_whitespace().next().unwrap().parse().unwrap() };
+        let before = uptime(std::fs::read_to_string("/proc/uptime").unwrap());
+        let clock = boot_clock();
+        let after = uptime(std::fs::read_to_string("/proc/uptime").unwrap());
+        assert!(
+            before - 0.02 <= clock && clock <= after + 0.02,
+            "{before} <= {clock} <= {after}"
+        );
+        assert!(boot_clock() >= clock);
+    }
+
+    #[test]
+    fn boot_rule_procfs_gives_this_boots_id_and_btime() {
+        let boot = Boot::procfs();
+        assert!(boot.id.is_some_and(|id| id.len() == 36));
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        assert!(boot.btime.is_some_and(|b| b > 1_000_000_000 && b <= now));
     }
 }

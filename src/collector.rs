@@ -275,7 +275,7 @@ fn decimal(digits: &[u8]) -> Option<u64> {
         return None;
     }
     digits.iter().try_fold(0u64, |value, &b| {
-        let digit = b.checked_sub(b'0').filter(|d| *d < 10)?;
+        let digit = b.is_ascii_digit().then(|| b - b'0')?;
         value.checked_mul(10)?.checked_add(u64::from(digit))
     })
 }
@@ -406,31 +406,45 @@ impl ProcfsSource {
     /// The interfaces of a parse, logging skipped lines when they start
     /// and when they stop; text with no readable line at all is an error.
     fn accept<T>(&mut self, parsed: Parsed<T>) -> Result<Vec<T>, ReadError> {
-        match &parsed.first_skipped {
-            Some(first) if !parsed.interfaces.is_empty() => {
-                if self.skipping.occurs() && self.reports_skipped {
-                    tracing::warn!(
-                        "{}: skipped {} line(s) that are not NAME: 16 counters, first {first}; \
-                         the other interfaces are read (logged again when it changes)",
-                        self.path.display(),
-                        parsed.skipped
-                    );
+        let note = skip_note(&mut self.skipping, &parsed);
+        if self.reports_skipped {
+            match (note, &parsed.first_skipped) {
+                (Some(SkipNote::Started), Some(first)) => tracing::warn!(
+                    "{}: skipped {} line(s) that are not NAME: 16 counters, first {first}; \
+                     the other interfaces are read (logged again when it changes)",
+                    self.path.display(),
+                    parsed.skipped
+                ),
+                (Some(SkipNote::Ended(reads)), _) => {
+                    tracing::info!(reads, "{}: every line readable again", self.path.display())
                 }
-            }
-            _ => {
-                if let Some(cycles) = self.skipping.ends() {
-                    tracing::info!(
-                        reads = cycles,
-                        "{}: every line readable again",
-                        self.path.display()
-                    );
-                }
+                _ => {}
             }
         }
         parsed.into_result().map_err(|source| ReadError::Format {
             path: self.path.clone(),
             source,
         })
+    }
+}
+
+/// What a read's skipped lines are worth in the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SkipNote {
+    /// Lines are skipped, and were not in the read before.
+    Started,
+    /// Every line reads again, after this many reads that skipped some.
+    Ended(u64),
+}
+
+/// Tracks reads that skip lines beside readable ones (a file with no
+/// readable line is an error, not an episode): a note when such reads
+/// start and when they end, none while they last.
+fn skip_note<T>(episode: &mut Episode, parsed: &Parsed<T>) -> Option<SkipNote> {
+    if parsed.first_skipped.is_some() && !parsed.interfaces.is_empty() {
+        episode.occurs().then_some(SkipNote::Started)
+    } else {
+        episode.ends().map(SkipNote::Ended)
     }
 }
 
@@ -655,6 +669,23 @@ mod tests {
     }
 
     #[test]
+    fn line_rule_skipped_lines_are_noted_when_they_start_and_end() {
+        let mut episode = Episode::default();
+        let good = parse_proc_net_dev(b"eth0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n");
+        let mixed = parse_proc_net_dev(b"eth0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\nbad\n");
+        let garbage = parse_proc_net_dev(b"bad\n");
+        assert_eq!(skip_note(&mut episode, &good), None);
+        assert_eq!(skip_note(&mut episode, &mixed), Some(SkipNote::Started));
+        assert_eq!(skip_note(&mut episode, &mixed), None, "once");
+        assert_eq!(skip_note(&mut episode, &mixed), None);
+        assert_eq!(skip_note(&mut episode, &good), Some(SkipNote::Ended(3)));
+        assert_eq!(skip_note(&mut episode, &good), None);
+        // A file with nothing readable is an error, not an episode.
+        assert_eq!(skip_note(&mut episode, &garbage), None);
+        assert!(garbage.into_result().is_err());
+    }
+
+    #[test]
     fn a_name_listed_twice_keeps_its_first_line() {
         let line = "a: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n";
         let parsed = parse_proc_net_dev(format!("{line}{line}").as_bytes());
@@ -687,6 +718,39 @@ mod tests {
     }
 
     #[test]
+    fn line_rule_only_the_first_two_lines_may_be_headers() {
+        let text = format!("Inter-|\n face |\neth|0: {}\n", "1 ".repeat(16));
+        let parsed = parse_proc_net_dev(text.as_bytes()).into_result().unwrap();
+        assert_eq!(parsed[0].name, "eth|0", "a name may hold a '|'");
+        let bad = parse_proc_net_dev(b"Inter-|\n face |\n bad | line\n");
+        assert_eq!(bad.skipped, 1, "a third line with '|' is no header");
+    }
+
+    #[test]
+    fn a_source_without_extra_columns_publishes_its_eight() {
+        struct Scripted;
+        impl CounterSource for Scripted {
+            fn read(&mut self) -> Result<Vec<InterfaceCounters>, ReadError> {
+                Ok(parse_proc_net_dev(CAPTURED).into_result().unwrap())
+            }
+            fn boot(&self) -> Boot {
+                Boot::default()
+            }
+            fn name(&self) -> &'static str {
+                "scripted"
+            }
+        }
+        let columns = Scripted.read_columns().unwrap();
+        assert_eq!(columns.len(), 5);
+        assert_eq!(columns[1].name, "eth0");
+        assert_eq!(columns[1].values[0], Some(9_019_331_120));
+        assert_eq!(
+            columns[1].values[4], None,
+            "no fifo column from eight counters"
+        );
+    }
+
+    #[test]
     fn line_rule_names_end_at_the_last_colon_as_node_exporter_reads_them() {
         let text = b"Inter-|\n face |\n ibr10:30:       0       0    0    0    0     0          0         0        0       0    0    0    0     0       0          0\nflannel.1: 18144009813 228499337    0    0    0     0          0         0 20758990068 258369223    0   64    0     0       0          0\n";
         let parsed = parse_proc_net_dev(text).into_result().unwrap();
@@ -716,6 +780,28 @@ mod tests {
             "tests/fixtures/proc_net_dev_host.txt"
         )));
         assert!(!is_own_namespace(Path::new("/nonexistent/net/dev")));
+    }
+
+    #[test]
+    fn sources_name_themselves_and_their_boot() {
+        let dir = tempfile::tempdir().unwrap();
+        let copy = dir.path().join("dev");
+        fs::write(&copy, CAPTURED).unwrap();
+        let mut procfs = ProcfsSource::new(&copy);
+        assert_eq!(procfs.name(), "procfs");
+        assert_eq!(procfs.boot(), Boot::procfs());
+        assert!(procfs.boot().id.is_some());
+        let columns = procfs.read_columns().unwrap();
+        assert_eq!(columns.len(), 5);
+        assert_eq!(columns[1].values[8], Some(1_999_541_002), "transmit bytes");
+        assert!(
+            columns[1].values.iter().all(Option::is_some),
+            "all 16 columns"
+        );
+        let mut sysinfo = SysinfoSource::new();
+        assert_eq!(sysinfo.name(), "sysinfo");
+        assert_eq!(sysinfo.boot().id, Boot::procfs().id, "the kernel's boot id");
+        assert!(sysinfo.read().unwrap().iter().any(|i| i.name == "lo"));
     }
 
     #[test]

@@ -122,6 +122,7 @@ mod tests {
         }
         assert_eq!(union.bits(), 0x3ff, "the stored codes never change");
         assert!(union.contains(Provenance::WRAP.with(Provenance::FINAL)));
+        assert_eq!(Provenance::RESET.with(Provenance::RESET), Provenance::RESET);
         assert!(!Provenance::WRAP.contains(union));
         assert_eq!(
             union.without(Provenance::FINAL).bits(),

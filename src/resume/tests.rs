@@ -243,5 +243,9 @@ fn legacy_rule_points_from_before_boot_ids_continue_by_btime_and_wall_age() {
     ahead.legacy_btime = Some(1_763_990_000);
     let (_, mut sampler) = resumed(&ahead, &start(&now, 10.0, -86_400));
     let cycle = first_cycle(&mut sampler, 10.0, 2_000, 6_000);
+    assert_eq!(recv(&cycle, "eth0"), None, "stamped after now");
+    // Read longer ago than the boot clock goes back: before this boot.
+    let (_, mut sampler) = resumed(&ahead, &start(&now, 10.0, 60));
+    let cycle = first_cycle(&mut sampler, 10.0, 2_000, 6_000);
     assert_eq!(recv(&cycle, "eth0"), None, "read before this boot began");
 }

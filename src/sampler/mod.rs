@@ -365,8 +365,8 @@ impl Sampler {
             row.event_bytes = dip(row.counters.bytes_recv, previous.baseline.bytes_recv)
                 + dip(row.counters.bytes_sent, previous.baseline.bytes_sent);
         }
-        if !(previous.glitching && advance.step == Step::Glitch) {
-            log_step(&row.interface, provenance);
+        if let Some(note) = step_note(provenance, previous.glitching) {
+            tracing::info!(interface = %row.interface, "{note}");
         }
         if self.set_aside(&row.interface, &advance.deltas, seconds) {
             provenance = provenance.with(Provenance::SET_ASIDE);
@@ -380,60 +380,60 @@ impl Sampler {
         row.provenance = provenance;
     }
 
-    /// Whether a delta is set aside instead of counted, logging it with its
-    /// size: beyond any link ([`Counters::beyond_any_link`]), or above the
-    /// interface's spike guard.
+    /// Whether a delta is set aside instead of counted, logging why with
+    /// its size (see [`Sampler::set_aside_reason`]).
     fn set_aside(&self, interface: &str, deltas: &Counters, seconds: f64) -> bool {
-        let busiest = deltas.bytes_recv.max(deltas.bytes_sent);
-        let mbit = |limit: f64| limit / BYTES_PER_MBIT;
-        let shown = busiest as f64 / seconds.max(f64::MIN_POSITIVE);
+        let reason = self.set_aside_reason(interface, deltas, seconds);
+        if let Some(reason) = &reason {
+            tracing::warn!("{reason}");
+        }
+        reason.is_some()
+    }
+
+    /// Why a delta is set aside instead of counted, if it is: beyond any
+    /// link ([`Counters::beyond_any_link`]), or above the interface's spike
+    /// guard.
+    fn set_aside_reason(&self, interface: &str, deltas: &Counters, seconds: f64) -> Option<String> {
         if deltas.beyond_any_link(seconds) {
-            tracing::warn!(
+            return Some(format!(
                 "{interface}: a delta of {} in {seconds:.3} s is beyond any link (at most {} \
                  bytes/s): set aside as a corrupt reading (not counted; the next delta \
                  starts from these counters)",
                 deltas.to_array().iter().max().copied().unwrap_or(0),
                 crate::counters::MAX_BYTES_PER_SECOND
-            );
-            return true;
+            ));
         }
-        let Some(limit) = self.guard.limit_bytes_per_second(interface) else {
-            return false;
-        };
-        let spike = SpikeGuard::exceeds(limit, busiest, seconds);
-        if spike {
-            tracing::warn!(
+        let limit = self.guard.limit_bytes_per_second(interface)?;
+        let busiest = deltas.bytes_recv.max(deltas.bytes_sent);
+        SpikeGuard::exceeds(limit, busiest, seconds).then(|| {
+            let mbit = |bytes_per_second: f64| bytes_per_second / BYTES_PER_MBIT;
+            format!(
                 "{interface}: {busiest} bytes in {seconds:.3} s would be {:.0} Mbit/s, above \
                  its max_bandwidth_mbit of {:.0}: set aside (not counted as traffic; the next \
                  delta starts from these counters)",
-                mbit(shown),
+                mbit(busiest as f64 / seconds.max(f64::MIN_POSITIVE)),
                 mbit(limit)
-            );
-        }
-        spike
+            )
+        })
     }
 }
 
-/// Logs the steps worth a line: resets, glitches (once while a dip lasts)
-/// and re-created interfaces (wraps and continuations are ordinary; a new
-/// boot is logged at start).
-fn log_step(interface: &str, provenance: Provenance) {
+/// The line a step is worth in the log, if any: resets, re-created
+/// interfaces and glitches (a glitch once while a dip lasts: not when the
+/// previous reading was `glitching` already). Wraps and continuations are
+/// ordinary; a new boot is logged at start.
+fn step_note(provenance: Provenance, glitching: bool) -> Option<&'static str> {
     if provenance.contains(Provenance::RECREATED) {
-        tracing::info!(
-            interface,
-            "interface was re-created: its delta is everything the new one counted"
-        );
+        Some("interface was re-created: its delta is everything the new one counted")
     } else if provenance.contains(Provenance::RESET) {
-        tracing::info!(
-            interface,
-            "a counter fell (reset): its delta is what it counted since the reset"
-        );
-    } else if provenance.contains(Provenance::GLITCH) {
-        tracing::info!(
-            interface,
+        Some("a counter fell (reset): its delta is what it counted since the reset")
+    } else if provenance.contains(Provenance::GLITCH) && !glitching {
+        Some(
             "a counter dipped below its previous value (glitch): no traffic counted, the next \
-             delta starts from the higher value"
-        );
+             delta starts from the higher value",
+        )
+    } else {
+        None
     }
 }
 

@@ -162,6 +162,11 @@ fn glitch_rule_a_dip_counts_nothing_and_invents_nothing() {
     assert_eq!(eth0.deltas.unwrap().bytes_sent, 10);
     assert_eq!(eth0.provenance, Provenance::GLITCH);
     assert_eq!(eth0.event_bytes, 1, "the dip");
+    // Both directions dipping: the dips add up.
+    let mut both = Sampler::new(SampleOptions::default());
+    both.sample(&bytes_only(&[("eth0", high, high)]), 0.0, at(0));
+    let cycle = both.sample(&bytes_only(&[("eth0", high - 3, high - 4)]), 1.0, at(1));
+    assert_eq!(row(&cycle, "eth0").event_bytes, 7);
     assert_eq!(eth0.counters.bytes_recv, high - 1, "stored as read");
     assert_eq!(
         eth0.baseline.bytes_recv, high,
@@ -177,6 +182,73 @@ fn glitch_rule_a_dip_counts_nothing_and_invents_nothing() {
     assert_eq!(recv_delta(&cycle, "eth0"), Some(100));
     let cycle = sampler.sample(&bytes_only(&[("eth0", 600, 0)]), 2.0, at(2));
     assert_eq!(recv_delta(&cycle, "eth0"), Some(500));
+}
+
+#[test]
+fn guard_rule_says_how_fast_and_how_far_above_the_limit() {
+    let guard = SpikeGuard {
+        default_mbit: Some(8.0), // 1 000 000 B/s
+        per_interface: HashMap::new(),
+    };
+    let sampler = Sampler::new(SampleOptions::default()).with_spike_guard(guard);
+    let deltas = |recv: u64, sent: u64| Counters {
+        bytes_recv: recv,
+        bytes_sent: sent,
+        ..Counters::default()
+    };
+    let reason = sampler
+        .set_aside_reason("wan0", &deltas(1_000, 6_000_000), 2.0)
+        .unwrap();
+    assert!(
+        reason.starts_with(
+            "wan0: 6000000 bytes in 2.000 s would be 24 Mbit/s, above its max_bandwidth_mbit of 8:"
+        ),
+        "{reason}"
+    );
+    assert_eq!(
+        sampler.set_aside_reason("wan0", &deltas(1_000, 2_000_000), 2.0),
+        None
+    );
+    let reason = sampler
+        .set_aside_reason("eth0", &deltas(1 << 50, 0), 4.0)
+        .unwrap();
+    assert!(
+        reason.starts_with(&format!(
+            "eth0: a delta of {} in 4.000 s is beyond any link (at most 274877906944 bytes/s)",
+            1u64 << 50
+        )),
+        "{reason}"
+    );
+}
+
+#[test]
+fn log_rule_resets_re_creations_and_the_start_of_a_glitch_are_worth_a_line() {
+    let line = |provenance: Provenance, glitching| step_note(provenance, glitching);
+    assert!(line(Provenance::RECREATED, false)
+        .unwrap()
+        .contains("re-created"));
+    assert!(line(Provenance::RECREATED.with(Provenance::GLITCH), true)
+        .unwrap()
+        .contains("re-created"));
+    assert!(line(Provenance::CONTINUED.with(Provenance::RESET), false)
+        .unwrap()
+        .contains("reset"));
+    assert!(line(Provenance::GLITCH, false).unwrap().contains("glitch"));
+    assert_eq!(
+        line(Provenance::GLITCH, true),
+        None,
+        "once while a dip lasts"
+    );
+    for ordinary in [
+        Provenance::NONE,
+        Provenance::WRAP,
+        Provenance::CONTINUED,
+        Provenance::SINCE_BOOT,
+        Provenance::BASELINE,
+        Provenance::SET_ASIDE,
+    ] {
+        assert_eq!(line(ordinary, false), None, "{ordinary:?}");
+    }
 }
 
 #[test]

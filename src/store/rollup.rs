@@ -191,12 +191,12 @@ pub fn fold(
     let mut next_sample =
         conn.prepare_cached("SELECT MIN(t) FROM netmon_samples WHERE t >= ?1 AND t < ?2")?;
     let mut cursor = start_ms;
-    while cursor < end_ms {
-        let first: Option<i64> = next_sample.query_row([cursor, end_ms], |r| r.get(0))?;
-        let Some(first) = first else {
-            break;
-        };
+    while let Some(first) =
+        next_sample.query_row([cursor, end_ms], |r| r.get::<_, Option<i64>>(0))?
+    {
         let bin = Level::Hour.floor(calendar, from_ms(first));
+        // The next bin starts after its first sample; the max only makes
+        // sure the loop ends whatever a zone's rules say.
         let bin_end = to_ms(Level::Hour.next(calendar, bin))
             .min(end_ms)
             .max(first + 1);

@@ -222,8 +222,9 @@ pub fn build(conn: &Connection, database: &Path, query: &AuditQuery) -> rusqlite
             && (query.interfaces.is_empty() || query.interfaces.iter().any(|i| i == name))
     };
     let mut totals: BTreeMap<String, Totals> = BTreeMap::new();
+    // Every piece holds samples: rollup rows and raw groups exist only for them.
     for (interface, _, piece) in super::window_totals(conn, &query.calendar, from, to)? {
-        if wanted(&interface) && piece.samples > 0 {
+        if wanted(&interface) {
             totals.entry(interface).or_default().merge(&piece);
         }
     }

@@ -97,11 +97,15 @@ impl History {
     }
 
     fn audit(&self, since: Option<i64>, interfaces: &[&str]) -> Audit {
+        self.audit_until(since, None, interfaces)
+    }
+
+    fn audit_until(&self, since: Option<i64>, until: Option<i64>, interfaces: &[&str]) -> Audit {
         let conn = rusqlite::Connection::open(&self.path).unwrap();
         let query = AuditQuery {
             calendar: Calendar::utc(),
             since: since.map(wall),
-            until: None,
+            until: until.map(wall),
             interfaces: interfaces.iter().map(|s| s.to_string()).collect(),
             now: wall(10_000),
         };
@@ -139,6 +143,36 @@ fn audit_rule_a_watched_interface_is_accounted_for() {
     let audit = history.audit(Some(-10_000), &[]);
     assert_eq!(of(&audit, "eth0").covered_share(), 0.5);
     assert!(audit.accounted(), "before the history is no missing byte");
+}
+
+#[test]
+fn audit_rule_an_empty_span_is_wholly_covered() {
+    let mut history = History::new();
+    history
+        .cycle(0, &[("eth0", 100)])
+        .cycle(60, &[("eth0", 200)]);
+    // A window that ends where it starts (at the first sample).
+    let audit = history.audit_until(None, Some(0), &[]);
+    assert!(audit.interfaces.is_empty());
+    let mut only = of(&history.audit(None, &[]), "eth0").clone();
+    only.span_seconds = 0.0;
+    assert_eq!(only.covered_share(), 1.0);
+    only.span_seconds = 120.0;
+    assert_eq!(only.covered_share(), 0.5);
+}
+
+#[test]
+fn audit_rule_history_from_before_the_facts_were_recorded_is_noted() {
+    let mut history = History::new();
+    history
+        .cycle(0, &[("eth0", 100)])
+        .cycle(60, &[("eth0", 200)]);
+    let conn = rusqlite::Connection::open(&history.path).unwrap();
+    meta::set(&conn, meta::PROVENANCE_FROM, &to_ms(wall(30)).to_string()).unwrap();
+    assert_eq!(history.audit(None, &[]).facts_from, Some(wall(30)));
+    assert_eq!(history.audit(Some(29), &[]).facts_from, Some(wall(30)));
+    assert_eq!(history.audit(Some(30), &[]).facts_from, None);
+    assert_eq!(history.audit(Some(31), &[]).facts_from, None);
 }
 
 #[test]
