@@ -74,7 +74,7 @@ pub fn table(out: &mut impl Write, audit: &Audit) -> io::Result<()> {
     )?;
     writeln!(
         out,
-        "window: {} .. {} ({})",
+        "window: {} .. {}, times in {}",
         bound(audit.since, "beginning"),
         bound(audit.until, "now"),
         calendar.describe(Utc::now())
