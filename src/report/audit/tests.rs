@@ -21,6 +21,15 @@ struct History {
 }
 
 impl History {
+    /// A history where eth0 read 100 bytes at 0 s and 200 at 60 s.
+    fn watched() -> History {
+        let mut history = History::new();
+        history
+            .cycle(0, &[("eth0", 100)])
+            .cycle(60, &[("eth0", 200)]);
+        history
+    }
+
     fn new() -> History {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("n.db");
@@ -147,10 +156,7 @@ fn audit_rule_a_watched_interface_is_accounted_for() {
 
 #[test]
 fn audit_rule_an_empty_span_is_wholly_covered() {
-    let mut history = History::new();
-    history
-        .cycle(0, &[("eth0", 100)])
-        .cycle(60, &[("eth0", 200)]);
+    let mut history = History::watched();
     // A window that ends where it starts (at the first sample).
     let audit = history.audit_until(None, Some(0), &[]);
     assert!(audit.interfaces.is_empty());
@@ -163,10 +169,7 @@ fn audit_rule_an_empty_span_is_wholly_covered() {
 
 #[test]
 fn audit_rule_history_from_before_the_facts_were_recorded_is_noted() {
-    let mut history = History::new();
-    history
-        .cycle(0, &[("eth0", 100)])
-        .cycle(60, &[("eth0", 200)]);
+    let mut history = History::watched();
     let conn = rusqlite::Connection::open(&history.path).unwrap();
     meta::set(&conn, meta::PROVENANCE_FROM, &to_ms(wall(30)).to_string()).unwrap();
     assert_eq!(history.audit(None, &[]).facts_from, Some(wall(30)));
@@ -177,10 +180,7 @@ fn audit_rule_history_from_before_the_facts_were_recorded_is_noted() {
 
 #[test]
 fn audit_rule_a_restart_in_the_same_boot_is_bridged_exactly() {
-    let mut history = History::new();
-    history
-        .cycle(0, &[("eth0", 100)])
-        .cycle(60, &[("eth0", 200)]);
+    let mut history = History::watched();
     history
         .restart(("eth0", 200, 60), Continuity::Gap, false)
         .cycle(5_000, &[("eth0", 9_000)]);
@@ -250,10 +250,7 @@ fn audit_rule_a_re_created_interface_leaves_the_old_ones_tail_unknown() {
 
 #[test]
 fn audit_rule_counting_that_restarted_from_scratch_is_an_unknown_stretch() {
-    let mut history = History::new();
-    history
-        .cycle(0, &[("eth0", 100)])
-        .cycle(60, &[("eth0", 200)]);
+    let mut history = History::watched();
     history.sampler = Sampler::new(SampleOptions::default());
     history
         .cycle(900, &[("eth0", 5_000)])
