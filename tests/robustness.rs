@@ -470,7 +470,10 @@ fn the_monitor_applies_retention_in_batches_at_every_level() {
         2 * 10 * 144,
         "every sample older than 30 days"
     );
-    assert!(field("batches") > 5, "{done}");
+    // The first batch is 1 000 rows, so the 2 880 raw rows take at least
+    // two; each rollup level and the facts of the deltas at least one. (The
+    // batch size adapts to a time budget, so more is not guaranteed.)
+    assert!(field("batches") >= 6, "{done}");
     let after: Vec<i64> = tables.iter().map(|t| old_rollups(t)).collect();
     assert_eq!(
         (after[0], after[1]),
