@@ -68,6 +68,11 @@ pub trait CounterSource {
     fn boot(&self) -> Boot;
     /// Short name for logs (`procfs`, `sysinfo`).
     fn name(&self) -> &'static str;
+    /// Interfaces the last read listed on lines whose counters could not be
+    /// read (they were there, not absent).
+    fn unreadable(&self) -> &[String] {
+        &[]
+    }
     /// Reads every interface's counters once with every column the source
     /// has (the metrics endpoint publishes them all). By default, the eight
     /// of [`CounterSource::read`].
@@ -143,6 +148,9 @@ pub struct Parsed<T> {
     pub first_skipped: Option<ParseError>,
     /// Lines that could not be read (skipped).
     pub skipped: usize,
+    /// The names (as stored) of the skipped lines that had one: those
+    /// interfaces were listed, though their counters could not be read.
+    pub unreadable: Vec<String>,
 }
 
 impl<T> Parsed<T> {
@@ -190,6 +198,7 @@ fn parse_lines<T>(text: &[u8], mut entry: impl FnMut(String, [u64; 16]) -> T) ->
         interfaces: Vec::new(),
         first_skipped: None,
         skipped: 0,
+        unreadable: Vec::new(),
     };
     let mut seen = HashSet::new();
     for (index, line) in text.split(|&b| b == b'\n').enumerate() {
@@ -199,8 +208,9 @@ fn parse_lines<T>(text: &[u8], mut entry: impl FnMut(String, [u64; 16]) -> T) ->
         }
         match parse_line(line, &mut seen) {
             Ok((name, fields)) => parsed.interfaces.push(entry(name, fields)),
-            Err(reason) => {
+            Err((reason, name)) => {
                 parsed.skipped += 1;
+                parsed.unreadable.extend(name);
                 parsed.first_skipped.get_or_insert_with(|| ParseError {
                     line: index + 1,
                     reason,
@@ -212,24 +222,26 @@ fn parse_lines<T>(text: &[u8], mut entry: impl FnMut(String, [u64; 16]) -> T) ->
     parsed
 }
 
-/// One interface line: its stored name and 16 counters, or why not.
+/// One interface line: its stored name and 16 counters, or why not (and
+/// the name of an interface whose counters could not be read).
 fn parse_line<'a>(
     line: &'a [u8],
     seen: &mut HashSet<&'a [u8]>,
-) -> Result<(String, [u64; 16]), String> {
+) -> Result<(String, [u64; 16]), (String, Option<String>)> {
     let colon = line
         .iter()
         .rposition(|&b| b == b':')
-        .ok_or("no ':' after the interface name")?;
+        .ok_or(("no ':' after the interface name".to_string(), None))?;
     let (raw_name, numbers) = (line[..colon].trim_ascii(), &line[colon + 1..]);
     if raw_name.is_empty() {
-        return Err("empty interface name".into());
+        return Err(("empty interface name".into(), None));
     }
-    let fields = parse_counters(numbers)?;
     // Escaping is one-to-one, so the raw names tell repeats.
     if !seen.insert(raw_name) {
-        return Err("interface listed twice".into());
+        return Err(("interface listed twice".into(), None));
     }
+    let fields =
+        parse_counters(numbers).map_err(|reason| (reason, Some(ifname::escape(raw_name))))?;
     Ok((ifname::escape(raw_name), fields))
 }
 
@@ -351,6 +363,8 @@ pub struct ProcfsSource {
     /// Whether skipped lines are logged (the sampling loop's source does;
     /// a second reader of the same file, the metrics endpoint's, does not).
     reports_skipped: bool,
+    /// The names of the last read's lines that could not be read.
+    unreadable: Vec<String>,
 }
 
 impl ProcfsSource {
@@ -365,6 +379,7 @@ impl ProcfsSource {
             ifindexes: IfIndexes::default(),
             skipping: Episode::default(),
             reports_skipped: true,
+            unreadable: Vec::new(),
         }
     }
 
@@ -405,8 +420,9 @@ impl ProcfsSource {
 
     /// The interfaces of a parse, logging skipped lines when they start
     /// and when they stop; text with no readable line at all is an error.
-    fn accept<T>(&mut self, parsed: Parsed<T>) -> Result<Vec<T>, ReadError> {
+    fn accept<T>(&mut self, mut parsed: Parsed<T>) -> Result<Vec<T>, ReadError> {
         let note = skip_note(&mut self.skipping, &parsed);
+        self.unreadable = std::mem::take(&mut parsed.unreadable);
         if self.reports_skipped {
             match (note, &parsed.first_skipped) {
                 (Some(SkipNote::Started), Some(first)) => tracing::warn!(
@@ -471,6 +487,10 @@ impl CounterSource for ProcfsSource {
 
     fn name(&self) -> &'static str {
         "procfs"
+    }
+
+    fn unreadable(&self) -> &[String] {
+        &self.unreadable
     }
 }
 

@@ -11,7 +11,7 @@ use crate::logging::LogHandle;
 use crate::metrics::{MetricsServer, SharedStats};
 use crate::output;
 use crate::resume::Resumed;
-use crate::sampler::Sampler;
+use crate::sampler::{Cycle, Sampler};
 use crate::schedule::next_slot;
 use crate::select::Selection;
 use crate::store::retention::Retention;
@@ -83,6 +83,8 @@ struct Sampling<'a> {
     unreadable: Episode,
     nothing_listed: Episode,
     nothing_selected: Episode,
+    /// When the counters were last read (or tried).
+    last_taken: Instant,
 }
 
 impl Sampling<'_> {
@@ -90,9 +92,12 @@ impl Sampling<'_> {
     /// samples, prints and stores a cycle (`final_sample`: the one taken
     /// when asked to stop). Returns whether the read succeeded.
     fn take(&mut self, final_sample: bool) -> bool {
+        self.last_taken = Instant::now();
         let snapshot = match self.source.read() {
             Ok(snapshot) => snapshot,
             Err(e) => {
+                // Nobody saw the interfaces this cycle.
+                self.sampler.nothing_read();
                 if let Some(stats) = &self.stats {
                     stats.lock().read_failures += 1;
                 }
@@ -109,21 +114,31 @@ impl Sampling<'_> {
         }
         let listed = !snapshot.is_empty();
         let source = self.source.name();
-        note(&mut self.nothing_listed, !listed, || {
+        let started_unlisted = note(&mut self.nothing_listed, !listed, || {
             format!("{source} lists no interfaces: nothing stored until it does")
         });
         let selected = self.selection.apply(snapshot);
-        note(
+        let started_unselected = note(
             &mut self.nothing_selected,
             listed && selected.is_empty(),
             || {
                 "no interface is selected (see interfaces / exclude_interfaces): nothing stored until one is".into()
             },
         );
+        let (now, timestamp) = (boot_clock(), Utc::now());
         if selected.is_empty() {
+            // Every interface known was absent from this cycle; a restart
+            // must know it too, once per episode.
+            let mut cycle = self.sampler.empty_cycle(now, timestamp);
+            if started_unlisted || started_unselected || final_sample {
+                cycle.final_sample = final_sample;
+                self.store(cycle);
+            }
             return true;
         }
-        let mut cycle = self.sampler.sample(&selected, boot_clock(), Utc::now());
+        let mut cycle = self.sampler.sample(&selected, now, timestamp);
+        self.sampler
+            .unreadable(&mut cycle, self.source.unreadable());
         if final_sample {
             cycle.mark_final();
         }
@@ -141,11 +156,16 @@ impl Sampling<'_> {
         if let Some(stats) = &self.stats {
             stats.lock().record_events(&cycle);
         }
+        self.store(cycle);
+        true
+    }
+
+    /// Hands a cycle to the writer and publishes the writer's bookkeeping.
+    fn store(&mut self, cycle: Cycle) {
         let outcome = self.writer.submit(cycle);
         if let Some(stats) = &self.stats {
             publish(stats, &self.writer, outcome.written > 0);
         }
-        true
     }
 }
 
@@ -191,6 +211,7 @@ pub fn run(
         unreadable: Episode::default(),
         nothing_listed: Episode::default(),
         nothing_selected: Episode::default(),
+        last_taken: Instant::now(),
     };
     let mut taken = 0u64;
     loop {
@@ -229,6 +250,11 @@ pub fn run(
         let slot = next_slot(start.elapsed().as_secs_f64(), config.interval);
         let deadline = start + Duration::from_secs_f64(slot as f64 * config.interval);
         if wait_until(deadline, signals, log) {
+            // The last sample is judged over at least one interval (at most
+            // a second), as any cycle is: a counter that a driver updates
+            // in bursts never looks like a spike for being read too soon.
+            let least = Duration::from_secs_f64(config.interval.min(1.0));
+            std::thread::sleep(least.saturating_sub(sampling.last_taken.elapsed()));
             sampling.take(true);
             break;
         }
@@ -271,15 +297,20 @@ fn publish(stats: &SharedStats, writer: &Writer, wrote: bool) {
     }
 }
 
-/// Logs `message` once when `happening` starts, and a line when it ends.
-fn note(episode: &mut Episode, happening: bool, message: impl FnOnce() -> String) {
+/// Logs `message` once when `happening` starts, and a line when it ends;
+/// whether it started now.
+fn note(episode: &mut Episode, happening: bool, message: impl FnOnce() -> String) -> bool {
     if happening {
-        if episode.occurs() {
+        let started = episode.occurs();
+        if started {
             tracing::warn!("{}", message());
         }
-    } else if let Some(cycles) = episode.ends() {
+        return started;
+    }
+    if let Some(cycles) = episode.ends() {
         tracing::info!(cycles, "interfaces to store again");
     }
+    false
 }
 
 /// Sleeps until `deadline`, handling signals; true when asked to stop.
@@ -321,7 +352,8 @@ fn resume(
     };
     let point = store.resume_point();
     let interfaces = point.interfaces.len();
-    match crate::resume::continue_from(point, &start, sampler) {
+    let resumed = crate::resume::continue_from(point, &start, sampler);
+    match resumed {
         Resumed::Fresh if interfaces > 0 => {
             tracing::info!("the stored counters cannot be told to be of this boot: starting fresh")
         }
@@ -344,7 +376,7 @@ fn resume(
             crate::boot::BOOT_ID_PATH
         );
     }
-    store.begin_run(boot.id, selection);
+    store.begin_run(boot.id, selection, resumed);
 }
 
 /// How long a write waits for another process's lock: half the interval

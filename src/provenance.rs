@@ -43,6 +43,10 @@ impl Provenance {
     /// start the count and the sample has no delta. After an earlier sample
     /// of the interface, the stretch between them is not accounted for.
     pub const BASELINE: Provenance = Provenance(1 << 9);
+    /// A counter is still below the value it dipped from at an earlier
+    /// reading: if it did not glitch but really went back, what it counted
+    /// since the dip, up to `bytes`, is missing.
+    pub const DIP_LASTS: Provenance = Provenance(1 << 10);
 
     /// No fact: a delta between consecutive readings that rose.
     pub const NONE: Provenance = Provenance(0);
@@ -113,6 +117,7 @@ mod tests {
             Provenance::FINAL,
             Provenance::AFTER_FINAL,
             Provenance::BASELINE,
+            Provenance::DIP_LASTS,
         ];
         let mut union = Provenance::NONE;
         for fact in all {
@@ -120,15 +125,15 @@ mod tests {
             assert!(!union.intersects(fact), "{fact:?} shares a bit");
             union = union.with(fact);
         }
-        assert_eq!(union.bits(), 0x3ff, "the stored codes never change");
+        assert_eq!(union.bits(), 0x7ff, "the stored codes never change");
         assert!(union.contains(Provenance::WRAP.with(Provenance::FINAL)));
         assert_eq!(Provenance::RESET.with(Provenance::RESET), Provenance::RESET);
         assert!(!Provenance::WRAP.contains(union));
         assert_eq!(
             union.without(Provenance::FINAL).bits(),
-            0x3ff & !Provenance::FINAL.bits()
+            0x7ff & !Provenance::FINAL.bits()
         );
-        assert_eq!(Provenance::from_bits(0x400).bits(), 0x400);
+        assert_eq!(Provenance::from_bits(0x800).bits(), 0x800);
         assert!(Provenance::NONE.is_empty() && !Provenance::RESET.is_empty());
     }
 

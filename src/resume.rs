@@ -14,10 +14,10 @@
 //!   nothing is continued.
 
 use crate::boot::Boot;
-use crate::counters::Continuity;
+use crate::counters::{Continuity, Counters};
 use crate::provenance::Provenance;
-use crate::sampler::{Continuation, Sampler};
-use crate::store::resume_point::{Reading, ResumePoint};
+use crate::sampler::{Baseline, Continuation, NextFrom, Sampler, FORGET_AFTER_SECONDS};
+use crate::store::resume_point::{LastReading, Reading, ResumePoint};
 use chrono::{DateTime, Utc};
 
 /// Boot times (`btime`) within this many seconds are the same boot: only for
@@ -90,26 +90,47 @@ fn place(reading: Reading, start: &Start) -> Option<f64> {
     (at.is_finite() && (0.0..=start.clock).contains(&at)).then_some(at)
 }
 
+/// Whether two readings are the same one: by the boot clock where both
+/// have it (a stamp nudged past a stored one keeps its clock), else by
+/// their wall time.
+fn same_reading(a: Reading, b: Reading) -> bool {
+    match (a.clock_us, b.clock_us) {
+        (Some(x), Some(y)) => x == y,
+        _ => a.t_ms == b.t_ms,
+    }
+}
+
 /// Seeds `sampler` from `point` for the run `start` describes; says how.
 pub fn continue_from(point: &ResumePoint, start: &Start, sampler: &mut Sampler) -> Resumed {
+    let in_last = |at: Reading| point.last_cycle.is_some_and(|c| same_reading(at, c));
+    let in_last_cycle = |last: &LastReading| in_last(last.seen_at());
+    // A reading of another boot counts everything since this one began.
+    let since_boot = |last: &LastReading, provenance| Continuation {
+        next_from: NextFrom {
+            good: Baseline {
+                counters: last.counters(),
+                at: 0.0,
+                wall: last.read_at().wall(),
+            },
+            other_boot: true,
+            set_aside: None,
+        },
+        ifindex: None,
+        continuity: Continuity::NewBoot,
+        provenance,
+    };
     match boot_of(point, start.boot) {
         None => Resumed::Fresh,
         Some(false) => {
-            let provenance = if point.final_sample {
-                Provenance::AFTER_FINAL
-            } else {
-                Provenance::NONE
-            };
             for (name, last) in &point.interfaces {
-                let continuation = Continuation {
-                    baseline: last.counters(),
-                    ifindex: None,
-                    at: 0.0,
-                    wall: last.at.wall(),
-                    continuity: Continuity::NewBoot,
-                    provenance,
+                // A final sample at the stop that ended the old boot covers
+                // the interfaces it read.
+                let provenance = if point.final_sample && in_last_cycle(last) {
+                    Provenance::AFTER_FINAL
+                } else {
+                    Provenance::NONE
                 };
-                sampler.resume(name, continuation, start.clock);
+                sampler.resume(name, since_boot(last, provenance), start.clock);
             }
             sampler.resume_cycle(0.0, start.clock);
             Resumed::NewBoot
@@ -120,23 +141,47 @@ pub fn continue_from(point: &ResumePoint, start: &Start, sampler: &mut Sampler) 
                 cycle.is_some_and(|at| start.clock - at <= continuation_window(start.interval));
             let same_selection = point.selection == Some(start.selection);
             for (name, last) in &point.interfaces {
-                let Some(at) = place(last.at, start) else {
+                if last.other_boot {
+                    sampler.resume(name, since_boot(last, Provenance::NONE), start.clock);
+                    continue;
+                }
+                let (Some(at), Some(seen)) = (place(last.at, start), place(last.seen_at(), start))
+                else {
                     continue;
                 };
-                let in_last_cycle = point.last_cycle == Some(last.at);
+                let in_last_cycle = in_last_cycle(last);
+                if !in_last_cycle && start.clock - seen > FORGET_AFTER_SECONDS {
+                    // Gone so long that a monitor would have forgotten it.
+                    continue;
+                }
+                // Listed, unreadable, in the last cycle: there, unwatched.
+                let read_in_last = in_last(last.read_at());
                 let continuity = if !in_last_cycle && same_selection {
                     // Absent from the last cycle while it was selected.
                     Continuity::Recreated
-                } else if consecutive && in_last_cycle {
+                } else if consecutive && read_in_last {
                     Continuity::Contiguous
                 } else {
                     Continuity::Gap
                 };
+                let set_aside = last.set_aside.and_then(|(reading, counters)| {
+                    Some(Baseline {
+                        counters: Counters::from_array(counters),
+                        at: place(reading, start)?,
+                        wall: reading.wall(),
+                    })
+                });
                 let continuation = Continuation {
-                    baseline: last.counters(),
+                    next_from: NextFrom {
+                        good: Baseline {
+                            counters: last.counters(),
+                            at,
+                            wall: last.at.wall(),
+                        },
+                        other_boot: false,
+                        set_aside,
+                    },
                     ifindex: last.ifindex,
-                    at,
-                    wall: last.at.wall(),
                     continuity,
                     provenance: Provenance::NONE,
                 };

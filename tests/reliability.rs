@@ -180,10 +180,11 @@ fn counter_scripts_never_give_negative_or_absurd_deltas() {
         (Some(300), "eth0", Some(300)),
         (Some(10), "eth0", Some(10)),  // reset to a small value
         (Some(near_32), "eth0", None), // 4 GiB in 0.1 s: spike guard
-        // --once runs 0.1 s apart are consecutive cycles, as in a monitor:
-        // a drop of more than 2^31 between 32-bit values is a wrap.
-        (Some(50), "eth0", Some(150)),
+        // The guard judged that reading impossible, so 50 is measured from
+        // the last counted one (10), never as a wrap past the set-aside one.
+        (Some(50), "eth0", Some(40)),
         (Some(near_64), "eth0", None), // absurd jump: spike guard
+        // Rising from the set-aside reading: the counter really jumped.
         (Some(u64::MAX - 10), "eth0", Some(990)), // exact near 2^64
         (Some(5), "eth0", Some(5)),    // reset from near 2^64
         (Some(5_000), "eth0", Some(4_995)),

@@ -152,7 +152,8 @@ fn netmon_families(scrape: &Scrape) -> Vec<MetricFamily> {
     };
     families.push(family(
         "netmon_counter_resets_total",
-        "Samples in which a counter of the device went down (reset, re-created interface).",
+        "Samples in which the device's counters started again from zero (a reset, a re-created \
+         interface, the first reading after a reboot).",
         MetricType::COUNTER,
         per_device(|e| e.resets),
     ));

@@ -204,7 +204,7 @@ pub fn open_read_only(path: &Path) -> Result<crate::store::read_only::ReadOnly> 
     let kind = schema::inspect(path).map_err(Error::config)?;
     if kind != schema::Kind::Netmon(schema::SCHEMA_VERSION) {
         return Err(Error::runtime(format!(
-            "database {} has an older schema ({kind:?}); run netmon --once on it to upgrade it in place",
+            "database {} has an older schema ({kind}); run netmon --once on it to upgrade it in place",
             path.display()
         )));
     }

@@ -4,6 +4,7 @@
 use super::*;
 use crate::collector::InterfaceCounters;
 use crate::counters::Counters;
+use crate::sampler::FORGET_AFTER_SECONDS;
 use crate::sampler::{Cycle, Row, SampleOptions, TOTAL_INTERFACE};
 use crate::store::resume_point::LastReading;
 use chrono::TimeZone;
@@ -41,6 +42,9 @@ fn point(id: Option<&str>, recv: u64) -> ResumePoint {
             ..Counters::default()
         }
         .to_array(),
+        other_boot: false,
+        set_aside: None,
+        listed: None,
     };
     point.record("eth0", reading(cycle, recv));
     point.record("wg0", reading(Reading::new(wall(-60), 940.0), 5_000));
@@ -184,6 +188,14 @@ fn boot_rule_a_new_boot_counts_each_interface_since_the_boot() {
     // Even above the old counters, and later in the run: a new boot's.
     let mut ended = point(Some(BOOT), 1_000);
     ended.final_sample = true;
+    // The final sample read eth0 and not wg0, which had gone before it.
+    let (_, mut early) = resumed(&ended, &start(&now, 90.0, 60));
+    let cycle = first_cycle(&mut early, 90.0, 70_000, 300);
+    assert_eq!(
+        row(&cycle, "wg0").provenance,
+        Provenance::SINCE_BOOT,
+        "no final sample covered wg0"
+    );
     let (_, mut sampler) = resumed(&ended, &start(&now, 90.0, 60));
     sampler.sample(&[], 90.0, wall(60));
     let cycle = first_cycle(&mut sampler, 150.0, 80_000, 400);
@@ -248,4 +260,71 @@ fn legacy_rule_points_from_before_boot_ids_continue_by_btime_and_wall_age() {
     let (_, mut sampler) = resumed(&ahead, &start(&now, 10.0, 60));
     let cycle = first_cycle(&mut sampler, 10.0, 2_000, 6_000);
     assert_eq!(recv(&cycle, "eth0"), None, "read before this boot began");
+}
+
+#[test]
+fn boot_rule_readings_of_an_older_boot_count_since_this_boot_in_a_later_run() {
+    // The first run of this boot did not see wg0: its reading stays the
+    // old boot's, and a later run of this boot counts it since the boot.
+    let mut kept = point(Some(BOOT), 1_000);
+    kept.interfaces.get_mut("wg0").unwrap().other_boot = true;
+    let now = boot(BOOT);
+    let (how, mut sampler) = resumed(&kept, &start(&now, 1_060.0, 60));
+    assert_eq!(how, Resumed::SameBoot { consecutive: true });
+    let cycle = first_cycle(&mut sampler, 1_060.0, 2_000, 700);
+    assert_eq!(recv(&cycle, "wg0"), Some(700));
+    assert_eq!(row(&cycle, "wg0").provenance, Provenance::SINCE_BOOT);
+    assert_eq!(row(&cycle, "wg0").interval_s, Some(1_060.0));
+}
+
+#[test]
+fn forget_rule_a_run_forgets_what_a_monitor_would_have_forgotten() {
+    let now = boot(BOOT);
+    // wg0 was last read at 940 s; an hour and more later it is not continued
+    // (a monitor forgets an interface gone for an hour), eth0 still is.
+    let later = 940.0 + FORGET_AFTER_SECONDS + 1.0;
+    let (_, mut sampler) = resumed(&point(Some(BOOT), 1_000), &start(&now, later, 60));
+    let cycle = first_cycle(&mut sampler, later, 2_000, 700);
+    assert_eq!(recv(&cycle, "wg0"), None);
+    assert_eq!(recv(&cycle, "eth0"), Some(1_000));
+    let (_, mut sampler) = resumed(&point(Some(BOOT), 1_000), &start(&now, later - 2.0, 60));
+    let cycle = first_cycle(&mut sampler, later - 2.0, 2_000, 700);
+    assert_eq!(
+        recv(&cycle, "wg0"),
+        Some(700),
+        "re-created, within the hour"
+    );
+}
+
+#[test]
+fn ceiling_rule_a_reading_set_aside_in_an_earlier_run_is_gone_on_from() {
+    let mut jumped = point(Some(BOOT), 1 << 62);
+    let cycle = jumped.last_cycle.unwrap();
+    let eth0 = jumped.interfaces.get_mut("eth0").unwrap();
+    eth0.at = Reading::new(wall(-60), 940.0);
+    eth0.set_aside = Some((cycle, [18_446_744_073_709_551_000, 0, 0, 0, 0, 0, 0, 0]));
+    let now = boot(BOOT);
+    let (_, mut sampler) = resumed(&jumped, &start(&now, 1_060.0, 60));
+    let cycle = first_cycle(&mut sampler, 1_060.0, u64::MAX, 5_000);
+    assert_eq!(recv(&cycle, "eth0"), Some(615));
+    assert_eq!(row(&cycle, "eth0").interval_s, Some(60.0));
+    assert_eq!(
+        row(&cycle, "eth0").provenance,
+        Provenance::NONE,
+        "read in the last cycle"
+    );
+}
+
+#[test]
+fn clock_rule_a_stamp_nudged_past_a_stored_one_is_still_the_same_reading() {
+    let mut nudged = point(Some(BOOT), 1_000);
+    let cycle = nudged.last_cycle.unwrap();
+    nudged.last_cycle = Some(Reading {
+        t_ms: cycle.t_ms + 1,
+        ..cycle
+    });
+    let now = boot(BOOT);
+    let (_, mut sampler) = resumed(&nudged, &start(&now, 1_060.0, 60));
+    let cycle = first_cycle(&mut sampler, 1_060.0, 2_000, 700);
+    assert_eq!(row(&cycle, "eth0").provenance, Provenance::NONE);
 }

@@ -61,6 +61,7 @@ mod tests {
     use super::*;
     use crate::counters::Counters;
     use crate::provenance::Provenance;
+    use crate::sampler::{Baseline, NextFrom};
     use chrono::{TimeZone, Utc};
 
     fn row(name: &str, deltas: Option<u64>, interval: Option<f64>) -> Row {
@@ -72,7 +73,15 @@ mod tests {
             interface: name.into(),
             ifindex: None,
             counters,
-            baseline: counters,
+            next_from: NextFrom {
+                good: Baseline {
+                    counters,
+                    at: 0.0,
+                    wall: Utc.timestamp_opt(1_764_000_000, 0).unwrap(),
+                },
+                other_boot: false,
+                set_aside: None,
+            },
             deltas: deltas.map(|d| Counters {
                 bytes_recv: d,
                 bytes_sent: d / 2,
@@ -96,6 +105,8 @@ mod tests {
             clock: second as f64,
             final_sample: false,
             rows,
+            unstored: Vec::new(),
+            unreadable: Vec::new(),
         }
     }
 

@@ -3,9 +3,13 @@
 //! counters and a fake clock.
 
 mod fold;
+mod guard;
+mod measure;
+
+pub use guard::SpikeGuard;
 
 use crate::collector::InterfaceCounters;
-use crate::counters::{Continuity, Counters, Step};
+use crate::counters::{Continuity, Counters};
 use crate::provenance::Provenance;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -13,17 +17,10 @@ use std::collections::HashMap;
 /// Name of the row holding the sum of the monitored interfaces.
 pub const TOTAL_INTERFACE: &str = "_total";
 
-/// Interfaces unseen for this long (monotonic seconds) are forgotten, so
-/// container churn cannot grow memory without bound.
-const FORGET_AFTER_SECONDS: f64 = 3600.0;
-
-/// Bytes per second in one Mbit/s.
-const BYTES_PER_MBIT: f64 = 1_000_000.0 / 8.0;
-
-/// Slack the spike guard allows on top of `limit x seconds`: this many
-/// seconds' worth of traffic at the limit, for scheduling jitter on very
-/// short intervals.
-const GUARD_SLACK_SECONDS: f64 = 0.05;
+/// Interfaces of this boot unseen for this long (boot-clock seconds) are
+/// forgotten, so container churn cannot grow memory without bound; a run
+/// continuing an earlier one forgets them the same way.
+pub const FORGET_AFTER_SECONDS: f64 = 3600.0;
 
 /// What each cycle stores (the `options` configuration section).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,30 +46,36 @@ impl Default for SampleOptions {
     }
 }
 
-/// The opt-in spike guard: the highest believable rate per interface. A
-/// delta above it is set aside (stored as a new baseline, never as traffic).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SpikeGuard {
-    /// Limit for every interface, in Mbit/s (`None`: no guard).
-    pub default_mbit: Option<f64>,
-    /// Per-interface limits in Mbit/s, overriding `default_mbit`.
-    pub per_interface: HashMap<String, f64>,
+/// A reading a delta can be measured from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Baseline {
+    /// The counters (a glitched counter keeps its higher previous value).
+    pub counters: Counters,
+    /// When, on the sampler's clock (0 for another boot's reading: the next
+    /// delta covers the time since the boot).
+    pub at: f64,
+    /// When, on the wall clock.
+    pub wall: DateTime<Utc>,
 }
 
-impl SpikeGuard {
-    /// The limit of `interface` in bytes per second, if it has one.
-    pub fn limit_bytes_per_second(&self, interface: &str) -> Option<f64> {
-        self.per_interface
-            .get(interface)
-            .copied()
-            .or(self.default_mbit)
-            .map(|mbit| mbit * BYTES_PER_MBIT)
-    }
+/// What an interface's next delta is measured from (kept for restarts).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NextFrom {
+    /// The last reading counted from.
+    pub good: Baseline,
+    /// Whether `good` is a reading of another boot: the next delta is then
+    /// everything counted since the boot.
+    pub other_boot: bool,
+    /// A reading set aside since (corrupt, or above the spike guard): the
+    /// counters may go on from it, if they really jumped.
+    pub set_aside: Option<Baseline>,
+}
 
-    /// Whether moving `bytes` in `seconds` is beyond `limit` bytes/s (with a
-    /// little slack for scheduling jitter).
-    pub fn exceeds(limit: f64, bytes: u64, seconds: f64) -> bool {
-        bytes as f64 > limit * (seconds.max(0.0) + GUARD_SLACK_SECONDS)
+impl NextFrom {
+    /// When the interface was last read: the set-aside reading's time, else
+    /// the good one's.
+    pub fn read(&self) -> Baseline {
+        self.set_aside.unwrap_or(self.good)
     }
 }
 
@@ -86,9 +89,8 @@ pub struct Row {
     /// Cumulative counters as read (the store writes 0s when raw counts
     /// are not stored).
     pub counters: Counters,
-    /// What the next delta is measured from: the counters, except that a
-    /// glitched counter keeps its higher previous value (kept for restarts).
-    pub baseline: Counters,
+    /// What the interface's next delta is measured from.
+    pub next_from: NextFrom,
     /// Traffic since this interface's previous sample; `None` on a first sample.
     pub deltas: Option<Counters>,
     /// Measured seconds since this interface's previous sample.
@@ -108,7 +110,8 @@ pub struct Row {
     pub bridged_from: Option<DateTime<Utc>>,
 }
 
-/// Everything one cycle stores: all rows share one timestamp.
+/// Everything one cycle stores: all rows share one timestamp. A cycle
+/// without rows says that nothing was selected (or listed) at that time.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cycle {
     /// Wall-clock time of the read (UTC).
@@ -119,17 +122,31 @@ pub struct Cycle {
     pub final_sample: bool,
     /// Per-interface rows (in read order), then `_total` if tracked.
     pub rows: Vec<Row>,
+    /// The interfaces read but not stored (`track_per_interface: false`):
+    /// their next deltas are still kept for restarts.
+    pub unstored: Vec<Row>,
+    /// Interfaces listed on lines whose counters could not be read: there,
+    /// but unwatched in this cycle (see [`Sampler::unreadable`]).
+    pub unreadable: Vec<String>,
 }
 
 impl Cycle {
     /// Marks this cycle as the one taken when netmon was asked to stop.
     pub fn mark_final(&mut self) {
         self.final_sample = true;
-        for row in &mut self.rows {
+        for row in self.rows.iter_mut().chain(&mut self.unstored) {
             if row.interface != TOTAL_INTERFACE {
                 row.provenance = row.provenance.with(Provenance::FINAL);
             }
         }
+    }
+
+    /// Every interface row, stored or not (never `_total`).
+    pub fn interface_rows(&self) -> impl Iterator<Item = &Row> {
+        self.rows
+            .iter()
+            .chain(&self.unstored)
+            .filter(|row| row.interface != TOTAL_INTERFACE)
     }
 }
 
@@ -137,38 +154,30 @@ impl Cycle {
 #[derive(Debug, Clone, Copy)]
 struct Previous {
     /// What the next delta is measured from.
-    baseline: Counters,
+    next_from: NextFrom,
     ifindex: Option<u32>,
-    /// Clock second of the reading (0 for a reading of another boot: the
-    /// next delta covers the time since boot).
-    at: f64,
     /// Clock second it was last read or resumed (for forgetting).
     seen: f64,
-    /// Wall time of the reading.
-    wall: DateTime<Utc>,
     /// Number of the cycle it was last read in.
     cycle: u64,
-    /// How the next reading relates to it when read in the next cycle.
+    /// How the next reading relates to `next_from.good` when read in the
+    /// next cycle.
     continuity: Continuity,
     /// Facts to add to the next delta's provenance (a resumed reading's).
     resumed: Provenance,
-    /// Whether a counter was below its baseline at this reading (a glitch
-    /// that lasts is logged once).
+    /// Whether a counter was below its baseline at the last reading (a dip
+    /// that lasts).
     glitching: bool,
 }
 
 /// A reading of an earlier run that the next cycle continues from.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Continuation {
-    /// The counters the next delta is measured from.
-    pub baseline: Counters,
+    /// What the next delta is measured from.
+    pub next_from: NextFrom,
     /// The interface's kernel index then, where known.
     pub ifindex: Option<u32>,
-    /// When it was read, on the sampler's clock (0 for another boot's).
-    pub at: f64,
-    /// When it was read, on the wall clock.
-    pub wall: DateTime<Utc>,
-    /// How the next cycle's reading relates to it.
+    /// How the next cycle's reading relates to `next_from.good`.
     pub continuity: Continuity,
     /// Facts the next delta carries (e.g. that the previous boot ended
     /// with a final sample).
@@ -211,17 +220,17 @@ impl Sampler {
     /// [`Sampler::sample`], with `now` the sampler's clock (a reading not
     /// before it is ignored).
     pub fn resume(&mut self, interface: &str, continuation: Continuation, now: f64) {
-        if !(continuation.at.is_finite() && continuation.at < now) {
+        let before_now = |at: f64| at.is_finite() && at < now;
+        let next_from = continuation.next_from;
+        if !before_now(next_from.good.at) || !next_from.set_aside.is_none_or(|b| before_now(b.at)) {
             return;
         }
         self.previous.insert(
             interface.to_string(),
             Previous {
-                baseline: continuation.baseline,
+                next_from,
                 ifindex: continuation.ifindex,
-                at: continuation.at,
                 seen: now,
-                wall: continuation.wall,
                 cycle: self.cycles,
                 continuity: continuation.continuity,
                 resumed: continuation.provenance,
@@ -253,22 +262,65 @@ impl Sampler {
         for interface in interfaces {
             let row = self.interface_row(interface, now, timestamp);
             total.add(&row);
-            if self.options.track_per_interface {
-                rows.push(row);
-            }
+            rows.push(row);
         }
+        let unstored = if self.options.track_per_interface {
+            Vec::new()
+        } else {
+            std::mem::take(&mut rows)
+        };
         if self.options.track_total {
             let cycle_interval = self.last_cycle_at.map(|at| whole_microseconds(now - at));
-            rows.push(total.into_row(cycle_interval));
+            rows.push(total.into_row(cycle_interval, timestamp, now));
         }
         self.last_cycle_at = Some(now);
-        self.previous
-            .retain(|_, previous| now - previous.seen <= FORGET_AFTER_SECONDS);
+        self.previous.retain(|_, previous| {
+            previous.continuity == Continuity::NewBoot
+                || now - previous.seen <= FORGET_AFTER_SECONDS
+        });
         Cycle {
             timestamp,
             clock: now,
             final_sample: false,
             rows,
+            unstored,
+            unreadable: Vec::new(),
+        }
+    }
+
+    /// A cycle in which nothing was selected (or listed): every interface
+    /// known was absent from it, so one that comes back was re-created.
+    pub fn empty_cycle(&mut self, now: f64, timestamp: DateTime<Utc>) -> Cycle {
+        self.sample(&[], now, timestamp).without_rows()
+    }
+
+    /// A cycle whose read failed: nobody saw the interfaces, so the next
+    /// reading of each is across an unwatched stretch (a drop is never a
+    /// guessed wrap), but not a re-creation.
+    pub fn nothing_read(&mut self) {
+        for previous in self.previous.values_mut() {
+            if previous.continuity == Continuity::Contiguous {
+                previous.continuity = Continuity::Gap;
+            }
+        }
+    }
+
+    /// Interfaces `cycle`'s read listed on lines that could not be read:
+    /// they were there, unwatched, not absent. The cycle says so too, for
+    /// a restart.
+    pub fn unreadable(&mut self, cycle: &mut Cycle, names: &[String]) {
+        cycle.unreadable = names
+            .iter()
+            .filter(|name| self.previous.contains_key(*name))
+            .cloned()
+            .collect();
+        for name in &cycle.unreadable {
+            if let Some(previous) = self.previous.get_mut(name) {
+                previous.cycle = self.cycles;
+                if previous.continuity == Continuity::Contiguous {
+                    previous.continuity = Continuity::Gap;
+                }
+            }
         }
     }
 
@@ -290,150 +342,64 @@ impl Sampler {
         now: f64,
         timestamp: DateTime<Utc>,
     ) -> Row {
-        let current = Previous {
-            baseline: interface.counters,
-            ifindex: interface.ifindex,
+        let read = Baseline {
+            counters: interface.counters,
             at: now,
-            seen: now,
             wall: timestamp,
+        };
+        let mut row = Row {
+            interface: interface.name.clone(),
+            ifindex: interface.ifindex,
+            counters: interface.counters,
+            next_from: NextFrom {
+                good: read,
+                other_boot: false,
+                set_aside: None,
+            },
+            deltas: None,
+            interval_s: None,
+            bytes_recv_rate: None,
+            bytes_sent_rate: None,
+            provenance: Provenance::BASELINE,
+            event_bytes: 0,
+            bridged_from: None,
+        };
+        let mut next = Previous {
+            next_from: row.next_from,
+            ifindex: interface.ifindex,
+            seen: now,
             cycle: self.cycles,
             continuity: Continuity::Contiguous,
             resumed: Provenance::NONE,
             glitching: false,
         };
         // Known interfaces are updated in place: no key allocation per cycle.
-        let replaced = match self.previous.get_mut(&interface.name) {
-            Some(slot) => Some(std::mem::replace(slot, current)),
-            None => {
-                self.previous.insert(interface.name.clone(), current);
-                None
-            }
-        };
-        let mut row = Row {
-            interface: interface.name.clone(),
-            ifindex: interface.ifindex,
-            counters: interface.counters,
-            baseline: interface.counters,
-            deltas: None,
-            interval_s: None,
-            bytes_recv_rate: None,
-            bytes_sent_rate: None,
-            provenance: Provenance::NONE,
-            event_bytes: 0,
-            bridged_from: None,
-        };
-        match replaced {
+        match self.previous.get(&interface.name).copied() {
             Some(previous) => {
-                self.measure(&mut row, &previous, now);
+                next = self.measure(&mut row, &previous, read);
                 if let Some(slot) = self.previous.get_mut(&interface.name) {
-                    slot.baseline = row.baseline;
-                    slot.glitching = row.provenance.contains(Provenance::GLITCH);
+                    *slot = next;
                 }
             }
-            None => row.provenance = Provenance::BASELINE,
+            None => {
+                self.previous.insert(interface.name.clone(), next);
+            }
         }
+        row.next_from = next.next_from;
         if self.options.calculate_rates {
             row.fill_rates();
         }
         row
     }
-
-    /// Fills `row`'s deltas, interval, baseline and provenance from its
-    /// interface's `previous` reading, setting aside a delta beyond any link
-    /// or above the spike guard.
-    fn measure(&self, row: &mut Row, previous: &Previous, now: f64) {
-        let continuity = self.continuity(previous, row.ifindex);
-        let advance = row.counters.advance(previous.baseline, continuity);
-        let seconds = whole_microseconds(now - previous.at);
-        let mut provenance = previous.resumed.with(match continuity {
-            Continuity::Contiguous => Provenance::of_step(advance.step),
-            Continuity::Gap => Provenance::CONTINUED.with(Provenance::of_step(advance.step)),
-            Continuity::Recreated => Provenance::RECREATED,
-            Continuity::NewBoot => Provenance::SINCE_BOOT,
-        });
-        if !matches!(continuity, Continuity::Contiguous) {
-            row.bridged_from = Some(previous.wall);
-        }
-        row.baseline = advance.baseline;
-        let bytes = advance
-            .deltas
-            .bytes_recv
-            .saturating_add(advance.deltas.bytes_sent);
-        row.event_bytes = bytes;
-        if advance.step == Step::Glitch {
-            let dip = |now: u64, before: u64| before.saturating_sub(now);
-            row.event_bytes = dip(row.counters.bytes_recv, previous.baseline.bytes_recv)
-                + dip(row.counters.bytes_sent, previous.baseline.bytes_sent);
-        }
-        if let Some(note) = step_note(provenance, previous.glitching) {
-            tracing::info!(interface = %row.interface, "{note}");
-        }
-        if self.set_aside(&row.interface, &advance.deltas, seconds) {
-            provenance = provenance.with(Provenance::SET_ASIDE);
-            row.event_bytes = bytes;
-            // The next delta starts from these counters, as read.
-            row.baseline = row.counters;
-        } else {
-            row.deltas = Some(advance.deltas);
-            row.interval_s = Some(seconds);
-        }
-        row.provenance = provenance;
-    }
-
-    /// Whether a delta is set aside instead of counted, logging why with
-    /// its size (see [`Sampler::set_aside_reason`]).
-    fn set_aside(&self, interface: &str, deltas: &Counters, seconds: f64) -> bool {
-        let reason = self.set_aside_reason(interface, deltas, seconds);
-        if let Some(reason) = &reason {
-            tracing::warn!("{reason}");
-        }
-        reason.is_some()
-    }
-
-    /// Why a delta is set aside instead of counted, if it is: beyond any
-    /// link ([`Counters::beyond_any_link`]), or above the interface's spike
-    /// guard.
-    fn set_aside_reason(&self, interface: &str, deltas: &Counters, seconds: f64) -> Option<String> {
-        if deltas.beyond_any_link(seconds) {
-            return Some(format!(
-                "{interface}: a delta of {} in {seconds:.3} s is beyond any link (at most {} \
-                 bytes/s): set aside as a corrupt reading (not counted; the next delta \
-                 starts from these counters)",
-                deltas.to_array().iter().max().copied().unwrap_or(0),
-                crate::counters::MAX_BYTES_PER_SECOND
-            ));
-        }
-        let limit = self.guard.limit_bytes_per_second(interface)?;
-        let busiest = deltas.bytes_recv.max(deltas.bytes_sent);
-        SpikeGuard::exceeds(limit, busiest, seconds).then(|| {
-            let mbit = |bytes_per_second: f64| bytes_per_second / BYTES_PER_MBIT;
-            format!(
-                "{interface}: {busiest} bytes in {seconds:.3} s would be {:.0} Mbit/s, above \
-                 its max_bandwidth_mbit of {:.0}: set aside (not counted as traffic; the next \
-                 delta starts from these counters)",
-                mbit(busiest as f64 / seconds.max(f64::MIN_POSITIVE)),
-                mbit(limit)
-            )
-        })
-    }
 }
 
-/// The line a step is worth in the log, if any: resets, re-created
-/// interfaces and glitches (a glitch once while a dip lasts: not when the
-/// previous reading was `glitching` already). Wraps and continuations are
-/// ordinary; a new boot is logged at start.
-fn step_note(provenance: Provenance, glitching: bool) -> Option<&'static str> {
-    if provenance.contains(Provenance::RECREATED) {
-        Some("interface was re-created: its delta is everything the new one counted")
-    } else if provenance.contains(Provenance::RESET) {
-        Some("a counter fell (reset): its delta is what it counted since the reset")
-    } else if provenance.contains(Provenance::GLITCH) && !glitching {
-        Some(
-            "a counter dipped below its previous value (glitch): no traffic counted, the next \
-             delta starts from the higher value",
-        )
-    } else {
-        None
+impl Cycle {
+    /// The same cycle with no rows (the sampler still counted it).
+    fn without_rows(mut self) -> Cycle {
+        self.rows.clear();
+        self.unstored.clear();
+        self.unreadable.clear();
+        self
     }
 }
 
@@ -485,15 +451,24 @@ impl TotalAccumulator {
         };
     }
 
-    /// The `_total` row: its interval is the time since the previous cycle
-    /// (the span its interfaces' deltas cover), or, when that is unknown, the
-    /// longest interval among them; its rates are the sums of theirs.
-    fn into_row(self, cycle_interval: Option<f64>) -> Row {
+    /// The `_total` row read at `timestamp` and clock `now`: its interval is
+    /// the time since the previous cycle (the span its interfaces' deltas
+    /// cover), or, when that is unknown, the longest interval among them;
+    /// its rates are the sums of theirs.
+    fn into_row(self, cycle_interval: Option<f64>, timestamp: DateTime<Utc>, now: f64) -> Row {
         Row {
             interface: TOTAL_INTERFACE.to_string(),
             ifindex: None,
             counters: self.counters,
-            baseline: self.counters,
+            next_from: NextFrom {
+                good: Baseline {
+                    counters: self.counters,
+                    at: now,
+                    wall: timestamp,
+                },
+                other_boot: false,
+                set_aside: None,
+            },
             interval_s: self.deltas.and(cycle_interval.or(self.longest_interval)),
             deltas: self.deltas,
             bytes_recv_rate: self.recv_rate,

@@ -58,10 +58,16 @@ fn resume(
     continuity: Continuity,
 ) {
     let continuation = Continuation {
-        baseline,
+        next_from: NextFrom {
+            good: Baseline {
+                counters: baseline,
+                at: now - ago,
+                wall: at(-1000),
+            },
+            other_boot: continuity == Continuity::NewBoot,
+            set_aside: None,
+        },
         ifindex,
-        at: now - ago,
-        wall: at(-1000),
         continuity,
         provenance: Provenance::NONE,
     };
@@ -113,7 +119,15 @@ fn rate_rule_no_rate_over_a_zero_interval() {
         interface: "eth0".into(),
         ifindex: None,
         counters: Counters::default(),
-        baseline: Counters::default(),
+        next_from: NextFrom {
+            good: Baseline {
+                counters: Counters::default(),
+                at: 0.0,
+                wall: at(0),
+            },
+            other_boot: false,
+            set_aside: None,
+        },
         deltas: Some(Counters::default()),
         interval_s: Some(0.0),
         bytes_recv_rate: Some(1.0),
@@ -169,7 +183,7 @@ fn glitch_rule_a_dip_counts_nothing_and_invents_nothing() {
     assert_eq!(row(&cycle, "eth0").event_bytes, 7);
     assert_eq!(eth0.counters.bytes_recv, high - 1, "stored as read");
     assert_eq!(
-        eth0.baseline.bytes_recv, high,
+        eth0.next_from.good.counters.bytes_recv, high,
         "measured from the higher value"
     );
     let cycle = sampler.sample(&bytes_only(&[("eth0", high + 500, 20)]), 2.0, at(2));
@@ -223,22 +237,15 @@ fn guard_rule_says_how_fast_and_how_far_above_the_limit() {
 
 #[test]
 fn log_rule_resets_re_creations_and_the_start_of_a_glitch_are_worth_a_line() {
-    let line = |provenance: Provenance, glitching| step_note(provenance, glitching);
-    assert!(line(Provenance::RECREATED, false)
+    let line = measure::step_note;
+    assert!(line(Provenance::RECREATED).unwrap().contains("re-created"));
+    assert!(line(Provenance::RECREATED.with(Provenance::GLITCH))
         .unwrap()
         .contains("re-created"));
-    assert!(line(Provenance::RECREATED.with(Provenance::GLITCH), true)
-        .unwrap()
-        .contains("re-created"));
-    assert!(line(Provenance::CONTINUED.with(Provenance::RESET), false)
+    assert!(line(Provenance::CONTINUED.with(Provenance::RESET))
         .unwrap()
         .contains("reset"));
-    assert!(line(Provenance::GLITCH, false).unwrap().contains("glitch"));
-    assert_eq!(
-        line(Provenance::GLITCH, true),
-        None,
-        "once while a dip lasts"
-    );
+    assert!(line(Provenance::GLITCH).unwrap().contains("glitch"));
     for ordinary in [
         Provenance::NONE,
         Provenance::WRAP,
@@ -246,9 +253,176 @@ fn log_rule_resets_re_creations_and_the_start_of_a_glitch_are_worth_a_line() {
         Provenance::SINCE_BOOT,
         Provenance::BASELINE,
         Provenance::SET_ASIDE,
+        Provenance::DIP_LASTS,
     ] {
-        assert_eq!(line(ordinary, false), None, "{ordinary:?}");
+        assert_eq!(line(ordinary), None, "{ordinary:?}");
     }
+}
+
+#[test]
+fn glitch_rule_a_dip_that_lasts_is_one_glitch_then_lasting_readings() {
+    let mut sampler = Sampler::new(SampleOptions::default());
+    let readings = [6_400_000, 6_350_000, 6_360_000, 6_450_000];
+    let rows: Vec<Row> = readings
+        .iter()
+        .enumerate()
+        .map(|(k, &recv)| {
+            let cycle = sampler.sample(&bytes_only(&[("bond0", recv, 0)]), k as f64, at(k as i64));
+            row(&cycle, "bond0").clone()
+        })
+        .collect();
+    let facts: Vec<_> = rows.iter().map(|r| (r.provenance, r.event_bytes)).collect();
+    assert_eq!(
+        facts,
+        [
+            (Provenance::BASELINE, 0),
+            (Provenance::GLITCH, 50_000),
+            (Provenance::DIP_LASTS, 40_000),
+            (Provenance::NONE, 50_000),
+        ]
+    );
+    let deltas: Vec<_> = rows
+        .iter()
+        .map(|r| r.deltas.map(|d| d.bytes_recv))
+        .collect();
+    assert_eq!(deltas, [None, Some(0), Some(0), Some(50_000)]);
+}
+
+#[test]
+fn ceiling_rule_a_corrupt_reading_never_becomes_a_baseline_the_next_one_falls_below() {
+    // 1e10, then a corrupt 2^63 - 1, then back to 1e10 + 1000: the 1000
+    // bytes, never the whole counter as a reset from the corrupt value.
+    let mut sampler = Sampler::new(SampleOptions::default());
+    let g = 10_000_000_000;
+    for (k, recv) in [g, i64::MAX as u64, g + 1_000].into_iter().enumerate() {
+        let cycle = sampler.sample(
+            &bytes_only(&[("eth0", recv, 0)]),
+            60.0 * k as f64,
+            at(60 * k as i64),
+        );
+        if k == 1 {
+            let eth0 = row(&cycle, "eth0");
+            assert_eq!(eth0.provenance, Provenance::SET_ASIDE);
+            assert_eq!(
+                eth0.next_from.good.counters.bytes_recv, g,
+                "keeps the last counted"
+            );
+            assert_eq!(
+                eth0.next_from.set_aside.map(|b| b.counters.bytes_recv),
+                Some(i64::MAX as u64)
+            );
+            assert_eq!(eth0.next_from.read().at, 60.0);
+        }
+        if k == 2 {
+            assert_eq!(recv_delta(&cycle, "eth0"), Some(1_000));
+            assert_eq!(
+                row(&cycle, "eth0").interval_s,
+                Some(120.0),
+                "since the last counted"
+            );
+            assert_eq!(row(&cycle, "eth0").provenance, Provenance::NONE);
+            assert_eq!(row(&cycle, "eth0").next_from.set_aside, None);
+        }
+    }
+    // A counter that really jumped goes on from the jump, as consecutive
+    // readings (a drop from it would be a reset, never taken from it).
+    let guard = SpikeGuard {
+        default_mbit: Some(8.0), // 1 000 000 B/s
+        per_interface: HashMap::new(),
+    };
+    let mut sampler = Sampler::new(SampleOptions::default()).with_spike_guard(guard);
+    for (k, recv, expected) in [
+        (0, 1_000, None),
+        (1, 50_000_000, None),
+        (2, 50_000_500, Some(500)),
+        (3, 400, Some(400)),
+    ] {
+        let cycle = sampler.sample(&bytes_only(&[("wan0", recv, 0)]), k as f64, at(k));
+        assert_eq!(recv_delta(&cycle, "wan0"), expected, "reading {k}");
+        if k == 2 {
+            assert_eq!(row(&cycle, "wan0").interval_s, Some(1.0));
+        }
+    }
+}
+
+#[test]
+fn unwatched_rule_a_failed_read_is_a_gap_not_an_absence() {
+    let mut sampler = Sampler::new(SampleOptions::default());
+    let near = u64::from(u32::MAX) - 99;
+    sampler.sample(&bytes_only(&[("wg0", near, 0)]), 0.0, at(0));
+    sampler.nothing_read();
+    // Read again: a drop across the unwatched read is a reset, never a
+    // guessed wrap; and the interface was there all along.
+    let cycle = sampler.sample(&bytes_only(&[("wg0", 50, 0)]), 2.0, at(2));
+    assert_eq!(recv_delta(&cycle, "wg0"), Some(50));
+    assert_eq!(
+        row(&cycle, "wg0").provenance,
+        Provenance::CONTINUED.with(Provenance::RESET)
+    );
+    // A rise is counted whole.
+    sampler.nothing_read();
+    let cycle = sampler.sample(&bytes_only(&[("wg0", 80, 0)]), 3.0, at(3));
+    assert_eq!(recv_delta(&cycle, "wg0"), Some(30));
+}
+
+#[test]
+fn unwatched_rule_a_cycle_with_nothing_selected_makes_every_interface_absent() {
+    let mut sampler = Sampler::new(SampleOptions::default());
+    sampler.sample(&bytes_only(&[("wg0", 3_000_000_000, 0)]), 0.0, at(0));
+    let empty = sampler.empty_cycle(1.0, at(1));
+    assert!(empty.rows.is_empty() && empty.unstored.is_empty());
+    assert_eq!((empty.clock, empty.timestamp), (1.0, at(1)));
+    let cycle = sampler.sample(&bytes_only(&[("wg0", 1_000, 0)]), 2.0, at(2));
+    assert_eq!(
+        recv_delta(&cycle, "wg0"),
+        Some(1_000),
+        "re-created, not a wrap"
+    );
+    assert_eq!(row(&cycle, "wg0").provenance, Provenance::RECREATED);
+    assert_eq!(row(&cycle, TOTAL_INTERFACE).interval_s, Some(1.0));
+}
+
+#[test]
+fn unwatched_rule_an_unreadable_line_is_a_gap_not_an_absence() {
+    let mut sampler = Sampler::new(SampleOptions::default());
+    let big = 100_000_000_000;
+    sampler.sample(&bytes_only(&[("eth0", big, 0), ("wg0", 5, 0)]), 0.0, at(0));
+    // eth0's line could not be read this cycle.
+    let mut unread = sampler.sample(&bytes_only(&[("wg0", 6, 0)]), 1.0, at(1));
+    sampler.unreadable(&mut unread, &["eth0".to_string(), "gone0".to_string()]);
+    assert_eq!(unread.unreadable, ["eth0"], "the names the sampler knows");
+    let cycle = sampler.sample(
+        &bytes_only(&[("eth0", big + 1_000, 0), ("wg0", 7, 0)]),
+        2.0,
+        at(2),
+    );
+    assert_eq!(
+        recv_delta(&cycle, "eth0"),
+        Some(1_000),
+        "never the whole counter again"
+    );
+    assert_eq!(row(&cycle, "eth0").provenance, Provenance::CONTINUED);
+    assert_eq!(row(&cycle, "eth0").interval_s, Some(2.0));
+}
+
+#[test]
+fn options_rule_unstored_interfaces_still_say_where_they_go_on_from() {
+    let mut sampler = Sampler::new(SampleOptions {
+        track_per_interface: false,
+        ..SampleOptions::default()
+    });
+    sampler.sample(&snapshot(&[("eth0", 100, 0)]), 0.0, at(0));
+    let mut cycle = sampler.sample(&snapshot(&[("eth0", 300, 0)]), 1.0, at(1));
+    assert_eq!(cycle.rows.len(), 1);
+    assert_eq!(cycle.unstored.len(), 1);
+    cycle.mark_final();
+    let names: Vec<_> = cycle
+        .interface_rows()
+        .map(|r| r.interface.as_str())
+        .collect();
+    assert_eq!(names, ["eth0"]);
+    assert_eq!(cycle.unstored[0].provenance, Provenance::FINAL);
+    assert_eq!(cycle.unstored[0].next_from.good.counters.bytes_recv, 300);
 }
 
 #[test]

@@ -14,7 +14,9 @@ pub mod writer;
 
 use crate::calendar::Calendar;
 use crate::fsutil::Access;
-use crate::sampler::{Cycle, TOTAL_INTERFACE};
+use crate::resume::Resumed;
+use crate::sampler::Baseline;
+use crate::sampler::Cycle;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use lock::{DatabaseLock, LockError};
 use resume_point::{LastReading, Reading, ResumePoint};
@@ -168,8 +170,9 @@ pub struct Store {
     ids: HashMap<String, i64>,
     /// What the next run continues from (saved with every cycle).
     resume: ResumePoint,
-    /// The boot and selection of this run, recorded with its first cycle.
-    run: Run,
+    /// The boot and selection of this run, recorded with its first cycle
+    /// (`None`: a writer of history, not a run; the point keeps its boot).
+    run: Option<Run>,
     /// [`meta::FOLDED_UNTIL`] as committed.
     folded_until: Option<i64>,
     _lock: DatabaseLock,
@@ -286,7 +289,7 @@ impl Store {
             access,
             ids,
             resume,
-            run: Run::default(),
+            run: None,
             folded_until,
             _lock: lock,
         })
@@ -362,12 +365,18 @@ impl Store {
         Ok(())
     }
 
-    /// Rolls the open transaction back. The resume points in memory may
-    /// then be ahead of the database: they hold the latest counters of
-    /// cycles that are kept and written again, which is what they should
-    /// say once those are written.
-    fn roll_back(&self) {
+    /// Rolls the open transaction back, and the resume point in memory to
+    /// the one in the database (it must never say more than the rows do:
+    /// retention may save it before the cycles are written again).
+    fn roll_back(&mut self) {
         let _ = run(&self.conn, "ROLLBACK");
+        if let Ok(committed) = ResumePoint::load(&self.conn) {
+            self.resume = committed;
+        }
+        if let Some(run) = &mut self.run {
+            run.recorded =
+                self.resume.boot_id == run.boot_id && self.resume.selection == Some(run.selection);
+        }
     }
 
     /// Writes one cycle inside the open transaction, nudging its timestamp
@@ -481,32 +490,68 @@ impl Store {
                     row.bridged_from.map(to_ms),
                 ])?;
             }
-            if row.interface != TOTAL_INTERFACE {
-                self.resume.record(
-                    &row.interface,
-                    LastReading {
-                        at: reading,
-                        ifindex: row.ifindex,
-                        baseline: row.baseline.to_array(),
-                    },
-                );
-            }
         }
         if late {
             rollup::fold(conn, &self.calendar, t, t + 1)?;
         }
-        if self.resume.boot_id != self.run.boot_id {
-            // The first cycle of another boot: readings of the old boot that
-            // this cycle did not replace are of no use in this one.
-            self.resume.interfaces.retain(|_, last| last.at == reading);
-            self.resume.boot_id.clone_from(&self.run.boot_id);
-            self.resume.legacy_btime = None;
+        drop(insert);
+        meta::add(conn, meta::RAW_ROWS, cycle.rows.len() as i64)?;
+        self.record_resume_point(cycle, reading)
+    }
+
+    /// Records in the resume point where each interface of `cycle` (stored
+    /// or not) goes on from, the cycle itself (stamped `reading`) and, with
+    /// the run's first cycle, the run's boot; saves it.
+    fn record_resume_point(&mut self, cycle: &Cycle, reading: Reading) -> rusqlite::Result<()> {
+        // A reading taken with its cycle is recorded at the cycle's stamp
+        // (nudged past a stored one if the clock went back).
+        let reading_of = |b: &Baseline| {
+            if b.at == cycle.clock {
+                reading
+            } else {
+                Reading::new(b.wall, b.at)
+            }
+        };
+        for row in cycle.interface_rows() {
+            let next = &row.next_from;
+            self.resume.record(
+                &row.interface,
+                LastReading {
+                    at: reading_of(&next.good),
+                    ifindex: row.ifindex,
+                    baseline: next.good.counters.to_array(),
+                    other_boot: next.other_boot,
+                    set_aside: next
+                        .set_aside
+                        .map(|b| (reading_of(&b), b.counters.to_array())),
+                    listed: None,
+                },
+            );
         }
-        self.resume.selection = self.run.selection;
+        for name in &cycle.unreadable {
+            if let Some(last) = self.resume.interfaces.get_mut(name) {
+                last.listed = Some(reading);
+            }
+        }
+        if let Some(run) = self.run.as_mut().filter(|run| !run.recorded) {
+            let read_now = |last: &LastReading| last.seen_at() == reading;
+            match run.continues {
+                Resumed::SameBoot { .. } => {}
+                Resumed::NewBoot => {
+                    for last in self.resume.interfaces.values_mut() {
+                        last.other_boot |= !read_now(last);
+                    }
+                }
+                Resumed::Fresh => self.resume.interfaces.retain(|_, last| read_now(last)),
+            }
+            self.resume.boot_id.clone_from(&run.boot_id);
+            self.resume.legacy_btime = None;
+            self.resume.selection = Some(run.selection);
+            run.recorded = true;
+        }
         self.resume.last_cycle = Some(reading);
         self.resume.final_sample = cycle.final_sample;
-        self.resume.save(conn)?;
-        meta::add(conn, meta::RAW_ROWS, cycle.rows.len() as i64)
+        self.resume.save(&self.conn)
     }
 
     /// What the next run continues from: the boot, the last written cycle
@@ -526,14 +571,21 @@ impl Store {
         Ok(forgotten)
     }
 
-    /// Sets the boot and selection this run's cycles are taken in; they are
-    /// recorded with its first cycle written (until then the resume point
-    /// keeps saying what the earlier run left).
-    pub fn begin_run(&mut self, boot_id: Option<String>, selection: u64) {
-        self.run = Run {
+    /// Sets the boot and selection this run's cycles are taken in, and how
+    /// the run continues the resume point (see [`crate::resume`]). They are
+    /// recorded with its first cycle written: until then the point keeps
+    /// saying what the earlier run left. Then the readings of the point that
+    /// the first cycle did not replace stay if they are of the same boot,
+    /// are kept as another boot's readings after a reboot (an interface that
+    /// appears later counts since the boot), and go when the boot could not
+    /// be told.
+    pub fn begin_run(&mut self, boot_id: Option<String>, selection: u64, continues: Resumed) {
+        self.run = Some(Run {
             boot_id,
-            selection: Some(selection),
-        };
+            selection,
+            continues,
+            recorded: false,
+        });
     }
 
     /// Runs one retention statement (parameters: cutoff, batch size) in its
@@ -572,11 +624,16 @@ impl Drop for Store {
     }
 }
 
-/// The boot and selection of the running process.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-struct Run {
+/// The boot and selection of the running process, and how it relates to
+/// the resume point it found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Run {
     boot_id: Option<String>,
-    selection: Option<u64>,
+    selection: u64,
+    /// How the run continues the point (which of its readings stay).
+    continues: Resumed,
+    /// Whether the point already says this run's boot.
+    recorded: bool,
 }
 
 /// What a transaction of cycles changed that the store keeps in memory

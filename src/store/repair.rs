@@ -7,10 +7,11 @@
 
 use super::rollup::{period_key, Level, LEVELS};
 use super::schema::TOTAL_ID;
-use super::{from_ms, meta};
+use super::{from_ms, meta, to_ms};
 use crate::calendar::Calendar;
 use crate::counters::{Counters, MAX_BYTES_PER_SECOND};
 use crate::provenance::Provenance;
+use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
 use std::collections::BTreeMap;
 
@@ -69,6 +70,7 @@ impl Measured {
 pub fn set_aside_deltas_beyond_any_link(
     conn: &Connection,
     calendar: &Calendar,
+    cut: HourCut,
 ) -> rusqlite::Result<()> {
     let mut absurd: Vec<(i64, i64, Measured)> = Vec::new();
     {
@@ -115,27 +117,51 @@ pub fn set_aside_deltas_beyond_any_link(
     let folded_until: i64 = meta::get(conn, meta::FOLDED_UNTIL)?
         .and_then(|v| v.parse().ok())
         .unwrap_or(i64::MIN);
-    let mut hours: BTreeMap<(i64, String), ()> = BTreeMap::new();
+    let mut hours: BTreeMap<(i64, i64, String), ()> = BTreeMap::new();
     for (t, iface, before, after) in changed.into_iter().filter(|c| c.0 < folded_until) {
         let name: String = conn.query_row(
             "SELECT name FROM netmon_interfaces WHERE id = ?1",
             [iface],
             |r| r.get(0),
         )?;
-        take_out_of_rollups(conn, calendar, t, &name, before, after)?;
-        hours.insert(
-            (calendar.hour_floor(from_ms(t)).timestamp_millis(), name),
-            (),
-        );
+        let bin = cut.bin(calendar, from_ms(t));
+        take_out_of_rollups(conn, calendar, bin, &name, before, after)?;
+        hours.insert((to_ms(bin.0), to_ms(bin.1), name), ());
     }
-    for (hour, name) in hours.into_keys() {
-        refresh_peaks_and_slots(conn, calendar, hour, &name)?;
+    for (start, end, name) in hours.into_keys() {
+        refresh_peaks_and_slots(conn, calendar, (start, end), &name)?;
     }
     Ok(())
 }
 
-/// Writes a sample's deltas and interval (rates follow: derived ones from
-/// them, stored ones are dropped where the deltas go).
+/// How the hour rollups being repaired were cut.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HourCut {
+    /// On the calendar's clock hours, as before schema 4.
+    ClockHours,
+    /// Also at each midnight ([`Level::Hour`]), as now.
+    AtMidnight,
+}
+
+impl HourCut {
+    /// The hour bin (start, end) that holds `t`.
+    fn bin(self, calendar: &Calendar, t: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+        match self {
+            HourCut::ClockHours => {
+                let start = calendar.hour_floor(t);
+                (start, start + chrono::Duration::hours(1))
+            }
+            HourCut::AtMidnight => {
+                let start = Level::Hour.floor(calendar, t);
+                (start, Level::Hour.next(calendar, start))
+            }
+        }
+    }
+}
+
+/// Writes a sample's deltas and interval; its rates are derived from them
+/// (a stored rate, `_total`'s sum of its members', is dropped: the members
+/// it summed changed).
 fn store(conn: &Connection, t: i64, iface: i64, measured: Measured) -> rusqlite::Result<()> {
     let d = measured
         .deltas
@@ -146,9 +172,7 @@ fn store(conn: &Connection, t: i64, iface: i64, measured: Measured) -> rusqlite:
              bytes_recv_delta = ?4, bytes_sent_delta = ?5, packets_recv_delta = ?6,
              packets_sent_delta = ?7, errin_delta = ?8, errout_delta = ?9, dropin_delta = ?10,
              dropout_delta = ?11,
-             recv_rate = CASE WHEN ?4 IS NULL THEN NULL ELSE recv_rate END,
-             sent_rate = CASE WHEN ?4 IS NULL THEN NULL ELSE sent_rate END,
-             rated = rated AND ?4 IS NOT NULL
+             recv_rate = NULL, sent_rate = NULL, rated = rated AND ?4 IS NOT NULL
          WHERE t = ?1 AND iface = ?2",
         params![
             t,
@@ -202,17 +226,16 @@ fn recompute_total(conn: &Connection, t: i64) -> rusqlite::Result<Option<(Measur
 }
 
 /// Subtracts what a sample's deltas and covered interval lost from the
-/// hour, day and month rollups its hour was folded into (before schema 4
-/// an hour was folded into the day and month its start fell in).
+/// rollups it was folded into: its hour bin `(hour, _)`, and the day and
+/// month that bin starts in.
 fn take_out_of_rollups(
     conn: &Connection,
     calendar: &Calendar,
-    t: i64,
+    (hour, _): (DateTime<Utc>, DateTime<Utc>),
     interface: &str,
     before: Measured,
     after: Measured,
 ) -> rusqlite::Result<()> {
-    let hour = calendar.hour_floor(from_ms(t));
     let lost = |m: Measured| {
         m.deltas
             .map_or([0; 8], |d| d.to_array().map(super::delta_to_sql))
@@ -245,17 +268,16 @@ fn take_out_of_rollups(
     Ok(())
 }
 
-/// Recomputes an interface's peak rates in the rollups of the hour starting
-/// at `hour_ms` (and its day and month) and that hour's 5-minute slots,
-/// from the samples that remain.
+/// Recomputes an interface's peak rates in the rollups of the hour bin
+/// [`hour_ms`, `end`) (and its day and month) and that bin's 5-minute
+/// slots, from the samples that remain.
 fn refresh_peaks_and_slots(
     conn: &Connection,
     calendar: &Calendar,
-    hour_ms: i64,
+    (hour_ms, end): (i64, i64),
     interface: &str,
 ) -> rusqlite::Result<()> {
     let hour = from_ms(hour_ms);
-    let end = hour_ms + 3_600_000;
     conn.execute(
         "UPDATE network_stats_hourly SET
              peak_recv_rate = (SELECT MAX(bytes_recv_rate) FROM network_stats
@@ -296,7 +318,7 @@ mod tests {
     use crate::collector::InterfaceCounters;
     use crate::sampler::{SampleOptions, Sampler};
     use crate::store::Store;
-    use chrono::{TimeZone, Utc};
+    use chrono::TimeZone;
 
     /// A database as an earlier version left it: `a`'s delta at 60 s
     /// beyond any link (and its `_total`), folded into the rollups of hour
@@ -381,7 +403,8 @@ mod tests {
             Some((2_000 + (1u64 << 50)) as f64),
             "the damage is in the rollups"
         );
-        set_aside_deltas_beyond_any_link(&store.conn, &Calendar::utc()).unwrap();
+        set_aside_deltas_beyond_any_link(&store.conn, &Calendar::utc(), HourCut::ClockHours)
+            .unwrap();
         // The sample keeps its counters and loses deltas, interval and rates.
         let sample = |t: i64, iface: i64| -> (Option<i64>, Option<i64>, Option<f64>) {
             store

@@ -47,23 +47,43 @@ impl Reading {
     }
 }
 
-/// One interface's last written reading.
+/// What one interface's next delta is measured from, as last written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LastReading {
-    /// When.
+    /// When `baseline` was read.
     pub at: Reading,
     /// Its kernel index then, where known.
     pub ifindex: Option<u32>,
-    /// What its next delta is measured from (the counters as read, except
-    /// that a glitched counter keeps its higher previous value), in
-    /// [`Counters::to_array`] order.
+    /// The last counters counted from (as read, except that a glitched
+    /// counter keeps its higher previous value), in [`Counters::to_array`]
+    /// order.
     pub baseline: [u64; 8],
+    /// Whether `baseline` is a reading of another boot than the point's:
+    /// the interface has not been read in this boot yet.
+    pub other_boot: bool,
+    /// A reading set aside since (when, counters), which the counters may
+    /// go on from.
+    pub set_aside: Option<(Reading, [u64; 8])>,
+    /// A cycle since that listed the interface on a line whose counters
+    /// could not be read: it was there, unwatched.
+    pub listed: Option<Reading>,
 }
 
 impl LastReading {
     /// The baseline as counters.
     pub fn counters(&self) -> Counters {
         Counters::from_array(self.baseline)
+    }
+
+    /// When the interface was last read: the set-aside reading's time,
+    /// else the baseline's.
+    pub fn read_at(&self) -> Reading {
+        self.set_aside.map_or(self.at, |(at, _)| at)
+    }
+
+    /// When the interface was last seen: read, or listed unreadable.
+    pub fn seen_at(&self) -> Reading {
+        self.listed.unwrap_or_else(|| self.read_at())
     }
 }
 
@@ -102,7 +122,8 @@ impl ResumePoint {
     pub fn forget_before(&mut self, cutoff: DateTime<Utc>) -> usize {
         let before = self.interfaces.len();
         let cutoff = to_ms(cutoff);
-        self.interfaces.retain(|_, last| last.at.t_ms >= cutoff);
+        self.interfaces
+            .retain(|_, last| last.read_at().t_ms >= cutoff);
         before - self.interfaces.len()
     }
 
@@ -148,18 +169,23 @@ struct Stored<'a> {
     selection: Option<u64>,
     last_cycle: Option<Reading>,
     final_sample: bool,
-    /// Name, reading (`None`: the last cycle's), ifindex, baseline.
     #[serde(borrow)]
     interfaces: Vec<StoredReading<'a>>,
 }
 
-/// An interface's reading as stored: name, reading (`None`: the last
-/// cycle's), ifindex and baseline.
+/// An interface's reading as stored: name, when the baseline was read
+/// (`None`: in the last cycle), ifindex, baseline, whether it is another
+/// boot's, a set-aside reading (when, `None` for the last cycle, and its
+/// counters), and when it was listed unreadable (`Some(None)`: in the last
+/// cycle).
 type StoredReading<'a> = (
     std::borrow::Cow<'a, str>,
     Option<Reading>,
     Option<u32>,
     [u64; 8],
+    bool,
+    Option<(Option<Reading>, [u64; 8])>,
+    Option<Option<Reading>>,
 );
 
 impl<'a> Stored<'a> {
@@ -174,8 +200,16 @@ impl<'a> Stored<'a> {
                 .interfaces
                 .iter()
                 .map(|(name, last)| {
-                    let at = Some(last.at).filter(|at| point.last_cycle != Some(*at));
-                    (name.as_str().into(), at, last.ifindex, last.baseline)
+                    let compact = |at: Reading| Some(at).filter(|at| point.last_cycle != Some(*at));
+                    (
+                        name.as_str().into(),
+                        compact(last.at),
+                        last.ifindex,
+                        last.baseline,
+                        last.other_boot,
+                        last.set_aside.map(|(at, counters)| (compact(at), counters)),
+                        last.listed.map(compact),
+                    )
                 })
                 .collect(),
         }
@@ -192,17 +226,29 @@ impl<'a> Stored<'a> {
             interfaces: self
                 .interfaces
                 .into_iter()
-                .filter_map(|(name, at, ifindex, baseline)| {
-                    let at = at.or(last_cycle)?;
-                    Some((
-                        name.into_owned(),
-                        LastReading {
-                            at,
-                            ifindex,
-                            baseline,
-                        },
-                    ))
-                })
+                .filter_map(
+                    |(name, at, ifindex, baseline, other_boot, set_aside, listed)| {
+                        let set_aside = match set_aside {
+                            Some((at, counters)) => Some((at.or(last_cycle)?, counters)),
+                            None => None,
+                        };
+                        let listed = match listed {
+                            Some(at) => Some(at.or(last_cycle)?),
+                            None => None,
+                        };
+                        Some((
+                            name.into_owned(),
+                            LastReading {
+                                at: at.or(last_cycle)?,
+                                ifindex,
+                                baseline,
+                                other_boot,
+                                set_aside,
+                                listed,
+                            },
+                        ))
+                    },
+                )
                 .collect(),
         }
     }
@@ -235,6 +281,9 @@ pub fn convert_legacy(conn: &Connection) -> rusqlite::Result<ResumePoint> {
                 at,
                 ifindex,
                 baseline,
+                other_boot: false,
+                set_aside: None,
+                listed: None,
             },
         );
     };
@@ -321,6 +370,9 @@ mod tests {
             at: Reading::new(at(s), 100.0 + s as f64),
             ifindex,
             baseline,
+            other_boot: s == 10,
+            set_aside: (s == 20).then(|| (Reading::new(at(20), 120.0), [9; 8])),
+            listed: (s == 10).then(|| Reading::new(at(20), 120.0)),
         };
         let mut point = ResumePoint {
             boot_id: Some("c1527b7e-baa5-4c41-9826-7775cdbce0fb".into()),
@@ -332,11 +384,21 @@ mod tests {
         point.record("eth0", reading(0, Some(2), big));
         point.record("wg0", reading(10, None, [0; 8]));
         point.record("eth0", reading(20, Some(3), big));
+        point.interfaces.get_mut("eth0").unwrap().at = Reading::new(at(15), 115.0);
         point.save(&conn).unwrap();
         let loaded = ResumePoint::load(&conn).unwrap();
         assert_eq!(loaded, point);
-        assert_eq!(loaded.interfaces["eth0"].at.clock(), Some(120.0));
-        assert_eq!(loaded.interfaces["eth0"].at.wall(), at(20));
+        assert_eq!(loaded.interfaces["eth0"].at.clock(), Some(115.0));
+        assert_eq!(loaded.interfaces["eth0"].read_at().wall(), at(20));
+        assert_eq!(
+            loaded.interfaces["eth0"].read_at(),
+            point.last_cycle.unwrap()
+        );
+        assert!(loaded.interfaces["wg0"].other_boot);
+        assert_eq!(
+            loaded.interfaces["wg0"].seen_at(),
+            point.last_cycle.unwrap()
+        );
         assert_eq!(loaded.interfaces["eth0"].counters().bytes_recv, u64::MAX);
         let mut aged = loaded;
         assert_eq!(aged.forget_before(at(15)), 1);

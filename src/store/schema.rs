@@ -161,6 +161,15 @@ pub enum Kind {
     Netmon(i64),
 }
 
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Kind::Empty => f.write_str("no netmon schema yet (an empty file)"),
+            Kind::Netmon(version) => write!(f, "schema {version}"),
+        }
+    }
+}
+
 /// Recognises the database at `path` without writing to it; an error
 /// message explains why the file is refused.
 pub fn inspect(path: &Path) -> Result<Kind, String> {
@@ -277,7 +286,13 @@ pub fn upgrade(conn: &mut Connection, kind: &Kind, calendar: &Calendar) -> rusql
             if *version < 3 {
                 add_schema_3(&tx, &recorded, rollups)?;
             }
-            add_schema_4(&tx, &recorded)?;
+            // Rollups rebuilt from seed rows are cut as they are now.
+            let cut = if *version == 0 {
+                super::repair::HourCut::AtMidnight
+            } else {
+                super::repair::HourCut::ClockHours
+            };
+            add_schema_4(&tx, &recorded, cut)?;
         }
         Kind::Netmon(_) => {}
     }
@@ -388,7 +403,11 @@ fn add_schema_3(tx: &Transaction, calendar: &Calendar, rollups: Rollups) -> rusq
 
 /// Adds the events table, converts the resume point to the one value that
 /// names its boot, and sets aside stored deltas beyond any link.
-fn add_schema_4(tx: &Transaction, calendar: &Calendar) -> rusqlite::Result<()> {
+fn add_schema_4(
+    tx: &Transaction,
+    calendar: &Calendar,
+    cut: super::repair::HourCut,
+) -> rusqlite::Result<()> {
     tx.execute_batch(SCHEMA_4_OBJECTS)?;
     super::resume_point::convert_legacy(tx)?.save(tx)?;
     // Of the earlier samples only the baselines can be told: rows without
@@ -403,7 +422,7 @@ fn add_schema_4(tx: &Transaction, calendar: &Calendar) -> rusqlite::Result<()> {
     if let Some(last) = last {
         meta::set(tx, meta::PROVENANCE_FROM, &(last + 1).to_string())?;
     }
-    super::repair::set_aside_deltas_beyond_any_link(tx, calendar)
+    super::repair::set_aside_deltas_beyond_any_link(tx, calendar, cut)
 }
 
 /// Adds `netmon_last` (filled from each interface's last written row) and

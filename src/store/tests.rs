@@ -5,6 +5,7 @@ use super::*;
 use crate::collector::InterfaceCounters;
 use crate::counters::Counters;
 use crate::provenance::Provenance;
+use crate::resume::Resumed;
 use crate::sampler::{SampleOptions, Sampler};
 use chrono::TimeZone;
 use std::os::unix::fs::PermissionsExt;
@@ -269,7 +270,7 @@ fn boot_rule_the_first_cycle_of_a_boot_records_it_and_drops_the_old_readings() {
     let path = dir.path().join("n.db");
     let mut store = open(&path);
     let mut sampler = Sampler::new(SampleOptions::default());
-    store.begin_run(Some("first".into()), 7);
+    store.begin_run(Some("first".into()), 7, Resumed::Fresh);
     store
         .write_cycle(&cycle_at(&mut sampler, 0, &[("a", 100, 10), ("b", 1, 1)]))
         .unwrap();
@@ -279,18 +280,43 @@ fn boot_rule_the_first_cycle_of_a_boot_records_it_and_drops_the_old_readings() {
     drop(store);
     // Another boot: nothing changes until its first cycle is written ...
     let mut store = open(&path);
-    store.begin_run(Some("second".into()), 8);
+    store.begin_run(Some("second".into()), 8, Resumed::NewBoot);
     assert_eq!(store.resume_point().boot_id.as_deref(), Some("first"));
     let mut sampler = Sampler::new(SampleOptions::default());
     let mut last = cycle_at(&mut sampler, 5, &[("a", 7, 7)]);
     last.mark_final();
     store.write_cycle(&last).unwrap();
-    // ... which keeps only what this boot read.
+    // ... which keeps the readings of the old boot as such: an interface
+    // that appears later in this boot counts since the boot.
     let point = store.resume_point();
     assert_eq!(point.boot_id.as_deref(), Some("second"));
     assert_eq!(point.selection, Some(8));
-    assert_eq!(point.interfaces.keys().collect::<Vec<_>>(), ["a"]);
+    assert_eq!(point.interfaces.keys().collect::<Vec<_>>(), ["a", "b"]);
+    assert!(!point.interfaces["a"].other_boot);
+    assert!(point.interfaces["b"].other_boot);
     assert!(point.final_sample);
+    drop(store);
+    // A run that cannot tell its boot keeps only what it read.
+    let mut store = open(&path);
+    store.begin_run(None, 8, Resumed::Fresh);
+    let mut sampler = Sampler::new(SampleOptions::default());
+    store
+        .write_cycle(&cycle_at(&mut sampler, 9, &[("b", 1, 1)]))
+        .unwrap();
+    let point = store.resume_point();
+    assert_eq!(point.boot_id, None);
+    assert_eq!(point.interfaces.keys().collect::<Vec<_>>(), ["b"]);
+    // One of the same boot keeps every reading.
+    drop(store);
+    let mut store = open(&path);
+    store.begin_run(None, 8, Resumed::SameBoot { consecutive: true });
+    store
+        .write_cycle(&cycle_at(&mut sampler, 10, &[("c", 1, 1)]))
+        .unwrap();
+    assert_eq!(
+        store.resume_point().interfaces.keys().collect::<Vec<_>>(),
+        ["b", "c"]
+    );
 }
 
 #[test]
@@ -991,7 +1017,7 @@ fn boot_rule_a_database_reopened_after_removal_still_names_the_boot() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("n.db");
     let mut store = open(&path);
-    store.begin_run(Some("this-boot".into()), 7);
+    store.begin_run(Some("this-boot".into()), 7, Resumed::Fresh);
     let mut writer = Writer::new(store, 4, std::time::Duration::from_millis(10));
     let mut sampler = Sampler::new(SampleOptions::default());
     writer.submit(cycle_at(&mut sampler, 0, &[("a", 1, 1)]));

@@ -36,7 +36,7 @@ struct OpenedAs {
     raw_counts: bool,
     access: Access,
     /// The boot and selection of this run.
-    run: super::Run,
+    run: Option<super::Run>,
 }
 
 /// What a flush achieved.
@@ -181,9 +181,11 @@ impl Writer {
                 Ok(()) => {
                     for cycle in self.pending.drain(..take) {
                         self.rows_written += cycle.rows.len() as u64;
+                        // A cycle without rows only tells the resume point
+                        // that nothing was selected: not a stored cycle.
+                        self.written += u64::from(!cycle.rows.is_empty());
                     }
                     written += take;
-                    self.written += take as u64;
                 }
                 Err(e) if e.rejects_cycle() && take > 1 => batch = 1,
                 Err(e) if e.rejects_cycle() && self.pending.len() > 1 => {
@@ -235,7 +237,11 @@ fn write<'a>(
         None => {
             let mut opened = Store::open_as(path, opened_as.busy_timeout, opened_as.access)?
                 .with_raw_counts(opened_as.raw_counts);
-            opened.run = opened_as.run.clone();
+            // The new file records the run's boot with its first cycle.
+            opened.run = opened_as.run.clone().map(|run| super::Run {
+                recorded: false,
+                ..run
+            });
             tracing::info!(database = %path.display(), "database reopened");
             store.insert(opened)
         }

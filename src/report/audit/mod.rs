@@ -142,6 +142,9 @@ pub struct InterfaceAudit {
     pub glitches: Tally,
     /// Deltas set aside (beyond any link, or above `max_bandwidth_mbit`).
     pub set_aside: Tally,
+    /// Readings still below the value a counter dipped from: if the dip was
+    /// real, what the counter counted since, up to these bytes, is missing.
+    pub lasting_dips: Tally,
     /// Samples taken when netmon was asked to stop.
     pub final_samples: u64,
 }
@@ -169,6 +172,9 @@ impl InterfaceAudit {
         if self.set_aside.count > 0 {
             total = total.and(Unaccounted::AtMost(self.set_aside.bytes));
         }
+        if self.lasting_dips.count > 0 {
+            total = total.and(Unaccounted::AtMost(self.lasting_dips.bytes));
+        }
         total
     }
 }
@@ -190,14 +196,22 @@ pub struct Audit {
     /// (a database upgraded from before they were): the first instant
     /// from which they are.
     pub facts_from: Option<DateTime<Utc>>,
+    /// Whether the window holds only `_total` rows
+    /// (`track_per_interface: false`): no interface's facts are known.
+    pub only_total: bool,
 }
 
 impl Audit {
-    /// Whether every byte of every interface in the window is accounted for.
+    /// Whether every byte of every interface in the window is accounted
+    /// for. Where facts are missing (samples from before they were
+    /// recorded, or only `_total` stored), nothing can be vouched for.
     pub fn accounted(&self) -> bool {
-        self.interfaces
-            .iter()
-            .all(|i| i.unaccounted() == Unaccounted::None)
+        self.facts_from.is_none()
+            && !self.only_total
+            && self
+                .interfaces
+                .iter()
+                .all(|i| i.unaccounted() == Unaccounted::None)
     }
 }
 
@@ -222,12 +236,15 @@ pub fn build(conn: &Connection, database: &Path, query: &AuditQuery) -> rusqlite
             && (query.interfaces.is_empty() || query.interfaces.iter().any(|i| i == name))
     };
     let mut totals: BTreeMap<String, Totals> = BTreeMap::new();
+    let mut total_rows = false;
     // Every piece holds samples: rollup rows and raw groups exist only for them.
     for (interface, _, piece) in super::window_totals(conn, &query.calendar, from, to)? {
+        total_rows |= interface == TOTAL_INTERFACE;
         if wanted(&interface) {
             totals.entry(interface).or_default().merge(&piece);
         }
     }
+    let only_total = total_rows && totals.is_empty() && query.interfaces.is_empty();
     let names = interface_names(conn)?;
     let mut audits: BTreeMap<String, InterfaceAudit> = totals
         .into_iter()
@@ -247,6 +264,7 @@ pub fn build(conn: &Connection, database: &Path, query: &AuditQuery) -> rusqlite
                 wraps: Tally::default(),
                 glitches: Tally::default(),
                 set_aside: Tally::default(),
+                lasting_dips: Tally::default(),
                 final_samples: 0,
             };
             (interface, audit)
@@ -272,6 +290,7 @@ pub fn build(conn: &Connection, database: &Path, query: &AuditQuery) -> rusqlite
         calendar: query.calendar.clone(),
         interfaces: audits.into_values().collect(),
         facts_from,
+        only_total,
     })
 }
 
@@ -338,6 +357,9 @@ fn record(conn: &Connection, audit: &mut InterfaceAudit, event: &Event) -> rusql
     }
     if kind.contains(Provenance::SET_ASIDE) {
         audit.set_aside.add(bytes);
+    }
+    if kind.contains(Provenance::DIP_LASTS) {
+        audit.lasting_dips.add(bytes);
     }
     if kind.contains(Provenance::FINAL) {
         audit.final_samples += 1;

@@ -87,8 +87,16 @@ pub fn table(out: &mut impl Write, audit: &Audit) -> io::Result<()> {
             local(calendar, from)
         )?;
     }
+    if audit.only_total {
+        writeln!(
+            out,
+            "note: only _total is stored (track_per_interface: false): how each interface's \
+             delta was obtained is not recorded"
+        )?;
+    }
     if audit.interfaces.is_empty() {
-        return writeln!(out, "no samples in this window");
+        writeln!(out, "no interface samples in this window")?;
+        return verdict(out, audit);
     }
     let width = audit
         .interfaces
@@ -136,6 +144,7 @@ fn details(out: &mut impl Write, calendar: &Calendar, entry: &InterfaceAudit) ->
         ("resets", entry.resets),
         ("wraps", entry.wraps),
         ("glitches", entry.glitches),
+        ("lasting dips", entry.lasting_dips),
         ("set aside", entry.set_aside),
     ];
     if entry.stretches.is_empty() && facts.iter().all(|(_, t)| t.count == 0) {
@@ -179,12 +188,15 @@ fn stretch_line(calendar: &Calendar, stretch: &Stretch) -> String {
 
 /// The last line: every byte accounted for, or which interfaces are not.
 fn verdict(out: &mut impl Write, audit: &Audit) -> io::Result<()> {
-    let uncertain: Vec<String> = audit
+    let mut uncertain: Vec<String> = audit
         .interfaces
         .iter()
         .filter(|i| i.unaccounted() != Unaccounted::None)
         .map(|i| format!("{} ({})", printable(&i.interface), i.unaccounted()))
         .collect();
+    if audit.facts_from.is_some() || audit.only_total {
+        uncertain.push("samples whose facts were not recorded".into());
+    }
     if uncertain.is_empty() {
         writeln!(out, "every byte in the window is accounted for")
     } else {
@@ -203,6 +215,7 @@ struct JsonAudit<'a> {
     until: Option<String>,
     time_zone: &'a str,
     facts_from: Option<String>,
+    only_total: bool,
     accounted: bool,
     interfaces: Vec<JsonInterface<'a>>,
 }
@@ -225,6 +238,7 @@ struct JsonInterface<'a> {
     wraps: JsonTally,
     glitches: JsonTally,
     set_aside: JsonTally,
+    lasting_dips: JsonTally,
     final_samples: u64,
 }
 
@@ -275,6 +289,7 @@ pub fn json(out: &mut impl Write, audit: &Audit) -> io::Result<()> {
         until: audit.until.map(rfc3339),
         time_zone: audit.calendar.name(),
         facts_from: audit.facts_from.map(rfc3339),
+        only_total: audit.only_total,
         accounted: audit.accounted(),
         interfaces: audit
             .interfaces
@@ -298,6 +313,7 @@ pub fn json(out: &mut impl Write, audit: &Audit) -> io::Result<()> {
                     wraps: entry.wraps.into(),
                     glitches: entry.glitches.into(),
                     set_aside: entry.set_aside.into(),
+                    lasting_dips: entry.lasting_dips.into(),
                     final_samples: entry.final_samples,
                 }
             })

@@ -4,7 +4,7 @@
 use super::*;
 use crate::collector::InterfaceCounters;
 use crate::counters::{Continuity, Counters};
-use crate::sampler::{Continuation, SampleOptions, Sampler};
+use crate::sampler::{Baseline, Continuation, NextFrom, SampleOptions, Sampler};
 use crate::store::Store;
 use chrono::TimeZone;
 
@@ -83,17 +83,23 @@ impl History {
     ) -> &mut History {
         self.sampler = Sampler::new(SampleOptions::default());
         let continuation = Continuation {
-            baseline: Counters {
-                bytes_recv: recv,
-                ..Counters::default()
+            next_from: NextFrom {
+                good: Baseline {
+                    counters: Counters {
+                        bytes_recv: recv,
+                        ..Counters::default()
+                    },
+                    at: if continuity == Continuity::NewBoot {
+                        0.0
+                    } else {
+                        second as f64
+                    },
+                    wall: wall(second),
+                },
+                other_boot: continuity == Continuity::NewBoot,
+                set_aside: None,
             },
             ifindex: None,
-            at: if continuity == Continuity::NewBoot {
-                0.0
-            } else {
-                second as f64
-            },
-            wall: wall(second),
             continuity,
             provenance: if after_final {
                 Provenance::AFTER_FINAL
@@ -156,7 +162,7 @@ fn audit_rule_a_watched_interface_is_accounted_for() {
 
 #[test]
 fn audit_rule_an_empty_span_is_wholly_covered() {
-    let mut history = History::watched();
+    let history = History::watched();
     // A window that ends where it starts (at the first sample).
     let audit = history.audit_until(None, Some(0), &[]);
     assert!(audit.interfaces.is_empty());
@@ -169,12 +175,19 @@ fn audit_rule_an_empty_span_is_wholly_covered() {
 
 #[test]
 fn audit_rule_history_from_before_the_facts_were_recorded_is_noted() {
-    let mut history = History::watched();
+    let history = History::watched();
     let conn = rusqlite::Connection::open(&history.path).unwrap();
     meta::set(&conn, meta::PROVENANCE_FROM, &to_ms(wall(30)).to_string()).unwrap();
-    assert_eq!(history.audit(None, &[]).facts_from, Some(wall(30)));
+    let before = history.audit(None, &[]);
+    assert_eq!(before.facts_from, Some(wall(30)));
+    assert!(
+        !before.accounted(),
+        "what the old samples went through is not known"
+    );
     assert_eq!(history.audit(Some(29), &[]).facts_from, Some(wall(30)));
-    assert_eq!(history.audit(Some(30), &[]).facts_from, None);
+    let after = history.audit(Some(30), &[]);
+    assert_eq!(after.facts_from, None);
+    assert!(after.accounted());
     assert_eq!(history.audit(Some(31), &[]).facts_from, None);
 }
 
@@ -328,4 +341,73 @@ fn audit_rule_resets_are_unknown_and_set_aside_deltas_an_upper_bound() {
         Unaccounted::None.and(Unaccounted::Unknown),
         Unaccounted::Unknown
     );
+}
+
+#[test]
+fn audit_rule_a_dip_that_lasts_bounds_what_may_be_missing() {
+    let mut history = History::new();
+    for (second, recv) in [
+        (0, 6_400_000),
+        (60, 6_350_000),
+        (120, 6_360_000),
+        (180, 6_450_000),
+    ] {
+        history.cycle(second, &[("bond0", recv)]);
+    }
+    let audit = history.audit(None, &[]);
+    let bond0 = of(&audit, "bond0");
+    assert_eq!(
+        bond0.glitches,
+        Tally {
+            count: 1,
+            bytes: 50_000
+        },
+        "one glitch"
+    );
+    assert_eq!(
+        bond0.lasting_dips,
+        Tally {
+            count: 1,
+            bytes: 40_000
+        }
+    );
+    assert_eq!(bond0.unaccounted(), Unaccounted::AtMost(40_000));
+    assert!(!audit.accounted());
+}
+
+#[test]
+fn audit_rule_only_the_sum_stored_vouches_for_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("n.db");
+    let mut store = Store::open_in(
+        &path,
+        std::time::Duration::from_secs(5),
+        Some(&Calendar::utc()),
+    )
+    .unwrap();
+    let mut sampler = Sampler::new(SampleOptions {
+        track_per_interface: false,
+        ..SampleOptions::default()
+    });
+    for second in [0, 60] {
+        let snapshot = [InterfaceCounters {
+            name: "eth0".into(),
+            ifindex: None,
+            counters: Counters::default(),
+        }];
+        store
+            .write_cycle(&sampler.sample(&snapshot, second as f64, wall(second)))
+            .unwrap();
+    }
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let query = AuditQuery {
+        calendar: Calendar::utc(),
+        since: None,
+        until: None,
+        interfaces: Vec::new(),
+        now: wall(100),
+    };
+    let audit = build(&conn, &path, &query).unwrap();
+    assert!(audit.only_total && audit.interfaces.is_empty());
+    assert!(!audit.accounted());
 }
