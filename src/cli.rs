@@ -39,7 +39,7 @@ pub struct Cli {
     /// samples, every stretch nobody watched (netmon stopped, a reboot, the interface absent)
     /// with how it was bridged and the bytes still unaccounted, and the resets, wraps, glitches
     /// and set-aside deltas. Exit 0 when every byte is accounted for, 4 when not. Never writes.
-    #[arg(long, conflicts_with_all = ["by", "top", "percentile", "alert"])]
+    #[arg(long, conflicts_with_all = ["by", "top", "percentile", "alert", "direction", "estimate"])]
     pub audit: bool,
 
     /// Show each interface's rates now, every --interval (default 1 s here), rewritten in place

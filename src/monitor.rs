@@ -126,19 +126,27 @@ impl Sampling<'_> {
             },
         );
         let (now, timestamp) = (boot_clock(), Utc::now());
+        let unreadable: Vec<String> = self
+            .source
+            .unreadable()
+            .iter()
+            .filter(|name| self.selection.selects(name))
+            .cloned()
+            .collect();
         if selected.is_empty() {
-            // Every interface known was absent from this cycle; a restart
-            // must know it too, once per episode.
+            // Every interface known was absent from this cycle (but those
+            // listed unreadable); a restart must know it too, once per
+            // episode.
             let mut cycle = self.sampler.empty_cycle(now, timestamp);
-            if started_unlisted || started_unselected || final_sample {
+            self.sampler.unreadable(&mut cycle, &unreadable);
+            if started_unlisted || started_unselected || final_sample || !unreadable.is_empty() {
                 cycle.final_sample = final_sample;
                 self.store(cycle);
             }
             return true;
         }
         let mut cycle = self.sampler.sample(&selected, now, timestamp);
-        self.sampler
-            .unreadable(&mut cycle, self.source.unreadable());
+        self.sampler.unreadable(&mut cycle, &unreadable);
         if final_sample {
             cycle.mark_final();
         }

@@ -47,6 +47,12 @@ impl Provenance {
     /// reading: if it did not glitch but really went back, what it counted
     /// since the dip, up to `bytes`, is missing.
     pub const DIP_LASTS: Provenance = Provenance(1 << 10);
+    /// The counters went on from a reading set aside before (they really
+    /// jumped): the traffic that reading claimed, `bytes`, is not counted.
+    pub const JUMPED: Provenance = Provenance(1 << 11);
+    /// Measured from the last counted reading, over readings set aside
+    /// since (they were corrupt): nothing set aside is missing.
+    pub const RECOVERED: Provenance = Provenance(1 << 12);
 
     /// No fact: a delta between consecutive readings that rose.
     pub const NONE: Provenance = Provenance(0);
@@ -118,6 +124,8 @@ mod tests {
             Provenance::AFTER_FINAL,
             Provenance::BASELINE,
             Provenance::DIP_LASTS,
+            Provenance::JUMPED,
+            Provenance::RECOVERED,
         ];
         let mut union = Provenance::NONE;
         for fact in all {
@@ -125,15 +133,15 @@ mod tests {
             assert!(!union.intersects(fact), "{fact:?} shares a bit");
             union = union.with(fact);
         }
-        assert_eq!(union.bits(), 0x7ff, "the stored codes never change");
+        assert_eq!(union.bits(), 0x1fff, "the stored codes never change");
         assert!(union.contains(Provenance::WRAP.with(Provenance::FINAL)));
         assert_eq!(Provenance::RESET.with(Provenance::RESET), Provenance::RESET);
         assert!(!Provenance::WRAP.contains(union));
         assert_eq!(
             union.without(Provenance::FINAL).bits(),
-            0x7ff & !Provenance::FINAL.bits()
+            0x1fff & !Provenance::FINAL.bits()
         );
-        assert_eq!(Provenance::from_bits(0x800).bits(), 0x800);
+        assert_eq!(Provenance::from_bits(0x2000).bits(), 0x2000);
         assert!(Provenance::NONE.is_empty() && !Provenance::RESET.is_empty());
     }
 

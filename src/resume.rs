@@ -103,7 +103,6 @@ fn same_reading(a: Reading, b: Reading) -> bool {
 /// Seeds `sampler` from `point` for the run `start` describes; says how.
 pub fn continue_from(point: &ResumePoint, start: &Start, sampler: &mut Sampler) -> Resumed {
     let in_last = |at: Reading| point.last_cycle.is_some_and(|c| same_reading(at, c));
-    let in_last_cycle = |last: &LastReading| in_last(last.seen_at());
     // A reading of another boot counts everything since this one began.
     let since_boot = |last: &LastReading, provenance| Continuation {
         next_from: NextFrom {
@@ -118,6 +117,7 @@ pub fn continue_from(point: &ResumePoint, start: &Start, sampler: &mut Sampler) 
         ifindex: None,
         continuity: Continuity::NewBoot,
         provenance,
+        glitching: false,
     };
     match boot_of(point, start.boot) {
         None => Resumed::Fresh,
@@ -125,7 +125,9 @@ pub fn continue_from(point: &ResumePoint, start: &Start, sampler: &mut Sampler) 
             for (name, last) in &point.interfaces {
                 // A final sample at the stop that ended the old boot covers
                 // the interfaces it read.
-                let provenance = if point.final_sample && in_last_cycle(last) {
+                // (A reading kept from a boot before: unknown.)
+                let after_final = !last.other_boot && point.final_sample && in_last(last.read_at());
+                let provenance = if after_final {
                     Provenance::AFTER_FINAL
                 } else {
                     Provenance::NONE
@@ -142,14 +144,19 @@ pub fn continue_from(point: &ResumePoint, start: &Start, sampler: &mut Sampler) 
             let same_selection = point.selection == Some(start.selection);
             for (name, last) in &point.interfaces {
                 if last.other_boot {
-                    sampler.resume(name, since_boot(last, Provenance::NONE), start.clock);
+                    let provenance = if last.after_final {
+                        Provenance::AFTER_FINAL
+                    } else {
+                        Provenance::NONE
+                    };
+                    sampler.resume(name, since_boot(last, provenance), start.clock);
                     continue;
                 }
                 let (Some(at), Some(seen)) = (place(last.at, start), place(last.seen_at(), start))
                 else {
                     continue;
                 };
-                let in_last_cycle = in_last_cycle(last);
+                let in_last_cycle = in_last(last.seen_at());
                 if !in_last_cycle && start.clock - seen > FORGET_AFTER_SECONDS {
                     // Gone so long that a monitor would have forgotten it.
                     continue;
@@ -184,6 +191,7 @@ pub fn continue_from(point: &ResumePoint, start: &Start, sampler: &mut Sampler) 
                     ifindex: last.ifindex,
                     continuity,
                     provenance: Provenance::NONE,
+                    glitching: last.glitching,
                 };
                 sampler.resume(name, continuation, start.clock);
             }

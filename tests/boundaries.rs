@@ -589,6 +589,17 @@ fn runs_that_saw_nothing_or_an_unreadable_line_invent_nothing() {
     set_counters(&sandbox, &[("eth0", 100_000_001_000, 0), ("wlan0", 6, 0)]);
     succeeded(sandbox.run(&["--once"]));
     assert_eq!(eth0_deltas(&sandbox), [None, Some(1_000)]);
+    // The same when that line was all a run would have selected.
+    let sandbox = sandbox_with(5_000_000_000, 0);
+    let eth0 = ["--once", "--interfaces", "eth0"];
+    succeeded(sandbox.run(&eth0));
+    let mut text = dev_text(&[("lo", 5, 5)]);
+    text.push_str("  eth0: x 1 2\n");
+    replace_file(&sandbox.path("dev.txt"), &text);
+    succeeded(sandbox.run(&eth0));
+    set_counters(&sandbox, &[("eth0", 5_000_001_000, 0)]);
+    succeeded(sandbox.run(&eth0));
+    assert_eq!(eth0_deltas(&sandbox), [None, Some(1_000)]);
 }
 
 /// The first run after a reboot did not see wlan0 (it came up later): the

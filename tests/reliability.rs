@@ -186,7 +186,7 @@ fn counter_scripts_never_give_negative_or_absurd_deltas() {
         (Some(near_64), "eth0", None), // absurd jump: spike guard
         // Rising from the set-aside reading: the counter really jumped.
         (Some(u64::MAX - 10), "eth0", Some(990)), // exact near 2^64
-        (Some(5), "eth0", Some(5)),    // reset from near 2^64
+        (Some(5), "eth0", Some(5)),               // reset from near 2^64
         (Some(5_000), "eth0", Some(4_995)),
         (None, "eth0", None), // interface removed
         // Re-added: re-created, so every counter counts from zero, and the

@@ -43,6 +43,8 @@ fn point(id: Option<&str>, recv: u64) -> ResumePoint {
         }
         .to_array(),
         other_boot: false,
+        after_final: false,
+        glitching: false,
         set_aside: None,
         listed: None,
     };
@@ -310,8 +312,8 @@ fn ceiling_rule_a_reading_set_aside_in_an_earlier_run_is_gone_on_from() {
     assert_eq!(row(&cycle, "eth0").interval_s, Some(60.0));
     assert_eq!(
         row(&cycle, "eth0").provenance,
-        Provenance::NONE,
-        "read in the last cycle"
+        Provenance::JUMPED,
+        "gone on from the reading set aside in the last cycle"
     );
 }
 

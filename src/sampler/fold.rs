@@ -10,19 +10,35 @@ impl Cycle {
     /// stored: each of its rows' deltas and interval are added to this
     /// cycle's row of the same interface (rates recomputed over the longer
     /// interval); a row whose interface has none here is kept as it is.
-    /// Returns the interfaces' bytes (received + sent) moved.
+    /// The same goes for the rows read but not stored, and the names of
+    /// unreadable lines. Returns the interfaces' bytes (received + sent)
+    /// moved.
     pub fn absorb(&mut self, older: Cycle) -> u64 {
         let mut moved = 0;
         for old in older.rows {
             if let Some(deltas) = old.deltas.filter(|_| old.interface != TOTAL_INTERFACE) {
-                moved += deltas.bytes_recv + deltas.bytes_sent;
+                moved += deltas.bytes_recv.saturating_add(deltas.bytes_sent);
             }
-            match self.rows.iter_mut().find(|r| r.interface == old.interface) {
-                Some(row) => row.absorb(&old),
-                None => self.rows.push(old),
+            absorb_row(&mut self.rows, old);
+        }
+        for old in older.unstored {
+            absorb_row(&mut self.unstored, old);
+        }
+        for name in older.unreadable {
+            let read_here = self.interface_rows().any(|row| row.interface == name);
+            if !read_here && !self.unreadable.contains(&name) {
+                self.unreadable.push(name);
             }
         }
         moved
+    }
+}
+
+/// Adds `old` to the row of its interface in `rows`, or keeps it as it is.
+fn absorb_row(rows: &mut Vec<Row>, old: Row) {
+    match rows.iter_mut().find(|r| r.interface == old.interface) {
+        Some(row) => row.absorb(&old),
+        None => rows.push(old),
     }
 }
 
@@ -159,6 +175,27 @@ mod tests {
         );
         assert_eq!(eth0.event_bytes, 157);
         assert_eq!(eth0.bytes_recv_rate, Some(100.0));
+    }
+
+    #[test]
+    fn fold_rule_unstored_rows_and_unreadable_names_are_kept_too() {
+        let mut older = cycle(0, vec![]);
+        older.unstored = vec![row("eth0", Some(100), Some(1.0))];
+        older.unreadable = vec!["wg0".into(), "eth1".into()];
+        let mut next = cycle(1, vec![]);
+        next.unstored = vec![
+            row("eth0", Some(300), Some(2.0)),
+            row("eth1", Some(5), Some(2.0)),
+        ];
+        next.unreadable = vec!["wg0".into()];
+        next.absorb(older);
+        assert_eq!(next.unstored[0].deltas.unwrap().bytes_recv, 400);
+        assert_eq!(next.unreadable, ["wg0"], "eth1 was read in the newer cycle");
+        let mut next = cycle(1, vec![]);
+        let mut older = cycle(0, vec![]);
+        older.unstored = vec![row("vpn0", Some(70), Some(1.0))];
+        next.absorb(older);
+        assert_eq!(next.unstored.len(), 1, "kept as it is");
     }
 
     #[test]

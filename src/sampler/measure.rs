@@ -1,44 +1,55 @@
 //! How one reading follows the interface's previous one: the deltas and
 //! their interval, the facts of the delta, and what the next reading is
 //! measured from. A reading set aside is not forgotten: the next reading
-//! goes on from it when the counters really jumped (they rise from it), and
-//! from the last counted reading when the set-aside one was corrupt.
+//! goes on from it when the counters really jumped (they rise from it: what
+//! was set aside is then lost, and recorded so), and from the last counted
+//! reading when the set-aside one was corrupt (then nothing is lost).
 
 use super::{whole_microseconds, Baseline, NextFrom, Previous, Row, Sampler};
-use crate::counters::{Advance, Continuity, Step};
+use crate::counters::{Advance, Continuity, Counters, Step};
 use crate::provenance::Provenance;
+
+/// Which reading a delta was measured from.
+enum From {
+    /// The last counted reading, as the continuity says.
+    Counted(Continuity),
+    /// The reading set aside in the previous cycle (the counters jumped).
+    SetAside,
+}
 
 impl Sampler {
     /// Fills `row` (read as `read`) from its interface's `previous`
     /// reading; returns what the sampler keeps of the interface.
     pub(super) fn measure(&self, row: &mut Row, previous: &Previous, read: Baseline) -> Previous {
+        let fresh = self.fresh(previous, row.ifindex);
         let continuity = self.continuity(previous, row.ifindex);
-        let (advance, from, continuity) = self.choose_baseline(row, previous, continuity, read);
+        let (advance, from, how) = self.choose_baseline(row, previous, continuity, fresh, read);
         let seconds = whole_microseconds(read.at - from.at);
         let lasting = previous.glitching && advance.step == Step::Glitch;
         let step_facts = match advance.step {
             Step::Glitch if lasting => Provenance::DIP_LASTS,
             step => Provenance::of_step(step),
         };
-        let provenance = previous.resumed.with(match continuity {
-            Continuity::Contiguous => step_facts,
-            Continuity::Gap => Provenance::CONTINUED.with(step_facts),
-            Continuity::Recreated => Provenance::RECREATED,
-            Continuity::NewBoot => Provenance::SINCE_BOOT,
+        let mut provenance = previous.resumed.with(match how {
+            From::SetAside => Provenance::JUMPED,
+            From::Counted(Continuity::Contiguous) => step_facts,
+            From::Counted(Continuity::Gap) => Provenance::CONTINUED.with(step_facts),
+            From::Counted(Continuity::Recreated) => Provenance::RECREATED,
+            From::Counted(Continuity::NewBoot) => Provenance::SINCE_BOOT,
         });
-        if continuity != Continuity::Contiguous {
+        if matches!(how, From::Counted(c) if c != Continuity::Contiguous) {
             row.bridged_from = Some(from.wall);
         }
-        let bytes = advance
-            .deltas
-            .bytes_recv
-            .saturating_add(advance.deltas.bytes_sent);
-        row.event_bytes = if advance.step == Step::Glitch {
-            let dip = |now: u64, before: u64| before.saturating_sub(now);
-            dip(row.counters.bytes_recv, from.counters.bytes_recv)
-                .saturating_add(dip(row.counters.bytes_sent, from.counters.bytes_sent))
-        } else {
-            bytes
+        let recovered = previous.next_from.set_aside.is_some() && matches!(how, From::Counted(_));
+        let bytes = byte_sum(advance.deltas);
+        row.event_bytes = match how {
+            // What was set aside, between the last counted reading and the
+            // one the counters went on from, is lost.
+            From::SetAside => byte_sum(rise(previous.next_from.good.counters, from.counters)),
+            From::Counted(_) if advance.step == Step::Glitch => {
+                byte_sum(rise(row.counters, from.counters))
+            }
+            From::Counted(_) => bytes,
         };
         if let Some(note) = step_note(provenance) {
             tracing::info!(interface = %row.interface, "{note}");
@@ -50,17 +61,10 @@ impl Sampler {
             );
             row.provenance = provenance.with(Provenance::SET_ASIDE);
             row.event_bytes = bytes;
-            return Previous {
-                next_from: NextFrom {
-                    set_aside: Some(read),
-                    ..previous.next_from
-                },
-                ifindex: row.ifindex,
-                seen: read.at,
-                cycle: self.cycles,
-                glitching: false,
-                ..*previous
-            };
+            return self.keep_counted(previous, continuity, row.ifindex, read);
+        }
+        if recovered {
+            provenance = provenance.with(Provenance::RECOVERED);
         }
         row.provenance = provenance;
         row.deltas = Some(advance.deltas);
@@ -83,41 +87,86 @@ impl Sampler {
         }
     }
 
-    /// Which reading `read` is measured from: the reading set aside last
-    /// time when the counters rose from it (they really jumped) within any
-    /// link, as consecutive readings; else the last counted reading, as
-    /// `continuity` says.
+    /// What the sampler keeps of an interface whose reading `read` was set
+    /// aside: the last counted reading, as `continuity` relates to it (a
+    /// re-created interface's: zero, where the new one started), and the
+    /// set-aside reading, which the next may go on from.
+    fn keep_counted(
+        &self,
+        previous: &Previous,
+        continuity: Continuity,
+        ifindex: Option<u32>,
+        read: Baseline,
+    ) -> Previous {
+        let mut next_from = NextFrom {
+            set_aside: Some(read),
+            ..previous.next_from
+        };
+        let mut continuity = continuity;
+        if continuity == Continuity::Recreated {
+            next_from.good.counters = Counters::default();
+            continuity = Continuity::Contiguous;
+        }
+        Previous {
+            next_from,
+            ifindex,
+            seen: read.at,
+            cycle: self.cycles,
+            continuity,
+            glitching: false,
+            ..*previous
+        }
+    }
+
+    /// Which reading `read` is measured from: the reading set aside in the
+    /// previous cycle when the counters rose from it (they really jumped)
+    /// within any link; else the last counted reading, as `continuity`
+    /// says. A set-aside reading of an interface `fresh` since (absent for
+    /// a cycle, or a new ifindex) is another interface's.
     fn choose_baseline(
         &self,
         row: &Row,
         previous: &Previous,
         continuity: Continuity,
+        fresh: bool,
         read: Baseline,
-    ) -> (Advance, Baseline, Continuity) {
-        let from_set_aside = previous
-            .next_from
-            .set_aside
-            .filter(|_| continuity != Continuity::Recreated)
-            .and_then(|set_aside| {
-                let advance = row
-                    .counters
-                    .advance(set_aside.counters, Continuity::Contiguous);
-                let seconds = whole_microseconds(read.at - set_aside.at);
-                let plausible = advance.step == Step::Forward
-                    && self
-                        .set_aside_reason(&row.interface, &advance.deltas, seconds)
-                        .is_none();
-                plausible.then_some((advance, set_aside, Continuity::Contiguous))
-            });
+    ) -> (Advance, Baseline, From) {
+        let from_set_aside =
+            previous
+                .next_from
+                .set_aside
+                .filter(|_| !fresh)
+                .and_then(|set_aside| {
+                    let advance = row
+                        .counters
+                        .advance(set_aside.counters, Continuity::Contiguous);
+                    let seconds = whole_microseconds(read.at - set_aside.at);
+                    let plausible = advance.step == Step::Forward
+                        && self
+                            .set_aside_reason(&row.interface, &advance.deltas, seconds)
+                            .is_none();
+                    plausible.then_some((advance, set_aside, From::SetAside))
+                });
         from_set_aside.unwrap_or_else(|| {
             let good = previous.next_from.good;
             (
                 row.counters.advance(good.counters, continuity),
                 good,
-                continuity,
+                From::Counted(continuity),
             )
         })
     }
+}
+
+/// Received plus sent bytes.
+fn byte_sum(counters: Counters) -> u64 {
+    counters.bytes_recv.saturating_add(counters.bytes_sent)
+}
+
+/// How far each counter of `higher` is above `lower` (0 where it is not).
+fn rise(lower: Counters, higher: Counters) -> Counters {
+    let (a, b) = (lower.to_array(), higher.to_array());
+    Counters::from_array(std::array::from_fn(|i| b[i].saturating_sub(a[i])))
 }
 
 /// The line a step is worth in the log, if any: resets, re-created

@@ -182,6 +182,9 @@ pub struct Continuation {
     /// Facts the next delta carries (e.g. that the previous boot ended
     /// with a final sample).
     pub provenance: Provenance,
+    /// Whether a counter was below its baseline at that reading (a dip
+    /// that may last).
+    pub glitching: bool,
 }
 
 /// Holds the previous snapshot of every interface and computes each cycle.
@@ -234,7 +237,7 @@ impl Sampler {
                 cycle: self.cycles,
                 continuity: continuation.continuity,
                 resumed: continuation.provenance,
-                glitching: false,
+                glitching: continuation.glitching,
             },
         );
     }
@@ -317,6 +320,7 @@ impl Sampler {
         for name in &cycle.unreadable {
             if let Some(previous) = self.previous.get_mut(name) {
                 previous.cycle = self.cycles;
+                previous.seen = cycle.clock;
                 if previous.continuity == Continuity::Contiguous {
                     previous.continuity = Continuity::Gap;
                 }
@@ -324,14 +328,21 @@ impl Sampler {
         }
     }
 
-    /// What is known about `interface` between `previous` and this cycle.
-    fn continuity(&self, previous: &Previous, ifindex: Option<u32>) -> Continuity {
+    /// Whether the interface is new since its last reading: absent for a
+    /// cycle, or with another ifindex.
+    fn fresh(&self, previous: &Previous, ifindex: Option<u32>) -> bool {
         let index_changed = matches!((previous.ifindex, ifindex), (Some(a), Some(b)) if a != b);
+        index_changed || previous.cycle + 1 != self.cycles
+    }
+
+    /// What is known about `interface` between its last counted reading and
+    /// this cycle.
+    fn continuity(&self, previous: &Previous, ifindex: Option<u32>) -> Continuity {
         match previous.continuity {
             // Every interface of another boot is new in this one, whenever
             // it appears.
             Continuity::NewBoot => Continuity::NewBoot,
-            _ if index_changed || previous.cycle + 1 != self.cycles => Continuity::Recreated,
+            _ if self.fresh(previous, ifindex) => Continuity::Recreated,
             continuity => continuity,
         }
     }

@@ -70,6 +70,7 @@ fn resume(
         ifindex,
         continuity,
         provenance: Provenance::NONE,
+        glitching: false,
     };
     sampler.resume(name, continuation, now);
 }
@@ -320,7 +321,7 @@ fn ceiling_rule_a_corrupt_reading_never_becomes_a_baseline_the_next_one_falls_be
                 Some(120.0),
                 "since the last counted"
             );
-            assert_eq!(row(&cycle, "eth0").provenance, Provenance::NONE);
+            assert_eq!(row(&cycle, "eth0").provenance, Provenance::RECOVERED);
             assert_eq!(row(&cycle, "eth0").next_from.set_aside, None);
         }
     }
@@ -340,9 +341,45 @@ fn ceiling_rule_a_corrupt_reading_never_becomes_a_baseline_the_next_one_falls_be
         let cycle = sampler.sample(&bytes_only(&[("wan0", recv, 0)]), k as f64, at(k));
         assert_eq!(recv_delta(&cycle, "wan0"), expected, "reading {k}");
         if k == 2 {
-            assert_eq!(row(&cycle, "wan0").interval_s, Some(1.0));
+            let wan0 = row(&cycle, "wan0");
+            assert_eq!(wan0.interval_s, Some(1.0));
+            assert_eq!(wan0.provenance, Provenance::JUMPED);
+            assert_eq!(
+                wan0.event_bytes,
+                50_000_000 - 1_000,
+                "what was set aside is lost"
+            );
         }
     }
+}
+
+#[test]
+fn ceiling_rule_a_re_created_interfaces_set_aside_first_reading_is_its_own() {
+    // fk0 at 3e9, absent for a cycle, back with a corrupt 2^50, then 1000:
+    // the new interface's 1000 bytes, never a wrap against the old one.
+    let mut sampler = Sampler::new(SampleOptions::default());
+    sampler.sample(&bytes_only(&[("fk0", 3_000_000_000, 0)]), 0.0, at(0));
+    sampler.sample(&bytes_only(&[]), 1.0, at(1));
+    let cycle = sampler.sample(&bytes_only(&[("fk0", 1 << 50, 0)]), 2.0, at(2));
+    assert_eq!(
+        row(&cycle, "fk0").provenance,
+        Provenance::RECREATED.with(Provenance::SET_ASIDE)
+    );
+    let cycle = sampler.sample(&bytes_only(&[("fk0", 1_000, 0)]), 3.0, at(3));
+    assert_eq!(recv_delta(&cycle, "fk0"), Some(1_000));
+    assert_eq!(row(&cycle, "fk0").provenance, Provenance::RECOVERED);
+    // A reading set aside before the interface went away is not the new
+    // one's either.
+    let mut sampler = Sampler::new(SampleOptions::default());
+    sampler.sample(&bytes_only(&[("fk1", 1_000, 0)]), 0.0, at(0));
+    sampler.sample(&bytes_only(&[("fk1", 1 << 50, 0)]), 1.0, at(1));
+    sampler.sample(&bytes_only(&[]), 2.0, at(2));
+    let cycle = sampler.sample(&bytes_only(&[("fk1", (1 << 50) + 9, 0)]), 3.0, at(3));
+    assert_eq!(
+        recv_delta(&cycle, "fk1"),
+        None,
+        "beyond any link as a new interface"
+    );
 }
 
 #[test]
@@ -725,7 +762,11 @@ fn guard_rule_sets_aside_impossible_deltas() {
         at(4),
     );
     assert_eq!(recv_delta(&cycle, "eth0"), Some(500));
-    assert!(row(&cycle, "eth0").provenance.is_empty());
+    assert_eq!(
+        row(&cycle, "eth0").provenance,
+        Provenance::JUMPED,
+        "gone on from the set-aside reading"
+    );
 }
 
 #[test]

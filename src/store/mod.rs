@@ -14,6 +14,7 @@ pub mod writer;
 
 use crate::calendar::Calendar;
 use crate::fsutil::Access;
+use crate::provenance::Provenance;
 use crate::resume::Resumed;
 use crate::sampler::Baseline;
 use crate::sampler::Cycle;
@@ -514,6 +515,13 @@ impl Store {
         };
         for row in cycle.interface_rows() {
             let next = &row.next_from;
+            // A baseline kept from another boot keeps what that boot said.
+            let after_final = next.other_boot
+                && self
+                    .resume
+                    .interfaces
+                    .get(&row.interface)
+                    .is_some_and(|last| last.after_final);
             self.resume.record(
                 &row.interface,
                 LastReading {
@@ -521,6 +529,10 @@ impl Store {
                     ifindex: row.ifindex,
                     baseline: next.good.counters.to_array(),
                     other_boot: next.other_boot,
+                    after_final,
+                    glitching: row
+                        .provenance
+                        .intersects(Provenance::GLITCH.with(Provenance::DIP_LASTS)),
                     set_aside: next
                         .set_aside
                         .map(|b| (reading_of(&b), b.counters.to_array())),
@@ -534,12 +546,24 @@ impl Store {
             }
         }
         if let Some(run) = self.run.as_mut().filter(|run| !run.recorded) {
-            let read_now = |last: &LastReading| last.seen_at() == reading;
+            let read_now = |last: &LastReading| last.read_at() == reading;
             match run.continues {
                 Resumed::SameBoot { .. } => {}
                 Resumed::NewBoot => {
+                    // The old boot's readings wait for their interfaces to
+                    // appear in this one (counted since the boot); a
+                    // reading of a boot before that goes.
+                    let (ended_final, last_cycle) =
+                        (self.resume.final_sample, self.resume.last_cycle);
+                    self.resume
+                        .interfaces
+                        .retain(|_, last| read_now(last) || !last.other_boot);
                     for last in self.resume.interfaces.values_mut() {
-                        last.other_boot |= !read_now(last);
+                        if !read_now(last) {
+                            last.after_final = ended_final && Some(last.read_at()) == last_cycle;
+                            last.other_boot = true;
+                            last.listed = None;
+                        }
                     }
                 }
                 Resumed::Fresh => self.resume.interfaces.retain(|_, last| read_now(last)),

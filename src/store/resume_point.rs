@@ -61,6 +61,12 @@ pub struct LastReading {
     /// Whether `baseline` is a reading of another boot than the point's:
     /// the interface has not been read in this boot yet.
     pub other_boot: bool,
+    /// With `other_boot`: whether that boot's final sample (taken at the
+    /// stop before the reboot) read the interface.
+    pub after_final: bool,
+    /// Whether a counter was below its baseline at the last reading (a dip
+    /// that lasts into the next run).
+    pub glitching: bool,
     /// A reading set aside since (when, counters), which the counters may
     /// go on from.
     pub set_aside: Option<(Reading, [u64; 8])>,
@@ -173,23 +179,31 @@ struct Stored<'a> {
     interfaces: Vec<StoredReading<'a>>,
 }
 
-/// An interface's reading as stored: name, when the baseline was read
-/// (`None`: in the last cycle), ifindex, baseline, whether it is another
-/// boot's, a set-aside reading (when, `None` for the last cycle, and its
-/// counters), and when it was listed unreadable (`Some(None)`: in the last
-/// cycle).
-type StoredReading<'a> = (
-    std::borrow::Cow<'a, str>,
-    Option<Reading>,
-    Option<u32>,
-    [u64; 8],
-    bool,
-    Option<(Option<Reading>, [u64; 8])>,
-    Option<Option<Reading>>,
-);
+/// An interface's reading as stored. A reading of the last cycle is `None`.
+#[derive(Serialize, Deserialize)]
+struct StoredReading<'a> {
+    #[serde(borrow)]
+    name: std::borrow::Cow<'a, str>,
+    at: Option<Reading>,
+    ifindex: Option<u32>,
+    baseline: [u64; 8],
+    /// [`OTHER_BOOT`], [`GLITCHING`], [`AFTER_FINAL`].
+    flags: u8,
+    set_aside: Option<(Option<Reading>, [u64; 8])>,
+    listed: Option<Option<Reading>>,
+}
+
+/// [`LastReading::other_boot`] in [`StoredReading::flags`].
+const OTHER_BOOT: u8 = 1;
+/// [`LastReading::glitching`] in [`StoredReading::flags`].
+const GLITCHING: u8 = 1 << 1;
+/// [`LastReading::after_final`] in [`StoredReading::flags`].
+const AFTER_FINAL: u8 = 1 << 2;
 
 impl<'a> Stored<'a> {
     fn of(point: &'a ResumePoint) -> Stored<'a> {
+        // A reading of the last cycle is not repeated.
+        let compact = |at: Reading| Some(at).filter(|at| point.last_cycle != Some(*at));
         Stored {
             boot_id: point.boot_id.as_deref().map(Into::into),
             legacy_btime: point.legacy_btime,
@@ -199,17 +213,21 @@ impl<'a> Stored<'a> {
             interfaces: point
                 .interfaces
                 .iter()
-                .map(|(name, last)| {
-                    let compact = |at: Reading| Some(at).filter(|at| point.last_cycle != Some(*at));
-                    (
-                        name.as_str().into(),
-                        compact(last.at),
-                        last.ifindex,
-                        last.baseline,
-                        last.other_boot,
-                        last.set_aside.map(|(at, counters)| (compact(at), counters)),
-                        last.listed.map(compact),
-                    )
+                .map(|(name, last)| StoredReading {
+                    name: name.as_str().into(),
+                    at: compact(last.at),
+                    ifindex: last.ifindex,
+                    baseline: last.baseline,
+                    flags: [
+                        (last.other_boot, OTHER_BOOT),
+                        (last.glitching, GLITCHING),
+                        (last.after_final, AFTER_FINAL),
+                    ]
+                    .iter()
+                    .filter(|(set, _)| *set)
+                    .fold(0, |flags, (_, bit)| flags | bit),
+                    set_aside: last.set_aside.map(|(at, counters)| (compact(at), counters)),
+                    listed: last.listed.map(compact),
                 })
                 .collect(),
         }
@@ -217,39 +235,35 @@ impl<'a> Stored<'a> {
 
     fn into_point(self) -> ResumePoint {
         let last_cycle = self.last_cycle;
+        let full = |at: Option<Reading>| at.or(last_cycle);
+        let interfaces = self.interfaces.into_iter().filter_map(|stored| {
+            let set_aside = match stored.set_aside {
+                Some((at, counters)) => Some((full(at)?, counters)),
+                None => None,
+            };
+            let listed = match stored.listed {
+                Some(at) => Some(full(at)?),
+                None => None,
+            };
+            let reading = LastReading {
+                at: full(stored.at)?,
+                ifindex: stored.ifindex,
+                baseline: stored.baseline,
+                other_boot: stored.flags & OTHER_BOOT != 0,
+                glitching: stored.flags & GLITCHING != 0,
+                after_final: stored.flags & AFTER_FINAL != 0,
+                set_aside,
+                listed,
+            };
+            Some((stored.name.into_owned(), reading))
+        });
         ResumePoint {
             boot_id: self.boot_id.map(std::borrow::Cow::into_owned),
             legacy_btime: self.legacy_btime,
             selection: self.selection,
             last_cycle,
             final_sample: self.final_sample,
-            interfaces: self
-                .interfaces
-                .into_iter()
-                .filter_map(
-                    |(name, at, ifindex, baseline, other_boot, set_aside, listed)| {
-                        let set_aside = match set_aside {
-                            Some((at, counters)) => Some((at.or(last_cycle)?, counters)),
-                            None => None,
-                        };
-                        let listed = match listed {
-                            Some(at) => Some(at.or(last_cycle)?),
-                            None => None,
-                        };
-                        Some((
-                            name.into_owned(),
-                            LastReading {
-                                at: at.or(last_cycle)?,
-                                ifindex,
-                                baseline,
-                                other_boot,
-                                set_aside,
-                                listed,
-                            },
-                        ))
-                    },
-                )
-                .collect(),
+            interfaces: interfaces.collect(),
         }
     }
 }
@@ -282,6 +296,8 @@ pub fn convert_legacy(conn: &Connection) -> rusqlite::Result<ResumePoint> {
                 ifindex,
                 baseline,
                 other_boot: false,
+                after_final: false,
+                glitching: false,
                 set_aside: None,
                 listed: None,
             },
@@ -371,6 +387,8 @@ mod tests {
             ifindex,
             baseline,
             other_boot: s == 10,
+            after_final: s == 10,
+            glitching: s == 20,
             set_aside: (s == 20).then(|| (Reading::new(at(20), 120.0), [9; 8])),
             listed: (s == 10).then(|| Reading::new(at(20), 120.0)),
         };

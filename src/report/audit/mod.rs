@@ -12,6 +12,8 @@ use super::Totals;
 use crate::calendar::Calendar;
 use crate::provenance::Provenance;
 use crate::sampler::TOTAL_INTERFACE;
+use crate::store::rollup::period_key;
+use crate::store::schema::TOTAL_ID;
 use crate::store::{format_timestamp, from_ms, meta, parse_timestamp, to_ms};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension};
@@ -142,8 +144,12 @@ pub struct InterfaceAudit {
     pub glitches: Tally,
     /// Deltas set aside (beyond any link, or above `max_bandwidth_mbit`).
     pub set_aside: Tally,
-    /// Readings still below the value a counter dipped from: if the dip was
-    /// real, what the counter counted since, up to these bytes, is missing.
+    /// Of the bytes set aside, those no later delta counted: the counters
+    /// went on from a set-aside reading (they really jumped), or nothing
+    /// was read from them since (an upper bound).
+    pub set_aside_lost: u64,
+    /// Dips that lasted beyond one reading (count), and the deepest dip of
+    /// each (bytes): had a counter really gone back, up to that is missing.
     pub lasting_dips: Tally,
     /// Samples taken when netmon was asked to stop.
     pub final_samples: u64,
@@ -169,8 +175,8 @@ impl InterfaceAudit {
         if self.resets.count > 0 {
             total = total.and(Unaccounted::Unknown);
         }
-        if self.set_aside.count > 0 {
-            total = total.and(Unaccounted::AtMost(self.set_aside.bytes));
+        if self.set_aside_lost > 0 {
+            total = total.and(Unaccounted::AtMost(self.set_aside_lost));
         }
         if self.lasting_dips.count > 0 {
             total = total.and(Unaccounted::AtMost(self.lasting_dips.bytes));
@@ -196,8 +202,8 @@ pub struct Audit {
     /// (a database upgraded from before they were): the first instant
     /// from which they are.
     pub facts_from: Option<DateTime<Utc>>,
-    /// Whether the window holds only `_total` rows
-    /// (`track_per_interface: false`): no interface's facts are known.
+    /// Whether some cycles of the window stored only `_total`
+    /// (`track_per_interface: false`): their interfaces' facts are unknown.
     pub only_total: bool,
 }
 
@@ -236,15 +242,13 @@ pub fn build(conn: &Connection, database: &Path, query: &AuditQuery) -> rusqlite
             && (query.interfaces.is_empty() || query.interfaces.iter().any(|i| i == name))
     };
     let mut totals: BTreeMap<String, Totals> = BTreeMap::new();
-    let mut total_rows = false;
     // Every piece holds samples: rollup rows and raw groups exist only for them.
     for (interface, _, piece) in super::window_totals(conn, &query.calendar, from, to)? {
-        total_rows |= interface == TOTAL_INTERFACE;
         if wanted(&interface) {
             totals.entry(interface).or_default().merge(&piece);
         }
     }
-    let only_total = total_rows && totals.is_empty() && query.interfaces.is_empty();
+    let only_total = total_only_cycles(conn, from, to)?;
     let names = interface_names(conn)?;
     let mut audits: BTreeMap<String, InterfaceAudit> = totals
         .into_iter()
@@ -264,12 +268,14 @@ pub fn build(conn: &Connection, database: &Path, query: &AuditQuery) -> rusqlite
                 wraps: Tally::default(),
                 glitches: Tally::default(),
                 set_aside: Tally::default(),
+                set_aside_lost: 0,
                 lasting_dips: Tally::default(),
                 final_samples: 0,
             };
             (interface, audit)
         })
         .collect();
+    let mut episodes: BTreeMap<i64, Episodes> = BTreeMap::new();
     for event in events(conn, to_ms(from), to_ms(to))? {
         let Some(audit) = names
             .get(&event.iface)
@@ -278,6 +284,15 @@ pub fn build(conn: &Connection, database: &Path, query: &AuditQuery) -> rusqlite
             continue;
         };
         record(conn, audit, &event)?;
+        episodes
+            .entry(event.iface)
+            .or_default()
+            .follow(audit, &event);
+    }
+    for (iface, open) in episodes {
+        if let Some(audit) = names.get(&iface).and_then(|name| audits.get_mut(name)) {
+            open.close(audit);
+        }
     }
     let facts_from = meta::get(conn, meta::PROVENANCE_FROM)?
         .and_then(|v| v.parse().ok())
@@ -358,13 +373,103 @@ fn record(conn: &Connection, audit: &mut InterfaceAudit, event: &Event) -> rusql
     if kind.contains(Provenance::SET_ASIDE) {
         audit.set_aside.add(bytes);
     }
-    if kind.contains(Provenance::DIP_LASTS) {
-        audit.lasting_dips.add(bytes);
-    }
+
     if kind.contains(Provenance::FINAL) {
         audit.final_samples += 1;
     }
     Ok(())
+}
+
+/// What an interface's facts left open while the audit reads them in order:
+/// set-aside readings not yet resolved, and a dip not yet over.
+#[derive(Debug, Default)]
+struct Episodes {
+    /// The bytes of the last set-aside delta since the last counted one.
+    set_aside: Option<u64>,
+    /// The deepest dip of the current glitch, and whether it lasted.
+    dip: Option<(u64, bool)>,
+}
+
+impl Episodes {
+    /// Follows one fact of the interface of `audit`.
+    fn follow(&mut self, audit: &mut InterfaceAudit, event: &Event) {
+        let kind = event.kind;
+        if kind.contains(Provenance::SET_ASIDE) {
+            self.set_aside = Some(event.bytes);
+        } else if kind.contains(Provenance::JUMPED) {
+            // What the set-aside readings claimed was never counted.
+            audit.set_aside_lost = audit.set_aside_lost.saturating_add(event.bytes);
+            self.set_aside = None;
+        } else if kind.contains(Provenance::RECOVERED) {
+            self.set_aside = None;
+        } else if kind.intersects(
+            Provenance::SINCE_BOOT
+                .with(Provenance::RECREATED)
+                .with(Provenance::BASELINE),
+        ) {
+            self.close_set_aside(audit);
+        }
+        if kind.contains(Provenance::GLITCH) {
+            self.close_dip(audit);
+            self.dip = Some((event.bytes, false));
+        } else if kind.contains(Provenance::DIP_LASTS) {
+            let deepest = self.dip.map_or(0, |(dip, _)| dip).max(event.bytes);
+            self.dip = Some((deepest, true));
+        }
+    }
+
+    /// Ends a set-aside episode no counted delta resolved: what it claimed
+    /// may be missing.
+    fn close_set_aside(&mut self, audit: &mut InterfaceAudit) {
+        if let Some(bytes) = self.set_aside.take() {
+            audit.set_aside_lost = audit.set_aside_lost.saturating_add(bytes);
+        }
+    }
+
+    /// Ends a glitch: one that lasted beyond a reading bounds what may be
+    /// missing by its deepest dip.
+    fn close_dip(&mut self, audit: &mut InterfaceAudit) {
+        if let Some((deepest, true)) = self.dip.take() {
+            audit.lasting_dips.add(deepest);
+        }
+    }
+
+    /// Ends whatever is still open at the window's end.
+    fn close(mut self, audit: &mut InterfaceAudit) {
+        self.close_set_aside(audit);
+        self.close_dip(audit);
+    }
+}
+
+/// Whether some cycle in [`from`, `to`) stored `_total` without any
+/// interface row (`track_per_interface: false`): told exactly from the raw
+/// samples, and from the hour rollups (where `_total` has more samples than
+/// all interfaces together) before them.
+fn total_only_cycles(
+    conn: &Connection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> rusqlite::Result<bool> {
+    let first_raw: Option<i64> =
+        conn.query_row("SELECT MIN(t) FROM netmon_samples", [], |r| r.get(0))?;
+    let raw_from = first_raw.map_or(i64::MAX, |first| first.max(to_ms(from)));
+    let in_raw: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM netmon_samples s
+             WHERE s.iface = ?1 AND s.t >= ?2 AND s.t < ?3
+               AND NOT EXISTS (SELECT 1 FROM netmon_samples o WHERE o.t = s.t AND o.iface < ?1))",
+        rusqlite::params![TOTAL_ID, raw_from, to_ms(to)],
+        |r| r.get(0),
+    )?;
+    let rolled_until = from_ms(raw_from).min(to);
+    let in_rollups: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM network_stats_hourly h
+             WHERE h.interface = ?1 AND h.period_start >= ?2 AND h.period_start < ?3
+               AND h.samples > (SELECT COALESCE(SUM(o.samples), 0) FROM network_stats_hourly o
+                                WHERE o.period_start = h.period_start AND o.interface != ?1))",
+        rusqlite::params![TOTAL_INTERFACE, period_key(from), period_key(rolled_until)],
+        |r| r.get(0),
+    )?;
+    Ok(in_raw || in_rollups)
 }
 
 /// The facts stored in [`from_ms`, `to_ms`), oldest first.

@@ -90,8 +90,8 @@ pub fn table(out: &mut impl Write, audit: &Audit) -> io::Result<()> {
     if audit.only_total {
         writeln!(
             out,
-            "note: only _total is stored (track_per_interface: false): how each interface's \
-             delta was obtained is not recorded"
+            "note: some cycles stored only _total (track_per_interface: false): how their \
+             interfaces' deltas were obtained is not recorded"
         )?;
     }
     if audit.interfaces.is_empty() {
@@ -238,6 +238,7 @@ struct JsonInterface<'a> {
     wraps: JsonTally,
     glitches: JsonTally,
     set_aside: JsonTally,
+    set_aside_lost_bytes: u64,
     lasting_dips: JsonTally,
     final_samples: u64,
 }
@@ -313,6 +314,7 @@ pub fn json(out: &mut impl Write, audit: &Audit) -> io::Result<()> {
                     wraps: entry.wraps.into(),
                     glitches: entry.glitches.into(),
                     set_aside: entry.set_aside.into(),
+                    set_aside_lost_bytes: entry.set_aside_lost,
                     lasting_dips: entry.lasting_dips.into(),
                     final_samples: entry.final_samples,
                 }

@@ -106,6 +106,7 @@ impl History {
             } else {
                 Provenance::NONE
             },
+            glitching: false,
         };
         self.sampler.resume(name, continuation, f64::MAX);
         self
@@ -368,11 +369,30 @@ fn audit_rule_a_dip_that_lasts_bounds_what_may_be_missing() {
         bond0.lasting_dips,
         Tally {
             count: 1,
-            bytes: 40_000
-        }
+            bytes: 50_000
+        },
+        "one dip, bounded by its deepest reading"
     );
-    assert_eq!(bond0.unaccounted(), Unaccounted::AtMost(40_000));
+    assert_eq!(bond0.unaccounted(), Unaccounted::AtMost(50_000));
     assert!(!audit.accounted());
+}
+
+#[test]
+fn audit_rule_a_corrupt_reading_bypassed_later_leaves_nothing_missing() {
+    let mut history = History::new();
+    history
+        .cycle(0, &[("eth0", 1_000)])
+        .cycle(60, &[("eth0", 1 << 50)])
+        .cycle(120, &[("eth0", 2_000)]);
+    let audit = history.audit(None, &[]);
+    let eth0 = of(&audit, "eth0");
+    assert_eq!(eth0.set_aside.count, 1);
+    assert_eq!(eth0.set_aside_lost, 0, "the next delta counted it all");
+    assert_eq!(eth0.totals.bytes_recv, 1_000);
+    assert!(audit.accounted());
+    // Still set aside at the window's end: it may be missing.
+    let audit = history.audit_until(None, Some(100), &[]);
+    assert_eq!(of(&audit, "eth0").set_aside_lost, (1 << 50) - 1_000);
 }
 
 #[test]
@@ -410,4 +430,29 @@ fn audit_rule_only_the_sum_stored_vouches_for_nothing() {
     let audit = build(&conn, &path, &query).unwrap();
     assert!(audit.only_total && audit.interfaces.is_empty());
     assert!(!audit.accounted());
+    // Also when some cycles stored their interfaces, and whatever the
+    // interfaces asked about.
+    let mut sampler = Sampler::new(SampleOptions::default());
+    for second in [80, 90] {
+        let snapshot = [InterfaceCounters {
+            name: "eth0".into(),
+            ifindex: None,
+            counters: Counters::default(),
+        }];
+        store
+            .write_cycle(&sampler.sample(&snapshot, second as f64, wall(second)))
+            .unwrap();
+    }
+    let query = AuditQuery {
+        interfaces: vec!["eth0".into()],
+        ..query
+    };
+    let audit = build(&conn, &path, &query).unwrap();
+    assert!(audit.only_total && !audit.interfaces.is_empty());
+    assert!(!audit.accounted());
+    let since_then = AuditQuery {
+        since: Some(wall(80)),
+        ..query
+    };
+    assert!(build(&conn, &path, &since_then).unwrap().accounted());
 }
