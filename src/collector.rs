@@ -760,6 +760,7 @@ mod tests {
                 "scripted"
             }
         }
+        assert!(Scripted.unreadable().is_empty(), "no line to be unreadable");
         let columns = Scripted.read_columns().unwrap();
         assert_eq!(columns.len(), 5);
         assert_eq!(columns[1].name, "eth0");
@@ -809,6 +810,12 @@ mod tests {
         fs::write(&copy, CAPTURED).unwrap();
         let mut procfs = ProcfsSource::new(&copy);
         assert_eq!(procfs.name(), "procfs");
+        fs::write(&copy, [CAPTURED, b"  eth9: x 1 2\n"].concat()).unwrap();
+        assert_eq!(procfs.read().unwrap().len(), 5);
+        assert_eq!(procfs.unreadable(), ["eth9"], "listed, not readable");
+        fs::write(&copy, CAPTURED).unwrap();
+        procfs.read().unwrap();
+        assert!(procfs.unreadable().is_empty(), "every line read again");
         assert_eq!(procfs.boot(), Boot::procfs());
         assert!(procfs.boot().id.is_some());
         let columns = procfs.read_columns().unwrap();
