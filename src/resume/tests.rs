@@ -289,8 +289,9 @@ fn forget_rule_a_run_forgets_what_a_monitor_would_have_forgotten() {
     let cycle = first_cycle(&mut sampler, later, 2_000, 700);
     assert_eq!(recv(&cycle, "wg0"), None);
     assert_eq!(recv(&cycle, "eth0"), Some(1_000));
-    let (_, mut sampler) = resumed(&point(Some(BOOT), 1_000), &start(&now, later - 2.0, 60));
-    let cycle = first_cycle(&mut sampler, later - 2.0, 2_000, 700);
+    // Gone exactly an hour: still remembered, as by a monitor.
+    let (_, mut sampler) = resumed(&point(Some(BOOT), 1_000), &start(&now, later - 1.0, 60));
+    let cycle = first_cycle(&mut sampler, later - 1.0, 2_000, 700);
     assert_eq!(
         recv(&cycle, "wg0"),
         Some(700),

@@ -191,11 +191,13 @@ mod tests {
         next.absorb(older);
         assert_eq!(next.unstored[0].deltas.unwrap().bytes_recv, 400);
         assert_eq!(next.unreadable, ["wg0"], "eth1 was read in the newer cycle");
-        let mut next = cycle(1, vec![]);
+        let mut next = cycle(1, vec![row("eth0", Some(1), Some(1.0))]);
         let mut older = cycle(0, vec![]);
         older.unstored = vec![row("vpn0", Some(70), Some(1.0))];
+        older.unreadable = vec!["wg1".into()];
         next.absorb(older);
         assert_eq!(next.unstored.len(), 1, "kept as it is");
+        assert_eq!(next.unreadable, ["wg1"], "not read in the newer cycle");
     }
 
     #[test]

@@ -383,6 +383,80 @@ fn ceiling_rule_a_re_created_interfaces_set_aside_first_reading_is_its_own() {
 }
 
 #[test]
+fn ceiling_rule_a_set_aside_reading_keeps_what_it_read() {
+    // Its ifindex: the next reading of the same new interface may go on
+    // from it.
+    let mut sampler = Sampler::new(SampleOptions::default());
+    sampler.sample(&[interface("veth0", 1_000, 0, Some(7))], 0.0, at(0));
+    sampler.sample(&[interface("veth0", 1 << 50, 0, Some(9))], 1.0, at(1));
+    let cycle = sampler.sample(
+        &[interface("veth0", (1 << 50) + 500, 0, Some(9))],
+        2.0,
+        at(2),
+    );
+    assert_eq!(recv_delta(&cycle, "veth0"), Some(500));
+    assert_eq!(row(&cycle, "veth0").provenance, Provenance::JUMPED);
+    // When it was seen: readings set aside for over an hour are not forgotten.
+    let mut sampler = Sampler::new(SampleOptions::default());
+    sampler.sample(&bytes_only(&[("eth0", 1_000, 0)]), 0.0, at(0));
+    for k in 1..=4 {
+        let corrupt = (1u64 << 60) - k;
+        sampler.sample(
+            &bytes_only(&[("eth0", corrupt, 0)]),
+            1_000.0 * k as f64,
+            at(1_000 * k as i64),
+        );
+    }
+    let cycle = sampler.sample(&bytes_only(&[("eth0", 2_000, 0)]), 5_000.0, at(5_000));
+    assert_eq!(recv_delta(&cycle, "eth0"), Some(1_000));
+    assert_eq!(row(&cycle, "eth0").provenance, Provenance::RECOVERED);
+    // That a dip ended: the next dip is a glitch of its own, not a lasting one.
+    let mut sampler = Sampler::new(SampleOptions::default());
+    let high = 5_000_000_000_000;
+    for (k, recv) in [high, high - 1, 1 << 62, high - 2].into_iter().enumerate() {
+        let cycle = sampler.sample(&bytes_only(&[("eth0", recv, 0)]), k as f64, at(k as i64));
+        if k == 3 {
+            assert_eq!(
+                row(&cycle, "eth0").provenance,
+                Provenance::GLITCH.with(Provenance::RECOVERED)
+            );
+        }
+    }
+    // A resumed interface absent at first, then back with a corrupt
+    // reading: the new one starts from zero, as consecutive readings.
+    let mut sampler = Sampler::new(SampleOptions::default());
+    let stored = interface("ppp0", 3_000, 0, None).counters;
+    resume(
+        &mut sampler,
+        "ppp0",
+        stored,
+        None,
+        (60.0, 65.0),
+        Continuity::Gap,
+    );
+    sampler.sample(&bytes_only(&[]), 65.0, at(0));
+    sampler.sample(&bytes_only(&[("ppp0", 1 << 50, 0)]), 66.0, at(1));
+    let cycle = sampler.sample(&bytes_only(&[("ppp0", 700, 0)]), 67.0, at(2));
+    assert_eq!(recv_delta(&cycle, "ppp0"), Some(700));
+    assert_eq!(row(&cycle, "ppp0").provenance, Provenance::RECOVERED);
+}
+
+#[test]
+fn guard_rule_going_on_from_a_set_aside_reading_is_judged_over_its_own_interval() {
+    let guard = SpikeGuard {
+        default_mbit: Some(8.0), // 1 000 000 B/s
+        per_interface: HashMap::new(),
+    };
+    let mut sampler = Sampler::new(SampleOptions::default()).with_spike_guard(guard);
+    sampler.sample(&bytes_only(&[("wan0", 0, 0)]), 0.0, at(0));
+    sampler.sample(&bytes_only(&[("wan0", 5_000_000, 0)]), 1.0, at(1));
+    // 2 MB more in one second after the set-aside reading: above the limit
+    // from it, so measured from the last counted reading, and set aside.
+    let cycle = sampler.sample(&bytes_only(&[("wan0", 7_000_000, 0)]), 2.0, at(2));
+    assert_eq!(recv_delta(&cycle, "wan0"), None);
+}
+
+#[test]
 fn unwatched_rule_a_failed_read_is_a_gap_not_an_absence() {
     let mut sampler = Sampler::new(SampleOptions::default());
     let near = u64::from(u32::MAX) - 99;

@@ -477,6 +477,16 @@ mod tests {
         let set_aside = Provenance::SET_ASIDE.bits();
         let bytes = (1i64 << 50) + 1_000 + 7;
         assert_eq!(events, [(1, set_aside, bytes), (1, set_aside, bytes)]);
+        // Every counter's delta left the rollups, and only that.
+        let rest = |i: &str| {
+            hour_0(
+                &store,
+                i,
+                "packets_recv, packets_sent, errin, errout, dropin, dropout",
+            )
+        };
+        assert_eq!(rest("a"), [Some(0.0); 6]);
+        assert_eq!(rest("_total"), [Some(0.0); 6]);
         // The other interface is untouched.
         assert_eq!(hour_0(&store, "b", "bytes_recv")[0], Some(200.0));
     }

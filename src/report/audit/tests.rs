@@ -170,8 +170,13 @@ fn audit_rule_an_empty_span_is_wholly_covered() {
     let mut only = of(&history.audit(None, &[]), "eth0").clone();
     only.span_seconds = 0.0;
     assert_eq!(only.covered_share(), 1.0);
+
     only.span_seconds = 120.0;
     assert_eq!(only.covered_share(), 0.5);
+    // Nothing covered in no time: nothing to cover.
+    only.totals.seconds = 0.0;
+    only.span_seconds = 0.0;
+    assert_eq!(only.covered_share(), 1.0);
 }
 
 #[test]
