@@ -1,7 +1,6 @@
 //! Deltas that are set aside instead of counted: beyond any link (a
 //! corrupt reading), or above the opt-in spike guard of an interface.
 
-use super::Sampler;
 use crate::counters::{Counters, MAX_BYTES_PER_SECOND};
 use std::collections::HashMap;
 
@@ -40,7 +39,7 @@ impl SpikeGuard {
     }
 }
 
-impl Sampler {
+impl SpikeGuard {
     /// Why a delta is set aside instead of counted, if it is: beyond any
     /// link ([`Counters::beyond_any_link`]), or above the interface's spike
     /// guard.
@@ -57,7 +56,7 @@ impl Sampler {
                 deltas.to_array().iter().max().copied().unwrap_or(0),
             ));
         }
-        let limit = self.guard.limit_bytes_per_second(interface)?;
+        let limit = self.limit_bytes_per_second(interface)?;
         let busiest = deltas.bytes_recv.max(deltas.bytes_sent);
         SpikeGuard::exceeds(limit, busiest, seconds).then(|| {
             let mbit = |bytes_per_second: f64| bytes_per_second / BYTES_PER_MBIT;

@@ -5,7 +5,7 @@
 //! was set aside is then lost, and recorded so), and from the last counted
 //! reading when the set-aside one was corrupt (then nothing is lost).
 
-use super::{whole_microseconds, Baseline, NextFrom, Previous, Row, Sampler};
+use super::{whole_microseconds, Baseline, NextFrom, Previous, Row, SpikeGuard};
 use crate::counters::{Advance, Continuity, Counters, Step};
 use crate::provenance::Provenance;
 
@@ -17,7 +17,33 @@ enum From {
     SetAside,
 }
 
-impl Sampler {
+/// What measuring a reading needs of the sampler: the spike guard and the
+/// number of the cycle being sampled.
+pub(super) struct Judge<'a> {
+    pub(super) guard: &'a SpikeGuard,
+    pub(super) cycles: u64,
+}
+
+impl Judge<'_> {
+    /// Whether the interface is new since its last reading: absent for a
+    /// cycle, or with another ifindex.
+    fn fresh(&self, previous: &Previous, ifindex: Option<u32>) -> bool {
+        let index_changed = matches!((previous.ifindex, ifindex), (Some(a), Some(b)) if a != b);
+        index_changed || previous.cycle + 1 != self.cycles
+    }
+
+    /// What is known about the interface between its last counted reading
+    /// and this cycle.
+    fn continuity(&self, previous: &Previous, ifindex: Option<u32>) -> Continuity {
+        match previous.continuity {
+            // Every interface of another boot is new in this one, whenever
+            // it appears.
+            Continuity::NewBoot => Continuity::NewBoot,
+            _ if self.fresh(previous, ifindex) => Continuity::Recreated,
+            continuity => continuity,
+        }
+    }
+
     /// Fills `row` (read as `read`) from its interface's `previous`
     /// reading; returns what the sampler keeps of the interface.
     pub(super) fn measure(&self, row: &mut Row, previous: &Previous, read: Baseline) -> Previous {
@@ -54,7 +80,10 @@ impl Sampler {
         if let Some(note) = step_note(provenance) {
             tracing::info!(interface = %row.interface, "{note}");
         }
-        if let Some(reason) = self.set_aside_reason(&row.interface, &advance.deltas, seconds) {
+        if let Some(reason) = self
+            .guard
+            .set_aside_reason(&row.interface, &advance.deltas, seconds)
+        {
             tracing::warn!(
                 "{reason}; the next delta starts from these counters if they go on rising \
                  from them, else from the last counted ones"
@@ -143,6 +172,7 @@ impl Sampler {
                     let seconds = whole_microseconds(read.at - set_aside.at);
                     let plausible = advance.step == Step::Forward
                         && self
+                            .guard
                             .set_aside_reason(&row.interface, &advance.deltas, seconds)
                             .is_none();
                     plausible.then_some((advance, set_aside, From::SetAside))

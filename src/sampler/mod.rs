@@ -328,25 +328,6 @@ impl Sampler {
         }
     }
 
-    /// Whether the interface is new since its last reading: absent for a
-    /// cycle, or with another ifindex.
-    fn fresh(&self, previous: &Previous, ifindex: Option<u32>) -> bool {
-        let index_changed = matches!((previous.ifindex, ifindex), (Some(a), Some(b)) if a != b);
-        index_changed || previous.cycle + 1 != self.cycles
-    }
-
-    /// What is known about `interface` between its last counted reading and
-    /// this cycle.
-    fn continuity(&self, previous: &Previous, ifindex: Option<u32>) -> Continuity {
-        match previous.continuity {
-            // Every interface of another boot is new in this one, whenever
-            // it appears.
-            Continuity::NewBoot => Continuity::NewBoot,
-            _ if self.fresh(previous, ifindex) => Continuity::Recreated,
-            continuity => continuity,
-        }
-    }
-
     fn interface_row(
         &mut self,
         interface: &InterfaceCounters,
@@ -375,28 +356,30 @@ impl Sampler {
             event_bytes: 0,
             bridged_from: None,
         };
-        let mut next = Previous {
-            next_from: row.next_from,
-            ifindex: interface.ifindex,
-            seen: now,
-            cycle: self.cycles,
-            continuity: Continuity::Contiguous,
-            resumed: Provenance::NONE,
-            glitching: false,
+        let judge = measure::Judge {
+            guard: &self.guard,
+            cycles: self.cycles,
         };
-        // Known interfaces are updated in place: no key allocation per cycle.
-        match self.previous.get(&interface.name).copied() {
-            Some(previous) => {
-                next = self.measure(&mut row, &previous, read);
-                if let Some(slot) = self.previous.get_mut(&interface.name) {
-                    *slot = next;
-                }
+        // Known interfaces are updated in place: one lookup, no key
+        // allocation per cycle.
+        match self.previous.get_mut(&interface.name) {
+            Some(slot) => {
+                *slot = judge.measure(&mut row, slot, read);
+                row.next_from = slot.next_from;
             }
             None => {
-                self.previous.insert(interface.name.clone(), next);
+                let first = Previous {
+                    next_from: row.next_from,
+                    ifindex: interface.ifindex,
+                    seen: now,
+                    cycle: self.cycles,
+                    continuity: Continuity::Contiguous,
+                    resumed: Provenance::NONE,
+                    glitching: false,
+                };
+                self.previous.insert(interface.name.clone(), first);
             }
         }
-        row.next_from = next.next_from;
         if self.options.calculate_rates {
             row.fill_rates();
         }

@@ -205,13 +205,12 @@ fn guard_rule_says_how_fast_and_how_far_above_the_limit() {
         default_mbit: Some(8.0), // 1 000 000 B/s
         per_interface: HashMap::new(),
     };
-    let sampler = Sampler::new(SampleOptions::default()).with_spike_guard(guard);
     let deltas = |recv: u64, sent: u64| Counters {
         bytes_recv: recv,
         bytes_sent: sent,
         ..Counters::default()
     };
-    let reason = sampler
+    let reason = guard
         .set_aside_reason("wan0", &deltas(1_000, 6_000_000), 2.0)
         .unwrap();
     assert!(
@@ -221,10 +220,10 @@ fn guard_rule_says_how_fast_and_how_far_above_the_limit() {
         "{reason}"
     );
     assert_eq!(
-        sampler.set_aside_reason("wan0", &deltas(1_000, 2_000_000), 2.0),
+        guard.set_aside_reason("wan0", &deltas(1_000, 2_000_000), 2.0),
         None
     );
-    let reason = sampler
+    let reason = guard
         .set_aside_reason("eth0", &deltas(1 << 50, 0), 4.0)
         .unwrap();
     assert!(
