@@ -7,7 +7,7 @@ use crate::episode::Episode;
 use crate::ifname;
 use std::collections::HashSet;
 use std::fs;
-use std::io::{Read, Seek};
+use std::io::Seek;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -399,10 +399,10 @@ impl ProcfsSource {
         let read = match kept {
             Some(mut file) => file
                 .seek(std::io::SeekFrom::Start(0))
-                .and_then(|_| file.read_to_end(&mut self.buffer))
+                .and_then(|_| read_counters(&mut file, &mut self.buffer))
                 .map(|_| file),
-            None => fs::File::open(&self.path)
-                .and_then(|mut file| file.read_to_end(&mut self.buffer).map(|_| file)),
+            None => crate::fsutil::open_regular(&self.path)
+                .and_then(|mut file| read_counters(&mut file, &mut self.buffer).map(|_| file)),
         };
         match read {
             Ok(file) => {
@@ -442,6 +442,28 @@ impl ProcfsSource {
             source,
         })
     }
+}
+
+/// Largest counters file read: `/proc/net/dev` lines are about 150 bytes,
+/// so this is some 100,000 interfaces. A bigger file is not a counters
+/// file, and reading it whole every cycle would cost its size in memory.
+pub const MAX_COUNTERS_BYTES: u64 = 16 << 20;
+
+/// Reads a counters file into `buffer`, refusing one larger than
+/// [`MAX_COUNTERS_BYTES`].
+fn read_counters(file: &mut fs::File, buffer: &mut Vec<u8>) -> std::io::Result<()> {
+    if crate::fsutil::read_at_most(file, MAX_COUNTERS_BYTES, buffer)? {
+        buffer.clear();
+        buffer.shrink_to_fit();
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "larger than {} MiB, which no /proc/net/dev is",
+                MAX_COUNTERS_BYTES >> 20
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// What a read's skipped lines are worth in the log.

@@ -2,7 +2,7 @@
 //! (0750 and 0640 where a group is to read them).
 
 use std::fs::{self, File, OpenOptions};
-use std::io;
+use std::io::{self, Read};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::Path;
 
@@ -47,10 +47,15 @@ fn create_parent(path: &Path, access: Access) -> io::Result<()> {
 /// one): opening a FIFO blocks forever, a device or directory is never a
 /// database or log. A missing file is fine (it will be created).
 pub fn check_regular(path: &Path) -> Result<(), String> {
+    match fs::metadata(path) {
+        Ok(metadata) => regular(&metadata).map_err(|e| e.to_string()),
+        Err(_) => Ok(()),
+    }
+}
+
+/// `Ok` for a regular file; otherwise an error saying what it is instead.
+fn regular(metadata: &fs::Metadata) -> io::Result<()> {
     use std::os::unix::fs::FileTypeExt;
-    let Ok(metadata) = fs::metadata(path) else {
-        return Ok(());
-    };
     let kind = metadata.file_type();
     let what = if kind.is_file() {
         return Ok(());
@@ -67,7 +72,62 @@ pub fn check_regular(path: &Path) -> Result<(), String> {
     } else {
         "a special file"
     };
-    Err(format!("is {what}, not a regular file"))
+    Err(io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("is {what}, not a regular file"),
+    ))
+}
+
+/// Opens the regular file at `path` for reading. A FIFO, device or socket
+/// is refused without blocking (it is opened non-blocking and looked at
+/// before anything is read), so no path netmon reads can hang it.
+pub fn open_regular(path: &Path) -> io::Result<File> {
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_NONBLOCK)
+        .open(path)?;
+    regular(&file.metadata()?)?;
+    Ok(file)
+}
+
+/// Reads `reader` to its end into `buffer` (cleared first), stopping after
+/// `limit` bytes; whether it was longer than that (then `buffer` holds
+/// `limit + 1` bytes and is not to be used).
+pub fn read_at_most(reader: impl io::Read, limit: u64, buffer: &mut Vec<u8>) -> io::Result<bool> {
+    buffer.clear();
+    reader.take(limit + 1).read_to_end(buffer)?;
+    Ok(buffer.len() as u64 > limit)
+}
+
+/// Refuses a symbolic link at `path`, or at any directory above it, unless
+/// this user or root owns it: in a directory others may write, a link they
+/// planted would make netmon (perhaps running as root) write wherever it
+/// points. The check systemd and logrotate make; the kernel's
+/// `protected_symlinks` only covers sticky directories.
+pub fn check_link_owner(path: &Path) -> io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let me = nix::unistd::geteuid().as_raw();
+    for step in path.ancestors().filter(|p| !p.as_os_str().is_empty()) {
+        let Ok(link) = fs::symlink_metadata(step) else {
+            continue;
+        };
+        if link.file_type().is_symlink() && link.uid() != me && link.uid() != 0 {
+            let what = if step == path {
+                "is a symbolic link".to_string()
+            } else {
+                format!("is below {}, a symbolic link", step.display())
+            };
+            return Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                format!(
+                    "{what} owned by user {}, who could point it anywhere; replace it with \
+                     the real path or a link owned by you or root",
+                    link.uid()
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Opens `path` for appending, creating it with mode 0600 (and its
@@ -77,12 +137,32 @@ pub fn open_private_append(path: &Path) -> io::Result<File> {
 }
 
 /// Opens `path` for appending, creating it (and its directories) with
-/// `access`'s modes if missing. An existing file keeps its mode.
+/// `access`'s modes if missing. An existing file keeps its mode. A link at
+/// `path` is followed only when this user or root owns it
+/// ([`check_link_owner`]).
 pub fn open_append(path: &Path, access: Access) -> io::Result<File> {
+    check_link_owner(path)?;
     create_parent(path, access)?;
-    OpenOptions::new()
+    let mut options = OpenOptions::new();
+    // Non-blocking: a FIFO put there is refused, never waited on.
+    options
         .create(true)
         .append(true)
         .mode(access.file_mode())
+        .custom_flags(nix::libc::O_NONBLOCK);
+    // Not following a link is the rule; a link is looked at only when
+    // there is one, so it cannot be swapped in between a look and the open.
+    let file = match options
+        .clone()
+        .custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_NOFOLLOW)
         .open(path)
+    {
+        Err(e) if e.raw_os_error() == Some(nix::libc::ELOOP) => {
+            check_link_owner(path)?;
+            options.open(path)?
+        }
+        opened => opened?,
+    };
+    regular(&file.metadata()?)?;
+    Ok(file)
 }

@@ -2,8 +2,11 @@
 //! byte but `/`, `:`, whitespace and NUL, not necessarily UTF-8. netmon stores
 //! each under one printable, distinct text:
 //!
-//! - a byte that is not part of valid UTF-8, and every control character
-//!   (C0, DEL, C1), is written `\xNN` (each byte of its encoding);
+//! - a byte that is not part of valid UTF-8, every control character (C0,
+//!   DEL, C1) and every invisible one that changes how text around it
+//!   reads (Unicode's format characters, such as U+202E RIGHT-TO-LEFT
+//!   OVERRIDE and U+200B ZERO WIDTH SPACE, and the line and paragraph
+//!   separators) is written `\xNN` (each byte of its encoding);
 //! - a backslash is written `\\`, so an escape can never be mistaken for a
 //!   real name;
 //! - a real interface named exactly `_total` is stored as `\x5ftotal`, so the
@@ -32,15 +35,15 @@ pub fn escape(raw: &[u8]) -> String {
 }
 
 /// Makes a name read back from a database (or given by a user) safe for a
-/// terminal: control characters become `\xNN`. Names netmon stored are
-/// already printable and come back borrowed, unchanged.
+/// terminal: control and format characters become `\xNN`. Names netmon
+/// stored are already printable and come back borrowed, unchanged.
 pub fn printable(name: &str) -> Cow<'_, str> {
-    if !name.chars().any(char::is_control) {
+    if !name.chars().any(is_hidden) {
         return Cow::Borrowed(name);
     }
     let mut out = String::with_capacity(name.len() + 8);
     for c in name.chars() {
-        if c.is_control() {
+        if is_hidden(c) {
             push_bytes(&mut out, c.encode_utf8(&mut [0; 4]).as_bytes());
         } else {
             out.push(c);
@@ -77,10 +80,24 @@ pub fn unescape(stored: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// Whether `c` is written `\xNN` rather than shown: a control character,
+/// or one that is invisible yet changes how the text around it is shown or
+/// copied (a format character, a line or paragraph separator).
+fn is_hidden(c: char) -> bool {
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+    c.is_control()
+        || matches!(
+            c.general_category(),
+            GeneralCategory::Format
+                | GeneralCategory::LineSeparator
+                | GeneralCategory::ParagraphSeparator
+        )
+}
+
 fn push_char(out: &mut String, c: char) {
     match c {
         '\\' => out.push_str("\\\\"),
-        c if c.is_control() => push_bytes(out, c.encode_utf8(&mut [0; 4]).as_bytes()),
+        c if is_hidden(c) => push_bytes(out, c.encode_utf8(&mut [0; 4]).as_bytes()),
         c => out.push(c),
     }
 }
@@ -127,6 +144,23 @@ mod tests {
         // C1 control U+0085 is escaped byte by byte.
         assert_eq!(escape("n\u{85}".as_bytes()), "n\\xc2\\x85");
         assert_eq!(printable("a\x1b[0m\x07"), "a\\x1b[0m\\x07");
+    }
+
+    #[test]
+    fn invisible_characters_that_reorder_or_hide_text_are_escaped() {
+        // RIGHT-TO-LEFT OVERRIDE, ZERO WIDTH SPACE, SOFT HYPHEN, BOM,
+        // LINE SEPARATOR: each byte of their UTF-8 encoding.
+        assert_eq!(escape("a\u{202e}b".as_bytes()), "a\\xe2\\x80\\xaeb");
+        assert_eq!(escape("a\u{200b}".as_bytes()), "a\\xe2\\x80\\x8b");
+        assert_eq!(escape("a\u{ad}".as_bytes()), "a\\xc2\\xad");
+        assert_eq!(printable("\u{feff}x"), "\\xef\\xbb\\xbfx");
+        assert_eq!(printable("a\u{2028}b"), "a\\xe2\\x80\\xa8b");
+        assert_eq!(
+            unescape(&escape("a\u{202e}".as_bytes())).unwrap(),
+            "a\u{202e}".as_bytes()
+        );
+        // Letters of right-to-left scripts are shown as they are.
+        assert!(matches!(printable("\u{5e9}\u{5dc}"), Cow::Borrowed(_)));
     }
 
     #[test]

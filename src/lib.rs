@@ -144,23 +144,33 @@ fn load_dotenv(cwd: &Path) -> Result<()> {
         return Ok(());
     }
     let text = config::read_limited(&path, config::MAX_CONFIG_BYTES)?;
-    for item in dotenvy::from_read_iter(text.as_bytes()) {
-        let (key, value) = item.map_err(|e| {
-            let message = e
-                .to_string()
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ");
-            Error::config(format!(
-                "{}: {message}; fix or remove the file",
-                path.display()
-            ))
-        })?;
+    for (key, value) in parse_dotenv(&text, &path)? {
         if std::env::var_os(&key).is_none() {
             std::env::set_var(&key, &value);
         }
     }
     Ok(())
+}
+
+/// The variables a `.env` file at `path` with this text sets, in order
+/// (dotenvy's syntax: quoting, `export`, comments, `${VAR}` expansion); a
+/// syntax error is a usage error in one line naming the file.
+pub fn parse_dotenv(text: &str, path: &Path) -> Result<Vec<(String, String)>> {
+    dotenvy::from_read_iter(text.as_bytes())
+        .map(|item| {
+            item.map_err(|e| {
+                let message = e
+                    .to_string()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                Error::config(format!(
+                    "{}: {message}; fix or remove the file",
+                    path.display()
+                ))
+            })
+        })
+        .collect()
 }
 
 /// The configured counter source, checked by one read (a failure is a
@@ -192,6 +202,18 @@ fn monitor(cli: &Cli, config: &Config) -> Result<()> {
     if database.exists() {
         store::schema::inspect(database).map_err(Error::config)?;
     }
+    // The zone a new database's days are cut in: a TZ that names none is a
+    // usage error found before anything is created.
+    calendar::Calendar::system().map_err(|e| {
+        Error::config(match std::env::var("TZ") {
+            Ok(tz) => format!(
+                "TZ={:?} names no time zone this system knows; set TZ to a name under \
+                 /usr/share/zoneinfo such as Europe/Berlin, or unset it",
+                tz.chars().take(80).collect::<String>()
+            ),
+            Err(_) => e,
+        })
+    })?;
     let source = open_source(config, false)?;
     // Bound before anything is written: an address in use stops netmon here.
     let listener = match config.metrics_listen.filter(|_| !cli.once) {

@@ -3,7 +3,7 @@
 //! Retention runs in slices between cycles, so it never delays one.
 
 use crate::boot::boot_clock;
-use crate::collector::CounterSource;
+use crate::collector::{CounterSource, ReadError};
 use crate::config::Config;
 use crate::episode::Episode;
 use crate::error::{Error, Result};
@@ -90,8 +90,8 @@ struct Sampling<'a> {
 impl Sampling<'_> {
     /// Reads the counters once and, when some interface is selected,
     /// samples, prints and stores a cycle (`final_sample`: the one taken
-    /// when asked to stop). Returns whether the read succeeded.
-    fn take(&mut self, final_sample: bool) -> bool {
+    /// when asked to stop). Fails when the counters could not be read.
+    fn take(&mut self, final_sample: bool) -> std::result::Result<(), ReadError> {
         self.last_taken = Instant::now();
         let snapshot = match self.source.read() {
             Ok(snapshot) => snapshot,
@@ -106,7 +106,7 @@ impl Sampling<'_> {
                         "cannot read counters: {e}; retrying every cycle (logged again when it recovers)"
                     );
                 }
-                return false;
+                return Err(e);
             }
         };
         if let Some(missed) = self.unreadable.ends() {
@@ -143,7 +143,7 @@ impl Sampling<'_> {
                 cycle.final_sample = final_sample;
                 self.store(cycle);
             }
-            return true;
+            return Ok(());
         }
         let mut cycle = self.sampler.sample(&selected, now, timestamp);
         self.sampler.unreadable(&mut cycle, &unreadable);
@@ -165,7 +165,7 @@ impl Sampling<'_> {
             stats.lock().record_events(&cycle);
         }
         self.store(cycle);
-        true
+        Ok(())
     }
 
     /// Hands a cycle to the writer and publishes the writer's bookkeeping.
@@ -221,10 +221,13 @@ pub fn run(
         nothing_selected: Episode::default(),
         last_taken: Instant::now(),
     };
-    let mut taken = 0u64;
+    // With a sample count, a cycle whose read failed counts too: a run of
+    // N samples ends after N cycles even when its source is gone.
+    let (mut taken, mut unread) = (0u64, Unread::default());
     loop {
-        if sampling.take(false) {
-            taken += 1;
+        taken += 1;
+        if let Err(e) = sampling.take(false) {
+            unread.note(e);
         }
         if retention.is_none() && Instant::now() >= next_retention {
             retention = sampling
@@ -263,7 +266,10 @@ pub fn run(
             // in bursts never looks like a spike for being read too soon.
             let least = Duration::from_secs_f64(config.interval.min(1.0));
             std::thread::sleep(least.saturating_sub(sampling.last_taken.elapsed()));
-            sampling.take(true);
+            taken += 1;
+            if let Err(e) = sampling.take(true) {
+                unread.note(e);
+            }
             break;
         }
     }
@@ -284,12 +290,40 @@ pub fn run(
             writer.path().display(),
         )));
     }
+    if let Some(lost) = writer.lost_files() {
+        return Err(Error::runtime(format!(
+            "{lost}, and it could not be re-created at {}: the cycles stored since are lost",
+            writer.path().display(),
+        )));
+    }
     tracing::info!(
         cycles_stored = writer.written(),
         cycles_merged = writer.merged(),
         "netmon stopped; every cycle committed"
     );
-    Ok(())
+    match (options.samples, unread.last) {
+        (Some(_), Some(e)) => Err(Error::runtime(format!(
+            "the counters could not be read in {} of {taken} cycle(s), last: {e}",
+            unread.cycles
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The cycles whose counters could not be read.
+#[derive(Default)]
+struct Unread {
+    /// How many.
+    cycles: u64,
+    /// Why the last of them failed.
+    last: Option<ReadError>,
+}
+
+impl Unread {
+    fn note(&mut self, error: ReadError) {
+        self.cycles += 1;
+        self.last = Some(error);
+    }
 }
 
 /// Copies the writer's bookkeeping into the endpoint's stats.

@@ -210,20 +210,29 @@ pub fn from_text(
 /// Reads a text file of at most `limit` bytes; a bigger one is refused
 /// before it is read (a configuration that asks for gigabytes is a mistake).
 pub fn read_limited(path: &Path, limit: u64) -> Result<String> {
-    use std::io::Read;
     let fail = |e: &dyn Display| Error::config(format!("{}: cannot read: {e}", path.display()));
-    let mut text = String::new();
-    std::fs::File::open(path)
-        .and_then(|file| file.take(limit + 1).read_to_string(&mut text))
+    let mut bytes = Vec::new();
+    let longer = crate::fsutil::open_regular(path)
+        .and_then(|file| crate::fsutil::read_at_most(file, limit, &mut bytes))
         .map_err(|e| fail(&e))?;
-    if text.len() as u64 > limit {
+    if longer {
         return Err(Error::config(format!(
             "{}: larger than {} KiB; a configuration file is a few KiB, check the path",
             path.display(),
             limit / 1024
         )));
     }
-    Ok(text)
+    let text = String::from_utf8(bytes).map_err(|e| {
+        fail(&format!(
+            "not UTF-8 text (byte {} is not valid)",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    // A byte order mark (editors on Windows write one) is not content.
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    })
 }
 
 fn sourced<T>(value: T, origin: String) -> Sourced<T> {
@@ -232,7 +241,7 @@ fn sourced<T>(value: T, origin: String) -> Sourced<T> {
 
 fn apply_flags(layers: &mut Layers, cli: &Cli) {
     if let Some(interval) = cli.interval {
-        layers.interval = sourced(interval, format!("--interval {interval}"));
+        layers.interval = sourced(interval, format!("--interval {}", shown(interval)));
     }
     if let Some(names) = &cli.interfaces {
         layers.interfaces = sourced(names.clone(), "--interfaces".into());
@@ -254,7 +263,7 @@ fn build(
     {
         return Err(interval.fail(format!(
             "the interval must be a number of seconds from {MIN_INTERVAL_SECONDS} to {MAX_INTERVAL_SECONDS}, got {}",
-            interval.value
+            shown(interval.value)
         )));
     }
     let names = &layers.interfaces;
@@ -501,8 +510,20 @@ fn check_bandwidth(limit: f64) -> std::result::Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "must be a number of Mbit/s above 0 and at most {MAX_BANDWIDTH_MBIT:e}, got {limit}"
+            "must be a number of Mbit/s above 0 and at most {MAX_BANDWIDTH_MBIT:e}, got {}",
+            shown(limit)
         ))
+    }
+}
+
+/// A number as an error message shows it: plainly, or in exponent form
+/// when that would take more than a few digits (`1e308`, not 309 of them).
+fn shown(value: f64) -> String {
+    let plain = value.to_string();
+    if plain.len() <= 16 {
+        plain
+    } else {
+        format!("{value:e}")
     }
 }
 
@@ -526,6 +547,7 @@ fn check_file_location(path: &Path, origin: &str) -> Result<()> {
     let fail = |what: String| Error::config(format!("{origin}: {what}"));
     crate::fsutil::check_regular(path)
         .map_err(|e| fail(format!("{} {e}; name a regular file", path.display())))?;
+    crate::fsutil::check_link_owner(path).map_err(|e| fail(format!("{} {e}", path.display())))?;
     let mut ancestor = path.parent();
     while let Some(dir) = ancestor {
         let dir = if dir.as_os_str().is_empty() {
@@ -555,6 +577,14 @@ fn check_file_location(path: &Path, origin: &str) -> Result<()> {
     Ok(())
 }
 
+/// Whether two paths name the same file: equal once `.` components are
+/// dropped, or the same inode where both exist.
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let inode = |path: &Path| std::fs::metadata(path).map(|m| (m.dev(), m.ino())).ok();
+    a.components().eq(b.components()) || inode(a).is_some_and(|a| Some(a) == inode(b))
+}
+
 /// Collapses a multi-line library error (e.g. regex's caret diagram) to its
 /// final, explanatory line.
 fn one_line(message: &str) -> String {
@@ -573,10 +603,27 @@ impl Config {
     /// creating nothing (monitoring modes only: `--summary` only reads).
     pub fn check_writable_paths(&self) -> Result<()> {
         check_file_location(&self.database_file, &self.database_origin)?;
-        match &self.logging.file {
-            Some(path) => check_file_location(path, &self.log_origin),
-            None => Ok(()),
+        let Some(log) = &self.logging.file else {
+            return Ok(());
+        };
+        let database = self.database_file.as_os_str();
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut name = database.to_owned();
+            name.push(suffix);
+            if same_file(log, Path::new(&name)) {
+                return Err(Error::config(format!(
+                    "{}: {} is {} file; give the log a file of its own",
+                    self.log_origin,
+                    log.display(),
+                    if suffix.is_empty() {
+                        "the database".to_string()
+                    } else {
+                        format!("the database's {suffix}")
+                    }
+                )));
+            }
         }
+        check_file_location(log, &self.log_origin)
     }
 
     /// A one-line description of the effective configuration, for the start log.

@@ -5,9 +5,13 @@
 //! It runs hyper on a single-threaded tokio runtime in a thread of its own,
 //! so a slow or hostile client never delays sampling: headers must arrive
 //! within [`HEADER_TIMEOUT`], a connection lives at most
-//! [`CONNECTION_LIFETIME`], at most [`MAX_CONNECTIONS`] are open at once
-//! (more are closed at accept) and a request's head is at most
-//! [`MAX_REQUEST_BYTES`].
+//! [`CONNECTION_LIFETIME`] and a request's head is at most
+//! [`MAX_REQUEST_BYTES`]. At most [`MAX_CONNECTIONS`] are open at once, at
+//! most [`MAX_PER_PEER`] from one address; a connection beyond either
+//! limit is still served, and the least useful one is closed instead (see
+//! [`connections`]), so that holding sockets open never locks a scraper out.
+
+pub mod connections;
 
 pub mod exposition;
 pub mod stats;
@@ -18,6 +22,7 @@ use crate::report::period::{BillingDays, Periods};
 use crate::select::Selection;
 use crate::store::rollup::Level;
 use chrono::{DateTime, Utc};
+use connections::Connections;
 use exposition::{PeriodUsage, Scrape};
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
@@ -30,15 +35,17 @@ use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::Duration;
-use tokio::sync::{oneshot, Semaphore};
+use std::time::{Duration, Instant};
+use tokio::sync::oneshot;
 
 /// A client must send its request head within this time.
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// A connection (kept alive between scrapes) is closed after this long.
 pub const CONNECTION_LIFETIME: Duration = Duration::from_secs(120);
-/// Connections served at once; more are closed as soon as accepted.
+/// Connections served at once.
 pub const MAX_CONNECTIONS: usize = 512;
+/// Connections served at once from one IP address.
+pub const MAX_PER_PEER: usize = 64;
 /// Largest request head accepted (hyper's minimum buffer).
 pub const MAX_REQUEST_BYTES: usize = 8192;
 /// How long a scrape waits for the database's rollups.
@@ -186,6 +193,14 @@ impl MetricsServer {
                 });
             })?;
         tracing::info!(address = %address, "serving Prometheus metrics at http://{address}/metrics");
+        if !address.ip().is_loopback() {
+            tracing::warn!(
+                address = %address,
+                "the metrics endpoint answers beyond this host without authentication: anyone \
+                 who can reach {address} sees every interface's traffic; listen on 127.0.0.1 \
+                 or firewall the port"
+            );
+        }
         Ok(MetricsServer {
             address,
             stats,
@@ -231,8 +246,8 @@ async fn serve(
     exporter: Arc<Mutex<Exporter>>,
     mut stopped: oneshot::Receiver<()>,
 ) {
-    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
-    let mut full = false;
+    let open = Arc::new(Mutex::new(Connections::new(MAX_CONNECTIONS, MAX_PER_PEER)));
+    let mut evicting = false;
     loop {
         let (stream, peer) = tokio::select! {
             _ = &mut stopped => return,
@@ -246,18 +261,26 @@ async fn serve(
                 }
             },
         };
-        let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
-            if !std::mem::replace(&mut full, true) {
+        let (close, closed) = oneshot::channel();
+        let admitted = lock(&open).admit(peer.ip(), Instant::now(), close);
+        if admitted.evicted.is_some() {
+            if !std::mem::replace(&mut evicting, true) {
                 tracing::warn!(
-                    "metrics: {MAX_CONNECTIONS} connections open; closing new ones until some end"
+                    %peer,
+                    "metrics: more than {MAX_CONNECTIONS} connections open (or {MAX_PER_PEER} from \
+                     one address): closing the least recently used ones to serve new ones"
                 );
             }
-            continue;
-        };
-        full = false;
+        } else {
+            evicting = false;
+        }
         let exporter = Arc::clone(&exporter);
+        let open = Arc::clone(&open);
         tokio::spawn(async move {
+            let id = admitted.id;
+            let touched = Arc::clone(&open);
             let service = hyper::service::service_fn(move |request| {
+                lock(&touched).used(id, Instant::now());
                 let exporter = Arc::clone(&exporter);
                 async move { Ok::<_, std::convert::Infallible>(respond(&request, &exporter)) }
             });
@@ -275,14 +298,20 @@ async fn serve(
                         tracing::debug!(%peer, "metrics: connection ended: {e}");
                     }
                 }
+                _ = closed => tracing::debug!(%peer, "metrics: connection closed for a newer one"),
                 _ = tokio::time::sleep(CONNECTION_LIFETIME) => {
                     connection.as_mut().graceful_shutdown();
                     let _ = tokio::time::timeout(HEADER_TIMEOUT, connection).await;
                 }
             }
-            drop(slot);
+            lock(&open).leave(id);
         });
     }
+}
+
+/// The connection table, whoever panicked while holding it.
+fn lock(open: &Mutex<Connections>) -> std::sync::MutexGuard<'_, Connections> {
+    open.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// The page at `/`.

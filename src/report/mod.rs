@@ -202,6 +202,13 @@ pub fn open_read_only(path: &Path) -> Result<crate::store::read_only::ReadOnly> 
         Ok(_) => {}
     }
     let kind = schema::inspect(path).map_err(Error::config)?;
+    if kind == schema::Kind::Empty {
+        return Err(Error::runtime(format!(
+            "database {} is empty: nothing collected yet; run netmon first to collect samples \
+             (or check database_file)",
+            path.display()
+        )));
+    }
     if kind != schema::Kind::Netmon(schema::SCHEMA_VERSION) {
         return Err(Error::runtime(format!(
             "database {} has an older schema ({kind}); run netmon --once on it to upgrade it in place",

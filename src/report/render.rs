@@ -9,6 +9,7 @@ use crate::output::{HumanBytes, HumanRate};
 use crate::store::parse_timestamp;
 use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
@@ -534,12 +535,21 @@ fn rows_of(entry: &InterfaceReport) -> &[(DateTime<FixedOffset>, Totals)] {
     }
 }
 
-/// Quotes a CSV field when it holds a comma, quote or line break.
+/// A text field as CSV writes it: a field a spreadsheet would take for a
+/// formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage return;
+/// an interface may be named `=1+2`) gets a leading `'`, as OWASP
+/// recommends against CSV injection, and it is quoted when it holds a
+/// comma, quote or line break.
 pub(super) fn csv_text(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
+    let neutral = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{text}"))
     } else {
-        text.to_string()
+        Cow::Borrowed(text)
+    };
+    if neutral.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", neutral.replace('"', "\"\""))
+    } else {
+        neutral.into_owned()
     }
 }
 

@@ -94,7 +94,9 @@ pub fn resolve(
         (None, Some(by)) => Some(recent_periods_start(by, until_at.unwrap_or(now), calendar)),
         (None, None) => None,
     };
-    if let (Some(from), Some(to)) = (since_at, until_at) {
+    // Without --until the window ends now: a --since in the future is as
+    // wrong as one after --until.
+    if let (Some(from), to) = (since_at, until_at.unwrap_or(now)) {
         if from >= to {
             let show = |t: DateTime<Utc>| calendar.local(t).to_rfc3339();
             return Err(format!(

@@ -159,11 +159,27 @@ impl StoreError {
     }
 }
 
+/// How a store's files went missing from its path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum LostFiles {
+    /// Nothing is at the database's path.
+    #[error("the database file was removed")]
+    Removed,
+    /// Another file is at the database's path.
+    #[error("the database file was replaced by another file")]
+    Replaced,
+    /// The write-ahead log beside it was removed or replaced.
+    #[error("the database's write-ahead log (-wal) was removed or replaced")]
+    LogLost,
+}
+
 /// An open, validated, writable netmon database, locked for this process.
 pub struct Store {
     conn: Connection,
     path: PathBuf,
     identity: (u64, u64),
+    /// (device, inode) of its write-ahead log, once a commit made one.
+    wal_identity: Option<(u64, u64)>,
     calendar: Calendar,
     raw_counts: bool,
     access: Access,
@@ -285,6 +301,7 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             identity,
+            wal_identity: None,
             calendar,
             raw_counts: true,
             access,
@@ -318,10 +335,35 @@ impl Store {
         &self.calendar
     }
 
-    /// Whether the file at the path is still the one this store opened (not
-    /// removed or replaced; writes to an unlinked file would be lost).
-    pub fn is_current(&self) -> bool {
-        file_identity(&self.path) == Some(self.identity)
+    /// What became of the files this store writes, if they are no longer
+    /// at the path (removed or replaced by hand, a cleanup job, a restore):
+    /// writes to an unlinked file would be lost when the process ends, and
+    /// other processes read what is at the path. `None` while they are.
+    pub fn lost_files(&self) -> Option<LostFiles> {
+        match file_identity(&self.path) {
+            None => Some(LostFiles::Removed),
+            Some(found) if found != self.identity => Some(LostFiles::Replaced),
+            _ if self.wal_identity.is_some()
+                && file_identity(&wal_path(&self.path)) != self.wal_identity =>
+            {
+                Some(LostFiles::LogLost)
+            }
+            _ => None,
+        }
+    }
+
+    /// Writes everything this store's connection sees (the database with
+    /// its write-ahead log, which the connection keeps open even when
+    /// they were removed) to a new database file at `target`.
+    pub fn copy_to(&self, target: &Path) -> Result<(), StoreError> {
+        let text = target.to_str().ok_or_else(|| StoreError::Create {
+            path: target.to_path_buf(),
+            source: std::io::Error::other("the path is not UTF-8"),
+        })?;
+        self.conn
+            .execute("VACUUM INTO ?1", [text])
+            .map(drop)
+            .map_err(|e| self.sqlite(e))
     }
 
     fn sqlite(&self, source: rusqlite::Error) -> StoreError {
@@ -349,6 +391,7 @@ impl Store {
         run(&self.conn, "BEGIN IMMEDIATE").map_err(|e| self.sqlite(e))?;
         let mut written = Written {
             new_ids: Vec::new(),
+            purged: false,
             folded_until: self.folded_until,
         };
         for cycle in cycles {
@@ -361,7 +404,14 @@ impl Store {
             self.roll_back();
             return Err(self.sqlite(e));
         }
-        self.ids.extend(written.new_ids);
+        if self.wal_identity.is_none() {
+            self.wal_identity = file_identity(&wal_path(&self.path));
+        }
+        if written.purged {
+            self.ids = interface_ids(&self.conn).map_err(|e| self.sqlite(e))?;
+        } else {
+            self.ids.extend(written.new_ids);
+        }
         self.folded_until = written.folded_until;
         Ok(())
     }
@@ -387,6 +437,7 @@ impl Store {
             let at = cycle.timestamp + Duration::milliseconds(nudge);
             let mut attempt = Written {
                 new_ids: Vec::new(),
+                purged: written.purged,
                 folded_until: written.folded_until,
             };
             run(&self.conn, "SAVEPOINT cycle").map_err(|e| self.sqlite(e))?;
@@ -400,6 +451,7 @@ impl Store {
                 Err(e) => return Err(self.sqlite(e)),
                 Ok(()) => {
                     written.new_ids.extend(attempt.new_ids);
+                    written.purged = attempt.purged;
                     written.folded_until = attempt.folded_until;
                     if nudge > 0 {
                         tracing::warn!(nudged_ms = nudge, "a stored cycle already had this timestamp (clock went back); stored 1 ms later");
@@ -447,7 +499,7 @@ impl Store {
         let reading = Reading::new(at, cycle.clock);
         let mut insert = conn.prepare_cached(INSERT_SAMPLE)?;
         for row in &cycle.rows {
-            let iface = interface_id(conn, &self.ids, &mut written.new_ids, &row.interface)?;
+            let iface = interface_id(conn, &self.ids, written, &row.interface)?;
             let counters = row.counters.to_array().map(counter_to_sql);
             let c = if self.raw_counts { counters } else { [0; 8] };
             let d = row.deltas.map(|d| d.to_array().map(delta_to_sql));
@@ -665,6 +717,8 @@ pub(crate) struct Run {
 struct Written {
     /// Interfaces given an id.
     new_ids: Vec<(String, i64)>,
+    /// Whether names without samples were forgotten (see [`free_id`]).
+    purged: bool,
     /// The fold mark.
     folded_until: Option<i64>,
 }
@@ -694,14 +748,17 @@ fn interface_ids(conn: &Connection) -> rusqlite::Result<HashMap<String, i64>> {
 
 /// The id of interface `name`: from `known` (committed), from the
 /// database (given in this transaction), or a new one, recorded in
-/// `new_ids`. New ids count up from 1, below [`schema::TOTAL_ID`].
+/// `written`. New ids count up from 1, below [`schema::TOTAL_ID`]; once
+/// they reach it, freed ids are given again (see [`free_id`]).
 fn interface_id(
     conn: &Connection,
     known: &HashMap<String, i64>,
-    new_ids: &mut Vec<(String, i64)>,
+    written: &mut Written,
     name: &str,
 ) -> rusqlite::Result<i64> {
-    if let Some(&id) = known.get(name) {
+    // After a purge in this transaction, only the table tells which ids
+    // still stand.
+    if let Some(&id) = known.get(name).filter(|_| !written.purged) {
         return Ok(id);
     }
     let stored: Option<i64> = conn
@@ -711,11 +768,16 @@ fn interface_id(
     let id = match stored {
         Some(id) => id,
         None => {
-            let id: i64 = conn.query_row(
+            let next: i64 = conn.query_row(
                 "SELECT COALESCE(MAX(id), 0) + 1 FROM netmon_interfaces WHERE id < ?1",
                 [schema::TOTAL_ID],
                 |r| r.get(0),
             )?;
+            let id = if next < schema::TOTAL_ID {
+                next
+            } else {
+                free_id(conn, written)?
+            };
             conn.execute(
                 "INSERT INTO netmon_interfaces (id, name) VALUES (?1, ?2)",
                 params![id, name],
@@ -723,8 +785,51 @@ fn interface_id(
             id
         }
     };
-    new_ids.push((name.to_string(), id));
+    written.new_ids.push((name.to_string(), id));
     Ok(id)
+}
+
+/// An id below [`schema::TOTAL_ID`] that no interface holds, once every
+/// one was given out (a million interface names: years of container
+/// churn). The names whose samples and events retention deleted are
+/// forgotten first (their rollups keep their names), which frees theirs.
+/// Fails only when every id names an interface that still has samples.
+fn free_id(conn: &Connection, written: &mut Written) -> rusqlite::Result<i64> {
+    const LOWEST_FREE: &str = "SELECT CASE
+            WHEN NOT EXISTS (SELECT 1 FROM netmon_interfaces WHERE id = 1) THEN 1
+            ELSE (SELECT MIN(a.id) + 1 FROM netmon_interfaces a
+                  WHERE a.id + 1 < ?1
+                    AND NOT EXISTS (SELECT 1 FROM netmon_interfaces b WHERE b.id = a.id + 1))
+        END";
+    let lowest = |conn: &Connection| {
+        conn.query_row(LOWEST_FREE, [schema::TOTAL_ID], |r| {
+            r.get::<_, Option<i64>>(0)
+        })
+    };
+    if let Some(id) = lowest(conn)? {
+        return Ok(id);
+    }
+    let forgotten = conn.execute(
+        "DELETE FROM netmon_interfaces WHERE id < ?1
+             AND id NOT IN (SELECT iface FROM netmon_samples)
+             AND id NOT IN (SELECT iface FROM netmon_events)",
+        [schema::TOTAL_ID],
+    )?;
+    written.purged = true;
+    tracing::info!(
+        forgotten,
+        "every interface id was given out: forgot the names that have no samples left, \
+         their ids are given again"
+    );
+    lowest(conn)?.ok_or_else(|| {
+        rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
+            Some(format!(
+                "{} interfaces have samples: no interface id is free; lower retention_days",
+                schema::TOTAL_ID - 1
+            )),
+        )
+    })
 }
 
 /// The calendar recorded in the database (UTC hours and days for a database
@@ -739,6 +844,13 @@ pub fn read_calendar(conn: &Connection) -> Result<Calendar, String> {
         Some(spec) => Calendar::from_spec(&spec, phase),
         None => Ok(Calendar::utc()),
     }
+}
+
+/// The write-ahead log SQLite keeps beside the database at `path`.
+pub fn wal_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push("-wal");
+    PathBuf::from(name)
 }
 
 /// (device, inode) of a file, to notice it being removed or replaced.

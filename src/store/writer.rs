@@ -5,7 +5,7 @@
 //! it violates), that cycle's deltas are folded into the next one
 //! ([`Cycle::absorb`]): the sums stay exact, only granularity is lost.
 
-use super::{Store, StoreError};
+use super::{LostFiles, Store, StoreError};
 use crate::fsutil::Access;
 use crate::sampler::Cycle;
 use std::collections::VecDeque;
@@ -21,6 +21,8 @@ pub struct Writer {
     max_pending: usize,
     flush_every: usize,
     failing: bool,
+    /// Whether the database's files were lost and could not be re-created yet.
+    recovering: bool,
     written: u64,
     rows_written: u64,
     failures: u64,
@@ -64,6 +66,7 @@ impl Writer {
             max_pending: max_pending.max(1),
             flush_every: 1,
             failing: false,
+            recovering: false,
             written: 0,
             rows_written: 0,
             failures: 0,
@@ -115,6 +118,12 @@ impl Writer {
         self.pending.len()
     }
 
+    /// What became of the database's files, if they are no longer at the
+    /// path and could not be re-created there yet.
+    pub fn lost_files(&self) -> Option<LostFiles> {
+        self.store.as_ref()?.lost_files()
+    }
+
     /// Cycles folded into a later one so far (queue overflow or refusal).
     pub fn merged(&self) -> u64 {
         self.merged
@@ -162,10 +171,7 @@ impl Writer {
     /// Writes queued cycles in order until one fails; logs a warning once
     /// per failure episode and an info line when it ends.
     pub fn flush(&mut self) -> FlushOutcome {
-        if self.store.as_ref().is_some_and(|store| !store.is_current()) {
-            tracing::warn!(database = %self.path.display(), "database file was removed or replaced; re-creating it");
-            self.store = None;
-        }
+        self.recover();
         let mut written = 0;
         // Batches of flush_every cycles; one by one once a batch was
         // refused, so that the refused cycle is found and folded.
@@ -221,6 +227,101 @@ impl Writer {
             pending: self.pending.len(),
         }
     }
+}
+
+impl Writer {
+    /// When the database's files are no longer at the path, writes what
+    /// the open connection still holds (every committed cycle) to a new
+    /// file there, and writes on into that one. A file that replaced the
+    /// database is kept beside it (`.replaced`). While the new file cannot
+    /// be made (disk full, directory gone), the open files are written on
+    /// and the copy retried at every flush.
+    fn recover(&mut self) {
+        let Some(store) = &self.store else {
+            return;
+        };
+        let Some(lost) = store.lost_files() else {
+            self.recovering = false;
+            return;
+        };
+        let path = &self.path;
+        let rescue = sibling(path, ".rescue");
+        let copied = std::fs::remove_file(&rescue)
+            .or_else(ignore_missing)
+            .and_then(|()| crate::fsutil::open_append(&rescue, self.opened_as.access).map(drop))
+            .map_err(|source| StoreError::Create {
+                path: rescue.clone(),
+                source,
+            })
+            .and_then(|()| store.copy_to(&rescue));
+        if let Err(e) = copied {
+            let _ = std::fs::remove_file(&rescue);
+            if !std::mem::replace(&mut self.recovering, true) {
+                tracing::error!(
+                    database = %path.display(),
+                    "{lost}, and it cannot be re-created yet ({e}); writing on to the open \
+                     files and trying again at every cycle"
+                );
+            }
+            return;
+        }
+        // Closed before it is replaced: closing checkpoints into the old file.
+        self.store = None;
+        match replace_database(path, &rescue, lost == LostFiles::Replaced) {
+            Ok(kept) => {
+                self.recovering = false;
+                tracing::warn!(
+                    database = %path.display(),
+                    kept_aside = kept.as_ref().map(|p| p.display().to_string()),
+                    "{lost}: re-created it with every stored cycle"
+                );
+            }
+            Err(e) => tracing::error!(
+                database = %path.display(),
+                "{lost}, and the copy of it at {} could not be moved there: {e}",
+                rescue.display()
+            ),
+        }
+    }
+}
+
+/// `path` with `suffix` added to its file name.
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// `Ok` for a file that was not there.
+fn ignore_missing(e: std::io::Error) -> std::io::Result<()> {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        Ok(())
+    } else {
+        Err(e)
+    }
+}
+
+/// Moves the copy at `rescue` to `path`: a file that `replaced` the
+/// database there is kept as `path.replaced`, and the `-wal` and `-shm`
+/// files at `path`, which belong to the lost file or to that one, are
+/// removed. Returns where a file found at `path` was kept.
+fn replace_database(
+    path: &Path,
+    rescue: &Path,
+    replaced: bool,
+) -> std::io::Result<Option<PathBuf>> {
+    let kept = if replaced && path.symlink_metadata().is_ok() {
+        let aside = sibling(path, ".replaced");
+        std::fs::rename(path, &aside)?;
+        Some(aside)
+    } else {
+        None
+    };
+    for suffix in ["-wal", "-shm"] {
+        std::fs::remove_file(sibling(path, suffix)).or_else(ignore_missing)?;
+    }
+    std::fs::rename(rescue, path)?;
+    Ok(kept)
 }
 
 /// Writes cycles in one transaction, reopening the database at `path`
