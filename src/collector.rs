@@ -581,6 +581,32 @@ mod tests {
     const CAPTURED: &[u8] = include_bytes!("../tests/fixtures/proc_net_dev_host.txt");
 
     #[test]
+    fn a_counters_file_is_read_whole_up_to_the_limit_and_refused_beyond() {
+        use std::io::Write;
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(CAPTURED).unwrap();
+        file.seek(std::io::SeekFrom::Start(0)).unwrap();
+        let mut buffer = Vec::new();
+        read_counters(&mut file, &mut buffer).unwrap();
+        assert_eq!(buffer, CAPTURED);
+        let limit = usize::try_from(MAX_COUNTERS_BYTES).unwrap();
+        file.write_all(&vec![b'\n'; limit]).unwrap();
+        file.seek(std::io::SeekFrom::Start(0)).unwrap();
+        let err = read_counters(&mut file, &mut buffer).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "larger than 16 MiB, which no /proc/net/dev is"
+        );
+        // What was read is let go, not kept for the next read.
+        assert_eq!(buffer.capacity(), 0);
+        // Exactly the limit is still read.
+        file.set_len(MAX_COUNTERS_BYTES).unwrap();
+        file.seek(std::io::SeekFrom::Start(0)).unwrap();
+        read_counters(&mut file, &mut buffer).unwrap();
+        assert_eq!(buffer.len(), limit);
+    }
+
+    #[test]
     fn parses_a_real_capture() {
         let parsed = parse_proc_net_dev(CAPTURED).into_result().unwrap();
         let names: Vec<_> = parsed.iter().map(|i| i.name.as_str()).collect();

@@ -9,7 +9,9 @@ use netmon::config::{from_text, Context, Env};
 use std::path::Path;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let path = Path::new("/nonexistent-fuzz-cwd/.env");
     let variables = match netmon::parse_dotenv(text, path) {
         Ok(variables) => variables,

@@ -6,17 +6,30 @@
 use libfuzzer_sys::fuzz_target;
 use netmon::calendar::Calendar;
 use netmon::cli::Period;
+use netmon::report::period::Periods;
 use netmon::report::window::{resolve, validate};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let (since, until) = text.split_once('\u{0}').unwrap_or((text, "1d"));
     // A fixed "now": a finding replays the same way.
     let now = chrono::DateTime::from_timestamp(1_795_000_000, 0).expect("a valid instant");
-    let zones = [Calendar::utc(), Calendar::from_spec("+05:45", 2700).expect("zone")];
+    let zones = [
+        Calendar::utc(),
+        Calendar::from_spec("+05:45", 2700).expect("zone"),
+    ];
     let checked = validate(Some(since), Some(until), now);
     for calendar in &zones {
-        for by in [None, Some(Period::Hour), Some(Period::Day), Some(Period::Month)] {
+        for by in [
+            None,
+            Some(Period::Hour),
+            Some(Period::Day),
+            Some(Period::Month),
+        ]
+        .map(|by| by.map(Periods::calendar))
+        {
             match resolve(Some(since), Some(until), by, now, calendar) {
                 Ok((from, to)) => {
                     if calendar == &Calendar::utc() && by.is_none() {
@@ -27,7 +40,10 @@ fuzz_target!(|data: &[u8]| {
                     }
                 }
                 Err(message) => {
-                    assert!(message.starts_with("--since") || message.starts_with("--until"), "{message}");
+                    assert!(
+                        message.starts_with("--since") || message.starts_with("--until"),
+                        "{message}"
+                    );
                     assert!(!message.contains('\n'), "{message}");
                 }
             }

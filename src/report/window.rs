@@ -301,6 +301,19 @@ mod tests {
     }
 
     #[test]
+    fn a_since_in_the_future_without_until_is_refused() {
+        let utc = Calendar::utc();
+        let err = resolve(Some("2026-12-25"), None, None, now(), &utc).unwrap_err();
+        assert!(
+            err.starts_with("--since \"2026-12-25\" (2026-12-25T00:00:00+00:00) must be earlier than --until \"now\""),
+            "{err}"
+        );
+        // Now itself is an empty window too; a moment before is not.
+        assert!(resolve(Some("0s"), None, None, now(), &utc).is_err());
+        assert!(resolve(Some("1s"), None, None, now(), &utc).is_ok());
+    }
+
+    #[test]
     fn since_after_until_names_both_values() {
         let utc = Calendar::utc();
         let err = resolve(Some("1d"), Some("2d"), None, now(), &utc).unwrap_err();
