@@ -56,7 +56,9 @@ impl Calendar {
         let zone = TimeZone::try_system()
             .map_err(|e| format!("cannot determine the time zone (TZ or /etc/localtime): {e}"))?;
         let tz = std::env::var("TZ").ok();
-        Calendar::of_zone(zone, tz.as_deref(), jiff::Timestamp::now())
+        let now = jiff::Timestamp::from_second(crate::wallclock::now().timestamp())
+            .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        Calendar::of_zone(zone, tz.as_deref(), now)
     }
 
     /// The calendar of `zone` (found through `tz`, the `TZ` variable, if

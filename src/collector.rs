@@ -50,13 +50,14 @@ pub enum ReadError {
 
 /// A line of `/proc/net/dev` text that is not `NAME: 16 counters`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("line {line}: {reason}: {content:?}")]
+#[error("line {line}: {reason}: {content}")]
 pub struct ParseError {
     /// 1-based line number.
     pub line: usize,
     /// What is wrong with it.
     pub reason: String,
-    /// The line, trimmed (lossily decoded where not UTF-8).
+    /// The line, trimmed, quoted: lossily decoded where not UTF-8, its
+    /// control characters escaped, shortened past [`MAX_QUOTED`] characters.
     pub content: String,
 }
 
@@ -245,14 +246,25 @@ fn parse_line<'a>(
     Ok((ifname::escape(raw_name), fields))
 }
 
-/// A line as quoted in an error: lossily decoded, at most [`MAX_QUOTED`]
-/// characters.
+/// A line (or part of one) as quoted in an error, between double quotes:
+/// lossily decoded, control characters, quotes and backslashes escaped as
+/// Rust writes them (`\u{1b}`), at most [`MAX_QUOTED`] characters of that.
 fn quoted(line: &[u8]) -> String {
-    let text = String::from_utf8_lossy(line);
-    match text.char_indices().nth(MAX_QUOTED) {
-        Some((end, _)) => format!("{}...", &text[..end]),
-        None => text.into_owned(),
+    let mut out = String::from("\"");
+    for c in String::from_utf8_lossy(line).chars() {
+        let escaped: String = if c.is_control() || c == '"' || c == '\\' {
+            c.escape_debug().collect()
+        } else {
+            c.into()
+        };
+        if out.len() + escaped.len() > MAX_QUOTED + 1 {
+            out.push_str("...");
+            break;
+        }
+        out.push_str(&escaped);
     }
+    out.push('"');
+    out
 }
 
 /// The 16 whitespace-separated unsigned counters after an interface name.
@@ -270,7 +282,7 @@ fn parse_counters(numbers: &[u8]) -> Result<[u64; 16], String> {
             return Err("more than 16 counters".into());
         }
         fields[count] = decimal(token)
-            .ok_or_else(|| format!("counter {:?} is not an unsigned integer", quoted(token)))?;
+            .ok_or_else(|| format!("counter {} is not an unsigned integer", quoted(token)))?;
         count += 1;
         rest = tail.trim_ascii_start();
     }
@@ -726,6 +738,14 @@ mod tests {
             ),
             ("\u{fffd}\u{fffd}\u{fffd}".as_bytes(), "line 1: no ':'"),
         ];
+        // Found by the fuzz target: escapes used to multiply a long quote.
+        let escapes = [b"eth0: 1 2".as_slice(), &[0x1b; 500], b" 3"].concat();
+        let err = parse_proc_net_dev(&escapes)
+            .into_result()
+            .unwrap_err()
+            .to_string();
+        assert!(err.len() < 400, "{} bytes: {err}", err.len());
+        assert!(err.contains("counter \"2\\u{1b}\\u{1b}"), "{err}");
         for (text, expected) in cases {
             let err = parse_proc_net_dev(text)
                 .into_result()
@@ -778,7 +798,7 @@ mod tests {
         let err = parsed.first_skipped.clone().unwrap();
         assert_eq!(err.line, 4);
         assert!(
-            err.content.len() < 200 && err.content.ends_with("..."),
+            err.content.len() < 200 && err.content.ends_with("...\""),
             "a long line is quoted short: {}",
             err.content.len()
         );

@@ -28,12 +28,14 @@ pub mod store;
 pub mod synth;
 #[cfg(test)]
 mod test_support;
+pub mod wallclock;
 
 use clap::Parser;
 use cli::{Cli, Format};
 use collector::{CounterSource, ProcfsSource, SysinfoSource};
 use config::{CollectorKind, Config, Env};
 use error::{Error, Result};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use store::Store;
 
@@ -92,6 +94,7 @@ pub fn run(cli: &Cli) -> Result<()> {
             _ => Ok(()),
         };
     }
+    wallclock::check().map_err(Error::runtime)?;
     let cwd = std::env::current_dir()
         .map_err(|e| Error::runtime(format!("cannot read the working directory: {e}")))?;
     load_dotenv(&cwd)?;
@@ -152,25 +155,48 @@ fn load_dotenv(cwd: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Longest value a `.env` variable may take once `${VAR}` references are
+/// expanded: each line may double the text before it, so a 500-byte file
+/// could otherwise ask for gigabytes.
+pub const MAX_DOTENV_VALUE: usize = 64 * 1024;
+
 /// The variables a `.env` file at `path` with this text sets, in order
-/// (dotenvy's syntax: quoting, `export`, comments, `${VAR}` expansion); a
-/// syntax error is a usage error in one line naming the file.
+/// (dotenvy's syntax: quoting, `export`, comments, `${VAR}` expansion). A
+/// syntax error, a NUL byte (no environment variable can hold one) or a
+/// value beyond [`MAX_DOTENV_VALUE`] is a usage error in one line naming
+/// the file.
 pub fn parse_dotenv(text: &str, path: &Path) -> Result<Vec<(String, String)>> {
-    dotenvy::from_read_iter(text.as_bytes())
-        .map(|item| {
-            item.map_err(|e| {
-                let message = e
-                    .to_string()
+    let fail = |what: String| {
+        Error::config(format!(
+            "{}: {}; fix or remove the file",
+            path.display(),
+            config::single_line(&what)
+        ))
+    };
+    let mut variables = Vec::new();
+    for item in dotenvy::from_read_iter(text.as_bytes()) {
+        let (key, value) = item.map_err(|e| {
+            fail(
+                e.to_string()
                     .split_whitespace()
                     .collect::<Vec<_>>()
-                    .join(" ");
-                Error::config(format!(
-                    "{}: {message}; fix or remove the file",
-                    path.display()
-                ))
-            })
-        })
-        .collect()
+                    .join(" "),
+            )
+        })?;
+        if key.contains('\0') || value.contains('\0') {
+            return Err(fail(format!(
+                "{key:?} holds a NUL byte, which no environment variable can"
+            )));
+        }
+        if value.len() > MAX_DOTENV_VALUE {
+            return Err(fail(format!(
+                "{key:?} expands to more than {} KiB",
+                MAX_DOTENV_VALUE / 1024
+            )));
+        }
+        variables.push((key, value));
+    }
+    Ok(variables)
 }
 
 /// The configured counter source, checked by one read (a failure is a
@@ -245,7 +271,7 @@ fn monitor(cli: &Cli, config: &Config) -> Result<()> {
         env!("CARGO_PKG_VERSION"),
         source.name(),
         config.describe(),
-        store.calendar().describe(chrono::Utc::now())
+        store.calendar().describe(wallclock::now())
     );
     if config.collector == CollectorKind::Sysinfo {
         tracing::warn!(
@@ -327,7 +353,7 @@ fn alert(cli: &Cli, config: &Config, limit: u64) -> Result<()> {
         direction: cli.direction,
         estimate: cli.estimate,
     };
-    let now = chrono::Utc::now();
+    let now = wallclock::now();
     let current = report::current::current_periods(
         &opened.conn,
         &calendar,
@@ -374,7 +400,7 @@ fn audit(cli: &Cli, config: &Config) -> Result<()> {
             "--format csv/svg: --audit prints table or json",
         ));
     }
-    let now = chrono::Utc::now();
+    let now = wallclock::now();
     report::window::validate(cli.since.as_deref(), cli.until.as_deref(), now)
         .map_err(Error::config)?;
     let database = &config.database_file;
@@ -436,12 +462,8 @@ fn summary(cli: &Cli, config: &Config) -> Result<()> {
             "--format csv prints either --by periods or --top days: drop one, or use --format json",
         ));
     }
-    report::window::validate(
-        cli.since.as_deref(),
-        cli.until.as_deref(),
-        chrono::Utc::now(),
-    )
-    .map_err(Error::config)?;
+    report::window::validate(cli.since.as_deref(), cli.until.as_deref(), wallclock::now())
+        .map_err(Error::config)?;
     let database: PathBuf = config.database_file.clone();
     let mut attempt = 0;
     let report = loop {
@@ -456,7 +478,7 @@ fn summary(cli: &Cli, config: &Config) -> Result<()> {
                 period,
                 billing_day: config.billing.default,
             }),
-            chrono::Utc::now(),
+            wallclock::now(),
             &calendar,
         )
         .map_err(Error::config)?;
@@ -468,7 +490,7 @@ fn summary(cli: &Cli, config: &Config) -> Result<()> {
             by: cli.by,
             billing: config.billing.clone(),
             top: cli.top.map(|n| n as usize),
-            estimate_at: Some(chrono::Utc::now()),
+            estimate_at: Some(wallclock::now()),
             percentile: cli.percentile,
         };
         let report = report::build(&opened.conn, &database, &query)
@@ -477,16 +499,14 @@ fn summary(cli: &Cli, config: &Config) -> Result<()> {
             break report;
         }
     };
-    if report.total_records == 0 && cli.format == Format::Table {
-        println!(
-            "database {} has no samples yet; run netmon to collect some",
-            database.display()
-        );
-        return Ok(());
-    }
     // Buffered: a --by day report over a year is thousands of lines.
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let written = match cli.format {
+        Format::Table if report.total_records == 0 => writeln!(
+            out,
+            "database {} has no samples yet; run netmon to collect some",
+            database.display()
+        ),
         Format::Table => report::render::table(&mut out, &report),
         Format::Json => report::render::json(&mut out, &report),
         Format::Csv => report::render::csv(&mut out, &report),

@@ -11,7 +11,7 @@ use crate::output::HumanRate;
 use crate::sampler::{Cycle, Row, SampleOptions, Sampler};
 use crate::schedule::next_slot;
 use crate::select::Selection;
-use chrono::{Local, Utc};
+use chrono::Local;
 use serde_json::json;
 use std::io::{self, Write};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
@@ -318,7 +318,7 @@ pub fn run(
             Ok(snapshot) => {
                 let now = start.elapsed().as_secs_f64();
                 let selected = selection.apply(snapshot);
-                let cycle = sampler.sample(&selected, now, Utc::now());
+                let cycle = sampler.sample(&selected, now, crate::wallclock::now());
                 first_read.get_or_insert(now);
                 last_read = now;
                 session.add(&cycle);
@@ -361,7 +361,7 @@ mod tests {
     use super::*;
     use crate::collector::InterfaceCounters;
     use crate::counters::Counters;
-    use chrono::TimeZone;
+    use chrono::{TimeZone, Utc};
     use std::collections::BTreeMap;
 
     fn reading(bytes_recv: u64, packets_recv: u64, bytes_sent: u64) -> Vec<InterfaceCounters> {

@@ -17,7 +17,6 @@ use crate::select::Selection;
 use crate::store::retention::Retention;
 use crate::store::writer::Writer;
 use crate::store::Store;
-use chrono::Utc;
 use std::io::Write;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
@@ -125,7 +124,7 @@ impl Sampling<'_> {
                 "no interface is selected (see interfaces / exclude_interfaces): nothing stored until one is".into()
             },
         );
-        let (now, timestamp) = (boot_clock(), Utc::now());
+        let (now, timestamp) = (boot_clock(), crate::wallclock::now());
         let unreadable: Vec<String> = self
             .source
             .unreadable()
@@ -335,7 +334,7 @@ fn publish(stats: &SharedStats, writer: &Writer, wrote: bool) {
     stats.cycles_merged = writer.merged();
     stats.write_failures = writer.failures();
     if wrote {
-        stats.last_write_unix = Some(Utc::now().timestamp_millis() as f64 / 1000.0);
+        stats.last_write_unix = Some(crate::wallclock::now().timestamp_millis() as f64 / 1000.0);
     }
 }
 
@@ -388,7 +387,7 @@ fn resume(
     let start = crate::resume::Start {
         boot: &boot,
         clock: boot_clock(),
-        wall: Utc::now(),
+        wall: crate::wallclock::now(),
         interval,
         selection,
     };
@@ -429,7 +428,7 @@ pub fn write_wait(config: &Config) -> Duration {
 
 fn plan_retention(config: &Config, store: &Store) -> Option<Retention> {
     Retention::plan(
-        Utc::now(),
+        crate::wallclock::now(),
         config.retention_days,
         config.rollup_retention_days,
         store.calendar(),

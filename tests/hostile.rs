@@ -534,3 +534,253 @@ fn an_endpoint_beyond_loopback_without_authentication_is_warned_of() {
         "{err}"
     );
 }
+
+/// `.env` files that once crashed or swelled netmon: a NUL byte in a value
+/// (the process environment cannot hold one), `${VAR}` references doubling
+/// at each line, an escape sequence in a syntax error. Each is one line
+/// naming `.env`, exit 2, at once.
+#[test]
+fn hostile_dotenv_files_are_refused_in_one_line() {
+    let mut doubling = String::from("A0=xxxxxxxxxxxxxxxx\n");
+    for level in 1..=26 {
+        doubling.push_str(&format!(
+            "A{level}=\"${{A{}}}${{A{}}}\"\n",
+            level - 1,
+            level - 1
+        ));
+    }
+    let cases = [
+        ("FOO=a\0b\n".to_string(), "holds a NUL byte"),
+        (doubling, "expands to more than 64 KiB"),
+        ("A B\x1b[2J=1\n".to_string(), "\\u{1b}"),
+    ];
+    for (text, message) in cases {
+        let sandbox = Sandbox::new();
+        sandbox.write(".env", &text);
+        let child = sandbox
+            .command()
+            .args(["--once", "--quiet"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let output = finish_within(child, Duration::from_secs(10)).expect("netmon hung");
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{message}: {err}");
+        assert!(err.contains(".env") && err.contains(message), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(!err.contains('\x1b'), "{err}");
+        assert!(!exists(&sandbox.path("data")));
+    }
+}
+
+/// Brackets nested 50 000 deep (100 KB) in the configuration or in a list
+/// variable: refused before the YAML parser, which took 22 s on it.
+#[test]
+fn deeply_nested_yaml_is_refused_before_it_is_parsed() {
+    let deep = format!("{}{}", "[".repeat(50_000), "]".repeat(50_000));
+    let in_file = Sandbox::with_config(&format!("proc_net_dev: dev.txt\ninterfaces: {deep}\n"));
+    let in_env = Sandbox::new();
+    for (sandbox, env) in [(&in_file, None), (&in_env, Some(&deep))] {
+        let mut command = sandbox.command();
+        command.args(["--once", "--quiet"]);
+        if let Some(value) = env {
+            command.env("NETMON_INTERFACES", value);
+        }
+        let child = command
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let output = finish_within(child, Duration::from_secs(5)).expect("still parsing");
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{err}");
+        assert!(err.contains("nest more than 32 deep"), "{err}");
+    }
+}
+
+/// A `./config.yaml` that is a FIFO, a directory or a link to nothing is
+/// an error, as `-c` with one is, never silently the defaults.
+#[test]
+fn a_config_yaml_that_is_no_file_is_an_error_not_the_defaults() {
+    let fifo = |s: &Sandbox| {
+        nix::unistd::mkfifo(&s.path("config.yaml"), nix::sys::stat::Mode::S_IRWXU).unwrap()
+    };
+    let directory = |s: &Sandbox| fs::create_dir(s.path("config.yaml")).unwrap();
+    let dangling = |s: &Sandbox| {
+        std::os::unix::fs::symlink(s.path("nowhere.yaml"), s.path("config.yaml")).unwrap()
+    };
+    type Setup<'a> = &'a dyn Fn(&Sandbox);
+    let setups: [(Setup, &str); 3] = [
+        (&fifo, "is a FIFO"),
+        (&directory, "is a directory"),
+        (&dangling, "a link to nothing readable"),
+    ];
+    for (setup, message) in setups {
+        let sandbox = Sandbox::new();
+        fs::remove_file(sandbox.path("config.yaml")).unwrap();
+        setup(&sandbox);
+        let child = sandbox
+            .command()
+            .args(["--once", "--quiet"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let output = finish_within(child, Duration::from_secs(10)).expect("netmon hung");
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{message}: {err}");
+        assert!(
+            err.contains("config.yaml") && err.contains(message),
+            "{err}"
+        );
+        assert!(!exists(&sandbox.path("data")) && !exists(&sandbox.path("logs")));
+    }
+}
+
+/// Paths that name a directory (ending in `/`) and a log that is netmon's
+/// own configuration or counters file: exit 2 naming the setting, nothing
+/// created.
+#[test]
+fn paths_netmon_must_not_write_are_refused_before_anything_is_created() {
+    type Env = &'static [(&'static str, &'static str)];
+    let cases: [(&str, Env, &str); 4] = [
+        (
+            "proc_net_dev: dev.txt\nlogging:\n  file: l1/l2/\n",
+            &[],
+            "logging.file: ",
+        ),
+        (
+            "proc_net_dev: dev.txt\n",
+            &[("NETMON_DATABASE_FILE", "new/sub/")],
+            "NETMON_DATABASE_FILE",
+        ),
+        (
+            "proc_net_dev: dev.txt\nlogging:\n  file: config.yaml\n",
+            &[],
+            "is the configuration file",
+        ),
+        (
+            "proc_net_dev: dev.txt\nlogging:\n  file: dev.txt\n",
+            &[],
+            "is the proc_net_dev file",
+        ),
+    ];
+    for (config, env, message) in cases {
+        let sandbox = Sandbox::with_config(config);
+        let mut command = sandbox.command();
+        command.args(["--once", "--quiet"]);
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let output = command.output().unwrap();
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{config}: {err}");
+        assert!(err.contains(message), "{err}");
+        for created in ["l1", "new", "data", "logs"] {
+            assert!(
+                !exists(&sandbox.path(created)),
+                "{created} was created: {err}"
+            );
+        }
+        assert_eq!(
+            fs::read_to_string(sandbox.path("dev.txt")).unwrap(),
+            FIXTURE
+        );
+    }
+}
+
+/// `--summary` of a database without samples, printed to a full device:
+/// "cannot write", exit 1, not a panic.
+#[test]
+fn a_summary_to_a_full_device_is_an_error_not_a_panic() {
+    let sandbox = Sandbox::new();
+    sandbox.write("dev.txt", "Inter-|\n face |\n");
+    assert_eq!(sandbox.run(&["--once", "--quiet"]).status.code(), Some(0));
+    let full = fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let output = sandbox
+        .command()
+        .arg("--summary")
+        .stdout(full)
+        .output()
+        .unwrap();
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(
+        err.starts_with("netmon: error: cannot write the report"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+/// A wall clock before 1970 or near the year 9999 (a dead RTC battery, a
+/// bad NTP answer): one line saying so, exit 1, no panic, nothing written.
+#[test]
+fn a_wall_clock_out_of_range_is_refused_in_one_line() {
+    let Some(library) = libfaketime() else {
+        require(false, "libfaketime is needed");
+        return;
+    };
+    for (fake, year) in [
+        ("@1960-01-01 00:00:00", "before 1970"),
+        ("@9999-12-31 23:59:00", "after 9000"),
+    ] {
+        for mode in [&["--once", "--quiet"][..], &["--summary"], &["--audit"]] {
+            let sandbox = Sandbox::new();
+            let output = sandbox
+                .command()
+                .args(mode)
+                .env("LD_PRELOAD", &library)
+                .env("FAKETIME", fake)
+                .env("DONT_FAKE_MONOTONIC", "1")
+                .output()
+                .unwrap();
+            let err = stderr(&output);
+            assert_eq!(output.status.code(), Some(1), "{fake} {mode:?}: {err}");
+            assert!(
+                err.contains(&format!("the system clock reads a time {year}")),
+                "{err}"
+            );
+            assert_eq!(err.lines().count(), 1, "{err}");
+            assert!(!exists(&sandbox.path("data")));
+        }
+    }
+}
+
+/// A database whose path is not UTF-8, removed under the monitor: rebuilt
+/// with its history like any other (SQLite's backup takes the path as bytes).
+#[test]
+fn a_database_with_a_path_that_is_not_utf8_is_rebuilt_too() {
+    use std::os::unix::ffi::OsStrExt;
+    let sandbox = Sandbox::new();
+    let odd = sandbox
+        .dir
+        .path()
+        .join(std::ffi::OsStr::from_bytes(b"nu\xff"));
+    fs::create_dir(&odd).unwrap();
+    fs::write(odd.join("config.yaml"), QUIET_LOG).unwrap();
+    fs::write(odd.join("dev.txt"), FIXTURE).unwrap();
+    let child = sandbox
+        .command()
+        .current_dir(&odd)
+        .args(["--quiet", "--interval", "0.1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let db = odd.join("data/network_activity.db");
+    wait_for_cycles(&db, 5);
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        let _ = fs::remove_file(name);
+    }
+    wait_for_cycles(&db, 10);
+    signal(&child, Signal::SIGTERM);
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(cycles_in(&db) >= 10);
+}

@@ -23,6 +23,7 @@ pub const ENV_KEYS: [&str; 8] = [
 fn parse_list(value: &str) -> std::result::Result<Vec<String>, String> {
     let trimmed = value.trim();
     if trimmed.starts_with('[') {
+        super::file::check_nesting(trimmed)?;
         return serde_yaml::from_str::<Vec<String>>(trimmed).map_err(|e| {
             format!(
                 "not a list of strings ({}); write ['a', 'b']",

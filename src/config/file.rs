@@ -162,15 +162,44 @@ pub const SYSTEM_CONFIG: &str = "/etc/netmon/config.yaml";
 pub fn parse(text: &str, origin: &Path) -> Result<FileConfig> {
     let fail = |e: serde_yaml::Error| {
         Error::config(format!(
-            "{}: {e} (fix the file or see the commented config.yaml shipped with netmon)",
-            origin.display()
+            "{}: {} (fix the file or see the commented config.yaml shipped with netmon)",
+            origin.display(),
+            super::single_line(&e.to_string())
         ))
     };
+    check_nesting(text).map_err(|e| Error::config(format!("{}: {e}", origin.display())))?;
     let document: serde_yaml::Value = serde_yaml::from_str(text).map_err(fail)?;
     if document.is_null() {
         return Ok(FileConfig::default());
     }
     serde_yaml::from_str(text).map_err(fail)
+}
+
+/// Deepest nesting of YAML flow collections (`[` and `{`) accepted. No
+/// setting nests more than two; the YAML parser takes time quadratic in the
+/// depth (a 100 KB file of brackets took 22 s), so depth is refused before
+/// it parses.
+const MAX_NESTING: usize = 32;
+
+/// Refuses text whose `[`/`{` brackets nest deeper than [`MAX_NESTING`]
+/// (counted everywhere, quoted or not: only the depth matters).
+pub fn check_nesting(text: &str) -> std::result::Result<(), String> {
+    let mut depth = 0usize;
+    for byte in text.bytes() {
+        match byte {
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(format!(
+                        "brackets nest more than {MAX_NESTING} deep; no setting nests more than two"
+                    ));
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Finds the configuration file (SPEC §2): `-c PATH` (must exist), else
@@ -208,9 +237,24 @@ pub fn locate(
         .chain(xdg.map(|dir| dir.join("netmon/config.yaml")))
         .chain(std::iter::once(system_config.to_path_buf()));
     for candidate in candidates {
-        if candidate.is_file() {
-            return Ok(Some(candidate));
+        // Anything there is meant as the configuration: a FIFO, a directory
+        // or a dangling link is an error, never silently the defaults.
+        if candidate.symlink_metadata().is_err() {
+            continue;
         }
+        let refuse = |what: String| {
+            Error::config(format!(
+                "{}: {what}; make it a YAML configuration file or remove it",
+                candidate.display()
+            ))
+        };
+        return match std::fs::metadata(&candidate) {
+            Ok(_) => match crate::fsutil::check_regular(&candidate) {
+                Ok(()) => Ok(Some(candidate)),
+                Err(e) => Err(refuse(e)),
+            },
+            Err(e) => Err(refuse(format!("a link to nothing readable ({e})"))),
+        };
     }
     Ok(None)
 }
@@ -227,6 +271,31 @@ mod tests {
             parse("# nothing\n\n", origin).unwrap(),
             FileConfig::default()
         );
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_before_parsing() {
+        let deep = format!("interfaces: {}{}\n", "[".repeat(50_000), "]".repeat(50_000));
+        let err = parse(&deep, Path::new("c.yaml")).unwrap_err().to_string();
+        assert!(err.contains("nest more than 32 deep"), "{err}");
+        let just = format!("x: {}{}", "[".repeat(32), "]".repeat(32));
+        assert!(check_nesting(&just).is_ok());
+        assert!(check_nesting(&format!("[{just}]")).is_err());
+        // Closing brackets never count below zero.
+        assert!(check_nesting("]]]][[").is_ok());
+    }
+
+    #[test]
+    fn a_key_with_line_breaks_gives_a_one_line_error() {
+        // Found by the config fuzz target: the unknown key is quoted whole.
+        let err = parse("{_pending_cyc\n?\n\n\nRbR}", Path::new("c.yaml"))
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains('\n'), "{err}");
+        assert!(err.contains("unknown field"), "{err}");
+        let long = crate::config::single_line(&"k".repeat(5000));
+        assert_eq!(long, format!("{}...", "k".repeat(1000)));
+        assert_eq!(crate::config::single_line("a\tb\u{85}"), "a\\tb\\u{85}");
     }
 
     #[test]

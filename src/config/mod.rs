@@ -545,6 +545,12 @@ fn parse_level(name: &str) -> Option<tracing::Level> {
 /// writable directory.
 fn check_file_location(path: &Path, origin: &str) -> Result<()> {
     let fail = |what: String| Error::config(format!("{origin}: {what}"));
+    if path.as_os_str().as_encoded_bytes().ends_with(b"/") {
+        return Err(fail(format!(
+            "{} names a directory (it ends in /); name a file",
+            path.display()
+        )));
+    }
     crate::fsutil::check_regular(path)
         .map_err(|e| fail(format!("{} {e}; name a regular file", path.display())))?;
     crate::fsutil::check_link_owner(path).map_err(|e| fail(format!("{} {e}", path.display())))?;
@@ -585,6 +591,28 @@ fn same_file(a: &Path, b: &Path) -> bool {
     a.components().eq(b.components()) || inode(a).is_some_and(|a| Some(a) == inode(b))
 }
 
+/// Longest parser message quoted in an error (it may quote the file).
+const MAX_MESSAGE_CHARS: usize = 1000;
+
+/// A message quoting what a user wrote, on one line: the control characters a key or value
+/// from the file may carry (a line break inside a quoted key) escaped
+/// (`\n`), and at most [`MAX_MESSAGE_CHARS`] characters.
+pub fn single_line(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(MAX_MESSAGE_CHARS));
+    for (shown, c) in message.chars().enumerate() {
+        if shown == MAX_MESSAGE_CHARS {
+            out.push_str("...");
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Collapses a multi-line library error (e.g. regex's caret diagram) to its
 /// final, explanatory line.
 fn one_line(message: &str) -> String {
@@ -606,22 +634,31 @@ impl Config {
         let Some(log) = &self.logging.file else {
             return Ok(());
         };
+        // Appending log lines to a file netmon reads would break it.
         let database = self.database_file.as_os_str();
-        for suffix in ["", "-wal", "-shm", "-journal"] {
-            let mut name = database.to_owned();
-            name.push(suffix);
-            if same_file(log, Path::new(&name)) {
-                return Err(Error::config(format!(
-                    "{}: {} is {} file; give the log a file of its own",
-                    self.log_origin,
-                    log.display(),
-                    if suffix.is_empty() {
-                        "the database".to_string()
-                    } else {
-                        format!("the database's {suffix}")
-                    }
-                )));
-            }
+        let mut taken: Vec<(PathBuf, String)> = ["", "-wal", "-shm", "-journal"]
+            .iter()
+            .map(|suffix| {
+                let mut name = database.to_owned();
+                name.push(suffix);
+                let what = if suffix.is_empty() {
+                    "the database".to_string()
+                } else {
+                    format!("the database's {suffix}")
+                };
+                (PathBuf::from(name), what)
+            })
+            .collect();
+        taken.push((self.proc_net_dev.clone(), "the proc_net_dev".into()));
+        if let Some(config) = &self.config_file {
+            taken.push((config.clone(), "the configuration".into()));
+        }
+        if let Some((_, what)) = taken.iter().find(|(path, _)| same_file(log, path)) {
+            return Err(Error::config(format!(
+                "{}: {} is {what} file; give the log a file of its own",
+                self.log_origin,
+                log.display(),
+            )));
         }
         check_file_location(log, &self.log_origin)
     }

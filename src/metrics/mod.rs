@@ -334,7 +334,7 @@ fn respond(request: &Request<Incoming>, exporter: &Mutex<Exporter>) -> Response<
             let text = exporter
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .scrape(Utc::now());
+                .scrape(crate::wallclock::now());
             (exposition::CONTENT_TYPE, Bytes::from(text))
         }
         "/" => (

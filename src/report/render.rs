@@ -61,7 +61,7 @@ pub fn table(out: &mut impl Write, report: &Report) -> io::Result<()> {
     writeln!(
         out,
         "times, days and months in {}, the time zone this database records",
-        calendar.describe(Utc::now())
+        calendar.describe(crate::wallclock::now())
     )?;
     for (flag, requested, effective) in [
         ("--since", report.rounded.0, report.since),

@@ -354,16 +354,15 @@ impl Store {
 
     /// Writes everything this store's connection sees (the database with
     /// its write-ahead log, which the connection keeps open even when
-    /// they were removed) to a new database file at `target`.
+    /// they were removed) to the database file at `target` (SQLite's
+    /// online backup, which takes any path).
     pub fn copy_to(&self, target: &Path) -> Result<(), StoreError> {
-        let text = target.to_str().ok_or_else(|| StoreError::Create {
-            path: target.to_path_buf(),
-            source: std::io::Error::other("the path is not UTF-8"),
-        })?;
         self.conn
-            .execute("VACUUM INTO ?1", [text])
-            .map(drop)
-            .map_err(|e| self.sqlite(e))
+            .backup(rusqlite::MAIN_DB, target, None)
+            .map_err(|source| StoreError::Sqlite {
+                path: target.to_path_buf(),
+                source,
+            })
     }
 
     fn sqlite(&self, source: rusqlite::Error) -> StoreError {

@@ -77,7 +77,7 @@ pub fn table(out: &mut impl Write, audit: &Audit) -> io::Result<()> {
         "window: {} .. {}, times in {}",
         bound(audit.since, "beginning"),
         bound(audit.until, "now"),
-        calendar.describe(Utc::now())
+        calendar.describe(crate::wallclock::now())
     )?;
     if let Some(from) = audit.facts_from {
         writeln!(
