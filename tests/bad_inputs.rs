@@ -104,6 +104,14 @@ fn long_pattern(s: &Sandbox) {
     );
 }
 
+fn one_cycle_stored(s: &Sandbox) {
+    assert_eq!(s.run(&["--once", "--quiet"]).status.code(), Some(0));
+}
+
+fn empty_database_file(s: &Sandbox) {
+    s.write("data/network_activity.db", "");
+}
+
 fn many_interfaces(s: &Sandbox) {
     let names: Vec<String> = (0..5000).map(|i| format!("if{i}")).collect();
     s.write(
@@ -733,6 +741,96 @@ const CASES: &[Case] = &[
         setup: none,
         code: 2,
         message: "is not an interface name",
+    },
+    Case {
+        name: "TZ naming no zone",
+        args: &["--once"],
+        config: BASE,
+        env: &[("TZ", "Mars/Olympus")],
+        setup: none,
+        code: 2,
+        message: "TZ=\"Mars/Olympus\" names no time zone",
+    },
+    Case {
+        name: "log file is the database",
+        args: &["--once"],
+        config: "proc_net_dev: dev.txt\nlogging:\n  file: data/network_activity.db\n",
+        env: &[],
+        setup: none,
+        code: 2,
+        message: "is the database file",
+    },
+    Case {
+        name: "log file is the database's WAL",
+        args: &["--once"],
+        config: "proc_net_dev: dev.txt\nlogging:\n  file: ./data/network_activity.db-wal\n",
+        env: &[],
+        setup: none,
+        code: 2,
+        message: "is the database's -wal file",
+    },
+    Case {
+        name: "log file is the configuration",
+        args: &["--once"],
+        config: "proc_net_dev: dev.txt\nlogging:\n  file: config.yaml\n",
+        env: &[],
+        setup: none,
+        code: 2,
+        message: "is the configuration file",
+    },
+    Case {
+        name: "log file is the counters file",
+        args: &["--once"],
+        config: "proc_net_dev: dev.txt\nlogging:\n  file: dev.txt\n",
+        env: &[],
+        setup: none,
+        code: 2,
+        message: "is the proc_net_dev file",
+    },
+    Case {
+        name: "log file names a directory",
+        args: &["--once"],
+        config: "proc_net_dev: dev.txt\nlogging:\n  file: l1/l2/\n",
+        env: &[],
+        setup: none,
+        code: 2,
+        message: "logging.file: ",
+    },
+    Case {
+        name: "database file names a directory, from the environment",
+        args: &["--once"],
+        config: BASE,
+        env: &[("NETMON_DATABASE_FILE", "new/sub/")],
+        setup: none,
+        code: 2,
+        message: "NETMON_DATABASE_FILE",
+    },
+    Case {
+        name: "--interval 1e308",
+        args: &["--once", "--interval", "1e308"],
+        config: BASE,
+        env: &[],
+        setup: none,
+        code: 2,
+        message: "got 1e308",
+    },
+    Case {
+        name: "--since in the future",
+        args: &["--summary", "--since", "9999-12-31"],
+        config: BASE,
+        env: &[],
+        setup: one_cycle_stored,
+        code: 2,
+        message: "must be earlier than --until \"now\"",
+    },
+    Case {
+        name: "summary of an empty database file",
+        args: &["--summary"],
+        config: BASE,
+        env: &[],
+        setup: empty_database_file,
+        code: 1,
+        message: "is empty: nothing collected yet",
     },
     Case {
         name: "summary of a missing database",

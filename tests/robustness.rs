@@ -254,24 +254,36 @@ fn read_errors_are_logged_once_per_episode_with_the_cycles_missed() {
     assert!(err.contains("line 3: counter \"three\""), "{err}");
 }
 
+/// A counted run is bounded: a cycle whose read failed counts as one of its
+/// N, and the run says how many failed (exit 1); the others are stored.
 #[test]
-fn failed_reads_are_not_counted_as_samples() {
+fn failed_reads_count_as_cycles_of_a_bounded_run() {
     let sandbox = Sandbox::with_config(&format!("proc_net_dev: dev.txt\n{QUIET_LOG}"));
     let dev = sandbox.path("dev.txt");
-    let child = spawn(&sandbox, &["--interval", "0.05", "--count", "6", "--quiet"]);
+    let child = spawn(
+        &sandbox,
+        &["--interval", "0.05", "--count", "12", "--quiet"],
+    );
     wait_for_cycles(&sandbox.db_path(), 1);
     std::fs::remove_file(&dev).unwrap();
-    std::thread::sleep(Duration::from_millis(400));
+    std::thread::sleep(Duration::from_millis(200));
     replace_file(&dev, FIXTURE);
     let output = child.wait_with_output().unwrap();
     let err = stderr(&output);
-    assert!(output.status.success(), "{err}");
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    let failed: usize = err
+        .split("could not be read in ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(err.contains(" of 12 cycle(s)"), "{err}");
+    assert!(failed >= 1, "{err}");
     assert_eq!(
-        cycles_in(&sandbox.db_path()),
-        6,
-        "six samples taken, whatever failed between"
+        cycles_in(&sandbox.db_path()) + failed,
+        12,
+        "every cycle either stored or counted as failed: {err}"
     );
-    assert!(err.contains("cycles_stored=6"), "{err}");
 }
 
 #[test]
