@@ -593,6 +593,26 @@ mod tests {
     const CAPTURED: &[u8] = include_bytes!("../tests/fixtures/proc_net_dev_host.txt");
 
     #[test]
+    fn quotes_escape_what_would_break_them_and_stop_at_the_limit() {
+        // Quotes, backslashes and control characters are escaped, the rest kept.
+        assert_eq!(
+            quoted(b"a\"b\\c\x1bd\xc3\xa9"),
+            "\"a\\\"b\\\\c\\u{1b}d\u{e9}\""
+        );
+        // Exactly MAX_QUOTED characters fit; one more is cut with "...".
+        let fits = "x".repeat(MAX_QUOTED);
+        assert_eq!(quoted(fits.as_bytes()), format!("\"{fits}\""));
+        let over = "x".repeat(MAX_QUOTED + 1);
+        assert_eq!(quoted(over.as_bytes()), format!("\"{fits}...\""));
+        // An escape that would cross the limit is left out whole.
+        let crossing = format!("{}\x1b", "x".repeat(MAX_QUOTED - 1));
+        assert_eq!(
+            quoted(crossing.as_bytes()),
+            format!("\"{}...\"", "x".repeat(MAX_QUOTED - 1))
+        );
+    }
+
+    #[test]
     fn a_counters_file_is_read_whole_up_to_the_limit_and_refused_beyond() {
         use std::io::Write;
         let mut file = tempfile::tempfile().unwrap();

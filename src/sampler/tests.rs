@@ -456,6 +456,31 @@ fn guard_rule_going_on_from_a_set_aside_reading_is_judged_over_its_own_interval(
 }
 
 #[test]
+fn guard_rule_the_interval_from_a_set_aside_reading_is_its_own_not_a_longer_one() {
+    let guard = || SpikeGuard {
+        default_mbit: Some(8.0), // 1 000 000 B/s
+        per_interface: HashMap::new(),
+    };
+    // 20 MB in 10 s is set aside; 1.5 MB in the next second is above the
+    // limit too, so the pair is measured from the last counted reading
+    // (21.5 MB over 11 s), and what is set aside is all of it.
+    let mut sampler = Sampler::new(SampleOptions::default()).with_spike_guard(guard());
+    sampler.sample(&bytes_only(&[("wan0", 0, 0)]), 0.0, at(0));
+    sampler.sample(&bytes_only(&[("wan0", 20_000_000, 0)]), 10.0, at(10));
+    let cycle = sampler.sample(&bytes_only(&[("wan0", 21_500_000, 0)]), 11.0, at(11));
+    assert_eq!(recv_delta(&cycle, "wan0"), None);
+    assert_eq!(row(&cycle, "wan0").event_bytes, 21_500_000);
+    // 100 MB in 10 s is set aside; 10 MB in the next 20 s is within the
+    // limit from it: counted from the set-aside reading.
+    let mut sampler = Sampler::new(SampleOptions::default()).with_spike_guard(guard());
+    sampler.sample(&bytes_only(&[("wan0", 0, 0)]), 0.0, at(0));
+    sampler.sample(&bytes_only(&[("wan0", 100_000_000, 0)]), 10.0, at(10));
+    let cycle = sampler.sample(&bytes_only(&[("wan0", 110_000_000, 0)]), 30.0, at(30));
+    assert_eq!(recv_delta(&cycle, "wan0"), Some(10_000_000));
+    assert_eq!(row(&cycle, "wan0").provenance, Provenance::JUMPED);
+}
+
+#[test]
 fn unwatched_rule_a_failed_read_is_a_gap_not_an_absence() {
     let mut sampler = Sampler::new(SampleOptions::default());
     let near = u64::from(u32::MAX) - 99;
