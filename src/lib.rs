@@ -365,6 +365,7 @@ fn alert(cli: &Cli, config: &Config, limit: u64) -> Result<()> {
     let interfaces = if config.interfaces.is_empty() {
         vec![sampler::TOTAL_INTERFACE.to_string()]
     } else {
+        report::alert::check_known(&opened.conn, &config.interfaces).map_err(Error::config)?;
         config.interfaces.clone()
     };
     let periods = report::period::Periods {

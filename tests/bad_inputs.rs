@@ -824,6 +824,15 @@ const CASES: &[Case] = &[
         message: "must be earlier than --until \"now\"",
     },
     Case {
+        name: "alert on an interface the database never stored",
+        args: &["--summary", "--alert", "1", "--interfaces", "eht0"],
+        config: BASE,
+        env: &[],
+        setup: one_cycle_stored,
+        code: 2,
+        message: "--interfaces \"eht0\": this database never stored an interface of that name",
+    },
+    Case {
         name: "summary of an empty database file",
         args: &["--summary"],
         config: BASE,

@@ -94,6 +94,39 @@ impl Alert {
     }
 }
 
+/// Refuses an interface name that this database never stored (not in its
+/// samples nor in its monthly rollups): an alert on a misspelled name
+/// would say "ok" forever.
+pub fn check_known(conn: &rusqlite::Connection, interfaces: &[String]) -> Result<(), String> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT name FROM netmon_interfaces
+             UNION SELECT interface FROM network_stats_monthly",
+        )
+        .map_err(|e| e.to_string())?;
+    let known: std::collections::BTreeSet<String> = stmt
+        .query_map([], |r| r.get(0))
+        .and_then(|rows| rows.collect())
+        .map_err(|e| e.to_string())?;
+    match interfaces.iter().find(|name| !known.contains(*name)) {
+        Some(unknown) => {
+            let listed: Vec<String> = known
+                .iter()
+                .filter(|name| *name != crate::sampler::TOTAL_INTERFACE)
+                .take(10)
+                .map(|name| crate::ifname::printable(name).into_owned())
+                .collect();
+            Err(format!(
+                "--interfaces {:?}: this database never stored an interface of that name, so \
+                 its alert could never fire; check the name (stored: {})",
+                crate::ifname::printable(unknown),
+                listed.join(", ")
+            ))
+        }
+        None => Ok(()),
+    }
+}
+
 fn direction_name(direction: Direction) -> &'static str {
     match direction {
         Direction::Rx => "rx",
