@@ -824,6 +824,15 @@ const CASES: &[Case] = &[
         message: "must be earlier than --until \"now\"",
     },
     Case {
+        name: "per_interface settings for the _total row",
+        args: &["--once"],
+        config: "proc_net_dev: dev.txt\nper_interface:\n  _total:\n    billing_day: 5\n",
+        env: &[],
+        setup: none,
+        code: 2,
+        message: "per_interface: _total is the sum of the interfaces",
+    },
+    Case {
         name: "alert on an interface the database never stored",
         args: &["--summary", "--alert", "1", "--interfaces", "eht0"],
         config: BASE,

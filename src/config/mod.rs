@@ -313,6 +313,16 @@ fn build(
     let per_interface_fail =
         |what: String| Error::config(format!("{per_interface_origin}: {what}"));
     check_names(parsed.per_interface.keys(), per_interface_fail)?;
+    if parsed
+        .per_interface
+        .contains_key(crate::sampler::TOTAL_INTERFACE)
+    {
+        return Err(per_interface_fail(format!(
+            "{0} is the sum of the interfaces and follows the global billing_day and \
+             max_bandwidth_mbit; set those, or name a real interface called {0} as \\x5ftotal",
+            crate::sampler::TOTAL_INTERFACE
+        )));
+    }
     let mut guard = SpikeGuard {
         default_mbit: layers.max_bandwidth_mbit.value,
         per_interface: Default::default(),
