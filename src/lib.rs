@@ -160,6 +160,10 @@ fn load_dotenv(cwd: &Path) -> Result<()> {
 /// could otherwise ask for gigabytes.
 pub const MAX_DOTENV_VALUE: usize = 64 * 1024;
 
+/// Most `$` characters a `.env` file may hold: with [`MAX_DOTENV_VALUE`],
+/// what expanding it can cost is bounded (16 MiB).
+pub const MAX_DOTENV_REFERENCES: usize = 256;
+
 /// The variables a `.env` file at `path` with this text sets, in order
 /// (dotenvy's syntax: quoting, `export`, comments, `${VAR}` expansion). A
 /// syntax error, a NUL byte (no environment variable can hold one) or a
@@ -173,6 +177,15 @@ pub fn parse_dotenv(text: &str, path: &Path) -> Result<Vec<(String, String)>> {
             config::single_line(&what)
         ))
     };
+    // Each `$` may expand to a value of up to MAX_DOTENV_VALUE bytes before
+    // the value's size is checked: their number bounds what one line costs.
+    let references = text.bytes().filter(|&b| b == b'$').count();
+    if references > MAX_DOTENV_REFERENCES {
+        return Err(fail(format!(
+            "{references} `$` characters; at most {MAX_DOTENV_REFERENCES} (each may \
+             expand to a whole variable)"
+        )));
+    }
     let mut variables = Vec::new();
     for item in dotenvy::from_read_iter(text.as_bytes()) {
         let (key, value) = item.map_err(|e| {

@@ -281,7 +281,7 @@ pub fn run(
     if let Some(server) = metrics {
         server.stop();
     }
-    let outcome = writer.flush();
+    let outcome = writer.finish();
     if outcome.pending > 0 {
         return Err(Error::runtime(format!(
             "{} cycle(s) could not be written to {}",
@@ -291,7 +291,8 @@ pub fn run(
     }
     if let Some(lost) = writer.lost_files() {
         return Err(Error::runtime(format!(
-            "{lost}, and it could not be re-created at {}: the cycles stored since are lost",
+            "{lost}, and it could not be re-created at {}: the cycles stored since its last \
+             checkpoint may be only in the lost files",
             writer.path().display(),
         )));
     }

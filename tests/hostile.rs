@@ -471,6 +471,10 @@ fn hostile_dotenv_files_are_refused_in_one_line() {
     let cases = [
         ("FOO=a\0b\n".to_string(), "holds a NUL byte"),
         (doubling, "expands to more than 64 KiB"),
+        (
+            format!("A={}\nB={}\n", "x".repeat(60_000), "$A".repeat(300)),
+            "300 `$` characters; at most 256",
+        ),
         ("A B\x1b[2J=1\n".to_string(), "\\u{1b}"),
     ];
     for (text, message) in cases {

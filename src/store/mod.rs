@@ -178,6 +178,8 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     identity: (u64, u64),
+    /// The path with links resolved (SQLite's `-wal` is beside it).
+    real_path: PathBuf,
     /// (device, inode) of its write-ahead log, once a commit made one.
     wal_identity: Option<(u64, u64)>,
     calendar: Calendar,
@@ -301,6 +303,7 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             identity,
+            real_path: fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
             wal_identity: None,
             calendar,
             raw_counts: true,
@@ -340,16 +343,38 @@ impl Store {
     /// writes to an unlinked file would be lost when the process ends, and
     /// other processes read what is at the path. `None` while they are.
     pub fn lost_files(&self) -> Option<LostFiles> {
-        match file_identity(&self.path) {
+        use std::os::unix::fs::MetadataExt;
+        // Only "not found" (or a directory on the way that is no longer
+        // one) is gone: a stat that fails otherwise (EACCES, an NFS hiccup)
+        // cannot tell, and the files are taken as current.
+        let identity = |path: &Path| match fs::metadata(path) {
+            Ok(m) => Some(Some((m.dev(), m.ino()))),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) =>
+            {
+                Some(None)
+            }
+            Err(_) => None,
+        };
+        match identity(&self.real_path)? {
             None => Some(LostFiles::Removed),
             Some(found) if found != self.identity => Some(LostFiles::Replaced),
             _ if self.wal_identity.is_some()
-                && file_identity(&wal_path(&self.path)) != self.wal_identity =>
+                && identity(&wal_path(&self.real_path))? != self.wal_identity =>
             {
                 Some(LostFiles::LogLost)
             }
             _ => None,
         }
+    }
+
+    /// The database file's own path, links resolved when it was opened:
+    /// where SQLite keeps it and its `-wal`.
+    pub fn real_path(&self) -> &Path {
+        &self.real_path
     }
 
     /// Writes everything this store's connection sees (the database with
@@ -404,10 +429,12 @@ impl Store {
             return Err(self.sqlite(e));
         }
         if self.wal_identity.is_none() {
-            self.wal_identity = file_identity(&wal_path(&self.path));
+            self.wal_identity = file_identity(&wal_path(&self.real_path));
         }
         if written.purged {
-            self.ids = interface_ids(&self.conn).map_err(|e| self.sqlite(e))?;
+            // Committed: nothing may fail now. Without the reloaded map,
+            // every name is looked up in the table.
+            self.ids = interface_ids(&self.conn).unwrap_or_default();
         } else {
             self.ids.extend(written.new_ids);
         }
@@ -692,6 +719,11 @@ impl Drop for Store {
     /// monitor's database need no `-wal`/`-shm` file. If another connection
     /// has it open, it simply stays in WAL mode.
     fn drop(&mut self) {
+        // A store whose files were lost must not touch the path: leaving
+        // WAL mode deletes `<path>-wal` by name, which is another file's now.
+        if self.lost_files().is_some() {
+            return;
+        }
         let _ = self.conn.busy_timeout(std::time::Duration::ZERO);
         let _ = self
             .conn

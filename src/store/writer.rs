@@ -21,8 +21,8 @@ pub struct Writer {
     max_pending: usize,
     flush_every: usize,
     failing: bool,
-    /// Whether the database's files were lost and could not be re-created yet.
-    recovering: bool,
+    /// Flushes since the database's files were found lost (0: they are not).
+    rescue_attempts: u64,
     written: u64,
     rows_written: u64,
     failures: u64,
@@ -66,7 +66,7 @@ impl Writer {
             max_pending: max_pending.max(1),
             flush_every: 1,
             failing: false,
-            recovering: false,
+            rescue_attempts: 0,
             written: 0,
             rows_written: 0,
             failures: 0,
@@ -171,7 +171,18 @@ impl Writer {
     /// Writes queued cycles in order until one fails; logs a warning once
     /// per failure episode and an info line when it ends.
     pub fn flush(&mut self) -> FlushOutcome {
-        self.recover();
+        self.flush_with(false)
+    }
+
+    /// The last flush before exit: like [`Writer::flush`], and if the
+    /// database's files were lost, re-creating them is tried now whatever
+    /// the back-off says.
+    pub fn finish(&mut self) -> FlushOutcome {
+        self.flush_with(true)
+    }
+
+    fn flush_with(&mut self, rescue_now: bool) -> FlushOutcome {
+        self.recover(rescue_now);
         let mut written = 0;
         // Batches of flush_every cycles; one by one once a batch was
         // refused, so that the refused cycle is found and folded.
@@ -236,51 +247,59 @@ impl Writer {
     /// database is kept beside it (`.replaced`). While the new file cannot
     /// be made (disk full, directory gone), the open files are written on
     /// and the copy retried at every flush.
-    fn recover(&mut self) {
+    fn recover(&mut self, now: bool) {
         let Some(store) = &self.store else {
             return;
         };
         let Some(lost) = store.lost_files() else {
-            self.recovering = false;
+            self.rescue_attempts = 0;
             return;
         };
-        let path = &self.path;
-        let rescue = sibling(path, ".rescue");
-        let copied = std::fs::remove_file(&rescue)
+        // While it keeps failing, try at the 1st, 2nd, 4th, 8th... flush:
+        // each try copies the whole database.
+        self.rescue_attempts += 1;
+        if !now && !self.rescue_attempts.is_power_of_two() {
+            return;
+        }
+        let path = store.real_path().to_path_buf();
+        let rescue = sibling(&path, ".rescue");
+        let moved = std::fs::remove_file(&rescue)
             .or_else(ignore_missing)
             .and_then(|()| crate::fsutil::open_append(&rescue, self.opened_as.access).map(drop))
             .map_err(|source| StoreError::Create {
                 path: rescue.clone(),
                 source,
             })
-            .and_then(|()| store.copy_to(&rescue));
-        if let Err(e) = copied {
-            let _ = std::fs::remove_file(&rescue);
-            if !std::mem::replace(&mut self.recovering, true) {
-                tracing::error!(
-                    database = %path.display(),
-                    "{lost}, and it cannot be re-created yet ({e}); writing on to the open \
-                     files and trying again at every cycle"
-                );
-            }
-            return;
-        }
-        // Closed before it is replaced: closing checkpoints into the old file.
-        self.store = None;
-        match replace_database(path, &rescue, lost == LostFiles::Replaced) {
+            .and_then(|()| store.copy_to(&rescue))
+            .and_then(|()| {
+                replace_database(&path, &rescue, lost == LostFiles::Replaced).map_err(|source| {
+                    StoreError::Create {
+                        path: path.clone(),
+                        source,
+                    }
+                })
+            });
+        match moved {
             Ok(kept) => {
-                self.recovering = false;
+                // Only now is the old store let go (it leaves the path alone).
+                self.store = None;
+                self.rescue_attempts = 0;
                 tracing::warn!(
                     database = %path.display(),
                     kept_aside = kept.as_ref().map(|p| p.display().to_string()),
                     "{lost}: re-created it with every stored cycle"
                 );
             }
-            Err(e) => tracing::error!(
-                database = %path.display(),
-                "{lost}, and the copy of it at {} could not be moved there: {e}",
-                rescue.display()
-            ),
+            Err(e) => {
+                let _ = std::fs::remove_file(&rescue);
+                if self.rescue_attempts == 1 {
+                    tracing::error!(
+                        database = %path.display(),
+                        "{lost}, and it cannot be re-created yet ({e}); writing on to the open \
+                         files and trying again, less often each time"
+                    );
+                }
+            }
         }
     }
 }
@@ -301,25 +320,44 @@ fn ignore_missing(e: std::io::Error) -> std::io::Result<()> {
     }
 }
 
-/// Moves the copy at `rescue` to `path`: a file that `replaced` the
-/// database there is kept as `path.replaced`, and the `-wal` and `-shm`
-/// files at `path`, which belong to the lost file or to that one, are
-/// removed. Returns where a file found at `path` was kept.
+/// Moves the copy at `rescue` to `path`. A file that `replaced` the
+/// database there is kept beside it (`path.replaced`, or `.replaced.2`...
+/// when that is taken) with its `-wal` and `-shm`; otherwise the `-wal`
+/// and `-shm` at `path`, which belonged to the lost file, are removed.
+/// Returns where a file found at `path` was kept.
 fn replace_database(
     path: &Path,
     rescue: &Path,
     replaced: bool,
 ) -> std::io::Result<Option<PathBuf>> {
     let kept = if replaced && path.symlink_metadata().is_ok() {
-        let aside = sibling(path, ".replaced");
+        let aside = (1..)
+            .map(|n| {
+                sibling(
+                    path,
+                    &if n == 1 {
+                        ".replaced".into()
+                    } else {
+                        format!(".replaced.{n}")
+                    },
+                )
+            })
+            .find(|aside| aside.symlink_metadata().is_err())
+            .unwrap_or_else(|| sibling(path, ".replaced"));
+        for suffix in ["-wal", "-shm"] {
+            let from = sibling(path, suffix);
+            if from.symlink_metadata().is_ok() {
+                std::fs::rename(&from, sibling(&aside, suffix))?;
+            }
+        }
         std::fs::rename(path, &aside)?;
         Some(aside)
     } else {
+        for suffix in ["-wal", "-shm"] {
+            std::fs::remove_file(sibling(path, suffix)).or_else(ignore_missing)?;
+        }
         None
     };
-    for suffix in ["-wal", "-shm"] {
-        std::fs::remove_file(sibling(path, suffix)).or_else(ignore_missing)?;
-    }
     std::fs::rename(rescue, path)?;
     Ok(kept)
 }
