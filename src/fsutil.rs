@@ -4,7 +4,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Who may read the files netmon creates.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -30,6 +30,14 @@ impl Access {
             Access::GroupReadable => 0o750,
         }
     }
+}
+
+/// `path` with `suffix` added to its file name: SQLite's `-wal` and
+/// `-shm` beside a database, netmon's `.rescue` and `.replaced` copies.
+pub fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
 }
 
 /// Creates the missing directories above `path` with `access`'s mode.

@@ -645,18 +645,15 @@ impl Config {
             return Ok(());
         };
         // Appending log lines to a file netmon reads would break it.
-        let database = self.database_file.as_os_str();
         let mut taken: Vec<(PathBuf, String)> = ["", "-wal", "-shm", "-journal"]
             .iter()
             .map(|suffix| {
-                let mut name = database.to_owned();
-                name.push(suffix);
                 let what = if suffix.is_empty() {
                     "the database".to_string()
                 } else {
                     format!("the database's {suffix}")
                 };
-                (PathBuf::from(name), what)
+                (crate::fsutil::sibling(&self.database_file, suffix), what)
             })
             .collect();
         taken.push((self.proc_net_dev.clone(), "the proc_net_dev".into()));

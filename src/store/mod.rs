@@ -363,7 +363,8 @@ impl Store {
             None => Some(LostFiles::Removed),
             Some(found) if found != self.identity => Some(LostFiles::Replaced),
             _ if self.wal_identity.is_some()
-                && identity(&wal_path(&self.real_path))? != self.wal_identity =>
+                && identity(&crate::fsutil::sibling(&self.real_path, "-wal"))?
+                    != self.wal_identity =>
             {
                 Some(LostFiles::LogLost)
             }
@@ -429,7 +430,7 @@ impl Store {
             return Err(self.sqlite(e));
         }
         if self.wal_identity.is_none() {
-            self.wal_identity = file_identity(&wal_path(&self.real_path));
+            self.wal_identity = file_identity(&crate::fsutil::sibling(&self.real_path, "-wal"));
         }
         if written.purged {
             // Committed: nothing may fail now. Without the reloaded map,
@@ -875,13 +876,6 @@ pub fn read_calendar(conn: &Connection) -> Result<Calendar, String> {
         Some(spec) => Calendar::from_spec(&spec, phase),
         None => Ok(Calendar::utc()),
     }
-}
-
-/// The write-ahead log SQLite keeps beside the database at `path`.
-pub fn wal_path(path: &Path) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push("-wal");
-    PathBuf::from(name)
 }
 
 /// (device, inode) of a file, to notice it being removed or replaced.

@@ -1,6 +1,7 @@
 //! Reading a netmon database without writing anything beside it, from any
 //! user and in any directory (what `--summary` and schema inspection need).
 
+use crate::fsutil::sibling;
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 
@@ -107,12 +108,6 @@ impl Drop for PrivateCopy {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
-}
-
-fn sibling(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(suffix);
-    PathBuf::from(name)
 }
 
 /// Whether the database header says WAL mode (file format versions 2).

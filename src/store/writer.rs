@@ -6,7 +6,7 @@
 //! ([`Cycle::absorb`]): the sums stay exact, only granularity is lost.
 
 use super::{LostFiles, Store, StoreError};
-use crate::fsutil::Access;
+use crate::fsutil::{sibling, Access};
 use crate::sampler::Cycle;
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -302,13 +302,6 @@ impl Writer {
             }
         }
     }
-}
-
-/// `path` with `suffix` added to its file name.
-fn sibling(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(suffix);
-    PathBuf::from(name)
 }
 
 /// `Ok` for a file that was not there.
