@@ -20,8 +20,8 @@ pub mod output;
 pub mod provenance;
 pub mod report;
 pub mod resume;
+pub mod run;
 pub mod sampler;
-pub mod schedule;
 pub mod select;
 pub mod store;
 #[cfg(feature = "synth")]
@@ -138,6 +138,12 @@ fn environment() -> Result<Env> {
         }
     }
     Ok(env)
+}
+
+/// Forwards the stop and reopen signals to the sampling loop.
+fn signal_channel() -> Result<std::sync::mpsc::Receiver<run::Signal>> {
+    run::signal_channel()
+        .map_err(|e| Error::runtime(format!("cannot install signal handlers: {e}")))
 }
 
 /// Loads `.env` from the working directory; variables already set win.
@@ -264,7 +270,7 @@ fn monitor(cli: &Cli, config: &Config) -> Result<()> {
         })?),
         None => None,
     };
-    let signals = monitor::signal_channel()?;
+    let signals = signal_channel()?;
     // The log file is created with its first line; the database is the
     // first file created, and a path that cannot be created is still a
     // usage error with nothing written.
@@ -313,7 +319,7 @@ fn monitor(cli: &Cli, config: &Config) -> Result<()> {
         detailed: cli.once,
         quiet: cli.quiet,
     };
-    monitor::run(config, source, store, &log, &signals, &options, server)
+    monitor::run(config, source, store, &log, signals, &options, server)
 }
 
 /// `--live`: rates now, from the configured counter source and selection;
@@ -332,7 +338,7 @@ fn live(cli: &Cli, config: &Config) -> Result<()> {
         Format::Table => live::Style::Plain,
     };
     let source = open_source(config, false)?;
-    let signals = monitor::signal_channel()?;
+    let signals = signal_channel()?;
     let _log = logging::init(&config::LogSettings {
         file: None,
         ..config.logging.clone()
@@ -343,7 +349,7 @@ fn live(cli: &Cli, config: &Config) -> Result<()> {
         style,
     };
     let selection = select::Selection::new(config.interfaces.clone(), config.exclude.clone());
-    match live::run(source, selection, &signals, &options) {
+    match live::run(source, selection, signals, &options) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
             Err(Error::runtime(format!("cannot write to stdout: {e}")))
         }

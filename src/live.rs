@@ -6,16 +6,14 @@
 //! Ctrl-C (or `--count`) ends it with a summary of the session.
 
 use crate::collector::CounterSource;
-use crate::monitor::Signal;
 use crate::output::HumanRate;
+use crate::run::{Limit, Pipeline, Plan, Signal, Sink, SystemClock};
 use crate::sampler::{Cycle, Row, SampleOptions, Sampler};
-use crate::schedule::next_slot;
 use crate::select::Selection;
 use chrono::Local;
 use serde_json::json;
 use std::io::{self, Write};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
-use std::time::{Duration, Instant};
+use std::sync::mpsc::Receiver;
 
 /// How the session prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -296,64 +294,61 @@ impl<W: Write> Printer<W> {
     }
 }
 
-/// Runs a live session until `--count` samples with rates or a stop signal.
-pub fn run(
-    mut source: Box<dyn CounterSource + Send>,
-    mut selection: Selection,
-    signals: &Receiver<Signal>,
-    options: &LiveOptions,
-) -> io::Result<()> {
-    let start = Instant::now();
-    let mut sampler = Sampler::new(SampleOptions::default());
-    let mut session = Session::default();
-    let mut printer = Printer {
-        out: io::stdout().lock(),
-        style: options.style,
-        drawn: 0,
-    };
-    let mut first_read = None;
-    let mut last_read = 0.0;
-    loop {
-        match source.read() {
-            Ok(snapshot) => {
-                let now = start.elapsed().as_secs_f64();
-                let selected = selection.apply(snapshot);
-                let cycle = sampler.sample(&selected, now, crate::wallclock::now());
-                first_read.get_or_insert(now);
-                last_read = now;
-                session.add(&cycle);
-                if cycle.rows.iter().any(|r| r.deltas.is_some()) {
-                    printer.sample(&cycle, options.interval)?;
-                }
-            }
-            Err(e) => tracing::warn!("cannot read counters: {e}"),
-        }
-        if options.count.is_some_and(|count| session.samples >= count) {
-            break;
-        }
-        let slot = next_slot(start.elapsed().as_secs_f64(), options.interval);
-        let deadline = start + Duration::from_secs_f64(slot as f64 * options.interval);
-        if stop_requested(deadline, signals) {
-            break;
-        }
-    }
-    printer.summary(&session, last_read - first_read.unwrap_or(last_read))
+/// The live view as a sink of the sampling loop: adds each cycle to the
+/// session and prints those with rates.
+struct View<W: Write> {
+    printer: Printer<W>,
+    session: Session,
+    interval: f64,
+    /// When the first and the last cycle were sampled (boot clock).
+    reads: Option<(f64, f64)>,
 }
 
-/// Sleeps until `deadline`; true when a stop signal arrives first.
-fn stop_requested(deadline: Instant, signals: &Receiver<Signal>) -> bool {
-    loop {
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        match signals.recv_timeout(remaining) {
-            Ok(Signal::Stop) => return true,
-            Ok(Signal::Reopen) => continue,
-            Err(RecvTimeoutError::Timeout) => return false,
-            Err(RecvTimeoutError::Disconnected) => {
-                std::thread::sleep(remaining);
-                return false;
-            }
+impl<W: Write> Sink for View<W> {
+    fn cycle(&mut self, cycle: &Cycle) -> io::Result<()> {
+        let first = self.reads.map_or(cycle.clock, |(first, _)| first);
+        self.reads = Some((first, cycle.clock));
+        self.session.add(cycle);
+        if cycle.rows.iter().any(|r| r.deltas.is_some()) {
+            self.printer.sample(cycle, self.interval)?;
         }
+        Ok(())
     }
+}
+
+/// Runs a live session until `--count` samples with rates or a stop signal.
+pub fn run(
+    source: Box<dyn CounterSource + Send>,
+    selection: Selection,
+    signals: Receiver<Signal>,
+    options: &LiveOptions,
+) -> io::Result<()> {
+    let mut view = View {
+        printer: Printer {
+            out: io::stdout().lock(),
+            style: options.style,
+            drawn: 0,
+        },
+        session: Session::default(),
+        interval: options.interval,
+        reads: None,
+    };
+    let mut pipeline = Pipeline::new(source, selection, Sampler::new(SampleOptions::default()))
+        .with_sink(&mut view);
+    let plan = Plan {
+        interval: options.interval,
+        limit: options.count.map_or(Limit::Endless, Limit::Rated),
+        final_sample: false,
+    };
+    crate::run::run(
+        &plan,
+        &mut pipeline,
+        &mut SystemClock::new(signals),
+        &mut || {},
+    )?;
+    drop(pipeline);
+    let (first, last) = view.reads.unwrap_or_default();
+    view.printer.summary(&view.session, last - first)
 }
 
 #[cfg(test)]

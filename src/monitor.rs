@@ -1,24 +1,23 @@
-//! The sampling loop: read, select, sample, store, print, on a fixed
-//! schedule until the sample count is reached or a signal asks to stop.
-//! Retention runs in slices between cycles, so it never delays one.
+//! The monitor: the sampling loop (see [`crate::run`]) with the database
+//! as its keeper, stdout and the endpoint's statistics as its sinks, and
+//! the resume point read before the first cycle.
 
 use crate::boot::boot_clock;
-use crate::collector::{CounterSource, ReadError};
+use crate::collector::CounterSource;
 use crate::config::Config;
-use crate::episode::Episode;
 use crate::error::{Error, Result};
 use crate::logging::LogHandle;
 use crate::metrics::{MetricsServer, SharedStats};
 use crate::output;
 use crate::resume::Resumed;
+use crate::run::{Keeper, Limit, Pipeline, Plan, Signal, Sink, SystemClock};
 use crate::sampler::{Cycle, Sampler};
-use crate::schedule::next_slot;
 use crate::select::Selection;
 use crate::store::retention::Retention;
 use crate::store::writer::Writer;
 use crate::store::Store;
 use std::io::Write;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 /// How often retention runs while monitoring.
@@ -40,138 +39,88 @@ pub struct RunOptions {
     pub quiet: bool,
 }
 
-/// A signal the loop reacts to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Signal {
-    /// SIGINT or SIGTERM: finish the current cycle, commit, exit 0.
-    Stop,
-    /// SIGHUP: reopen the log file.
-    Reopen,
+/// Prints each cycle on stdout: rate lines, or `--once`'s detailed sample.
+/// A closed stdout never stops monitoring.
+struct Stdout {
+    out: std::io::StdoutLock<'static>,
+    detailed: bool,
 }
 
-/// Forwards SIGINT, SIGTERM and SIGHUP to a channel the loop waits on.
-pub fn signal_channel() -> Result<Receiver<Signal>> {
-    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    let (sender, receiver) = mpsc::channel();
-    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])
-        .map_err(|e| Error::runtime(format!("cannot install signal handlers: {e}")))?;
-    std::thread::spawn(move || {
-        for signal in signals.forever() {
-            let message = if signal == SIGHUP {
-                Signal::Reopen
-            } else {
-                Signal::Stop
-            };
-            if sender.send(message).is_err() {
-                break;
-            }
-        }
-    });
-    Ok(receiver)
-}
-
-/// The state the sampling loop carries from cycle to cycle.
-struct Sampling<'a> {
-    source: Box<dyn CounterSource + Send>,
-    selection: Selection,
-    sampler: Sampler,
-    writer: Writer,
-    stats: Option<SharedStats>,
-    options: &'a RunOptions,
-    stdout: std::io::StdoutLock<'static>,
-    unreadable: Episode,
-    nothing_listed: Episode,
-    nothing_selected: Episode,
-    /// When the counters were last read (or tried).
-    last_taken: Instant,
-}
-
-impl Sampling<'_> {
-    /// Reads the counters once and, when some interface is selected,
-    /// samples, prints and stores a cycle (`final_sample`: the one taken
-    /// when asked to stop). Fails when the counters could not be read.
-    fn take(&mut self, final_sample: bool) -> std::result::Result<(), ReadError> {
-        self.last_taken = Instant::now();
-        let snapshot = match self.source.read() {
-            Ok(snapshot) => snapshot,
-            Err(e) => {
-                // Nobody saw the interfaces this cycle.
-                self.sampler.nothing_read();
-                if let Some(stats) = &self.stats {
-                    stats.lock().read_failures += 1;
-                }
-                if self.unreadable.occurs() {
-                    tracing::error!(
-                        "cannot read counters: {e}; retrying every cycle (logged again when it recovers)"
-                    );
-                }
-                return Err(e);
-            }
-        };
-        if let Some(missed) = self.unreadable.ends() {
-            tracing::info!(missed_cycles = missed, "counters readable again");
-        }
-        let listed = !snapshot.is_empty();
-        let source = self.source.name();
-        let started_unlisted = note(&mut self.nothing_listed, !listed, || {
-            format!("{source} lists no interfaces: nothing stored until it does")
-        });
-        let selected = self.selection.apply(snapshot);
-        let started_unselected = note(
-            &mut self.nothing_selected,
-            listed && selected.is_empty(),
-            || {
-                "no interface is selected (see interfaces / exclude_interfaces): nothing stored until one is".into()
-            },
-        );
-        let (now, timestamp) = (boot_clock(), crate::wallclock::now());
-        let unreadable: Vec<String> = self
-            .source
-            .unreadable()
-            .iter()
-            .filter(|name| self.selection.selects(name))
-            .cloned()
-            .collect();
-        if selected.is_empty() {
-            // Every interface known was absent from this cycle (but those
-            // listed unreadable); a restart must know it too, once per
-            // episode.
-            let mut cycle = self.sampler.empty_cycle(now, timestamp);
-            self.sampler.unreadable(&mut cycle, &unreadable);
-            if started_unlisted || started_unselected || final_sample || !unreadable.is_empty() {
-                cycle.final_sample = final_sample;
-                self.store(cycle);
-            }
-            return Ok(());
-        }
-        let mut cycle = self.sampler.sample(&selected, now, timestamp);
-        self.sampler.unreadable(&mut cycle, &unreadable);
-        if final_sample {
-            cycle.mark_final();
-        }
-        tracing::debug!(rows = cycle.rows.len(), final_sample, "cycle sampled");
-        let shown = if self.options.quiet {
-            Ok(())
-        } else if self.options.detailed {
-            output::print_sample(&mut self.stdout, &cycle)
+impl Sink for Stdout {
+    fn cycle(&mut self, cycle: &Cycle) -> std::io::Result<()> {
+        let shown = if self.detailed {
+            output::print_sample(&mut self.out, cycle)
         } else {
-            output::print_rates(&mut self.stdout, &cycle)
+            output::print_rates(&mut self.out, cycle)
         };
         if let Err(e) = shown {
             tracing::debug!("stdout closed: {e}");
         }
-        if let Some(stats) = &self.stats {
-            stats.lock().record_events(&cycle);
-        }
-        self.store(cycle);
+        Ok(())
+    }
+}
+
+/// Counts the events and read failures the metrics endpoint reports.
+struct Events(SharedStats);
+
+impl Sink for Events {
+    fn cycle(&mut self, cycle: &Cycle) -> std::io::Result<()> {
+        self.0.lock().record_events(cycle);
         Ok(())
     }
 
-    /// Hands a cycle to the writer and publishes the writer's bookkeeping.
-    fn store(&mut self, cycle: Cycle) {
+    fn read_failed(&mut self) {
+        self.0.lock().read_failures += 1;
+    }
+}
+
+/// Keeps the cycles in the database through the writer, publishes its
+/// bookkeeping to the endpoint, and runs retention in slices between
+/// cycles, so it never delays one.
+struct Keep<'a> {
+    writer: Writer,
+    stats: Option<SharedStats>,
+    config: &'a Config,
+    retention: Option<Retention>,
+    next_retention: Instant,
+    slice: Duration,
+}
+
+impl Keeper for Keep<'_> {
+    fn keep(&mut self, cycle: Cycle) {
         let outcome = self.writer.submit(cycle);
         if let Some(stats) = &self.stats {
             publish(stats, &self.writer, outcome.written > 0);
+        }
+    }
+
+    fn between(&mut self) {
+        if self.retention.is_none() && Instant::now() >= self.next_retention {
+            self.retention = self
+                .writer
+                .store()
+                .and_then(|store| plan_retention(self.config, store));
+            self.next_retention = Instant::now() + RETENTION_EVERY;
+        }
+        let (Some(work), Some(store)) = (self.retention.as_mut(), self.writer.store_mut()) else {
+            return;
+        };
+        match work.step(store, self.slice) {
+            Ok(None) => {}
+            Ok(Some(done)) => {
+                tracing::info!(
+                    raw_rows_deleted = done.raw_deleted,
+                    rollup_rows_deleted = done.rollup_deleted,
+                    batches = done.batches,
+                    retention_days = self.config.retention_days,
+                    "retention done"
+                );
+                self.retention = None;
+            }
+            Err(e) => {
+                tracing::warn!("retention failed (will retry in an hour): {e}");
+                self.retention = None;
+            }
         }
     }
 }
@@ -186,11 +135,10 @@ pub fn run(
     source: Box<dyn CounterSource + Send>,
     mut store: Store,
     log: &LogHandle,
-    signals: &Receiver<Signal>,
+    signals: Receiver<Signal>,
     options: &RunOptions,
     metrics: Option<MetricsServer>,
 ) -> Result<()> {
-    let start = Instant::now();
     let mut sampler = Sampler::new(config.sample).with_spike_guard(config.spike_guard.clone());
     let selection = Selection::new(config.interfaces.clone(), config.exclude.clone());
     resume(
@@ -199,88 +147,49 @@ pub fn run(
         &mut sampler,
         (config.interval, selection.fingerprint()),
     );
-    let mut retention = if config.cleanup_on_startup {
-        plan_retention(config, &store)
-    } else {
-        None
-    };
-    let mut next_retention = Instant::now() + RETENTION_EVERY;
-    let slice = Duration::from_secs_f64(config.interval * RETENTION_SHARE).min(RETENTION_SLICE_MAX);
-    let mut sampling = Sampling {
-        source,
-        selection,
-        sampler,
+    let stats = metrics.as_ref().map(|server| server.stats().clone());
+    let mut keep = Keep {
+        retention: if config.cleanup_on_startup {
+            plan_retention(config, &store)
+        } else {
+            None
+        },
         writer: Writer::new(store, config.max_pending_cycles, write_wait(config))
             .with_flush_every(config.flush_every),
-        stats: metrics.as_ref().map(|server| server.stats().clone()),
-        options,
-        stdout: std::io::stdout().lock(),
-        unreadable: Episode::default(),
-        nothing_listed: Episode::default(),
-        nothing_selected: Episode::default(),
-        last_taken: Instant::now(),
+        stats: stats.clone(),
+        config,
+        next_retention: Instant::now() + RETENTION_EVERY,
+        slice: Duration::from_secs_f64(config.interval * RETENTION_SHARE).min(RETENTION_SLICE_MAX),
     };
+    let mut stdout = Stdout {
+        out: std::io::stdout().lock(),
+        detailed: options.detailed,
+    };
+    let mut events = stats.map(Events);
+    let mut pipeline = Pipeline::new(source, selection, sampler);
+    if !options.quiet {
+        pipeline = pipeline.with_sink(&mut stdout);
+    }
+    if let Some(events) = events.as_mut() {
+        pipeline = pipeline.with_sink(events);
+    }
+    let mut pipeline = pipeline.with_keeper(&mut keep);
     // With a sample count, a cycle whose read failed counts too: a run of
     // N samples ends after N cycles even when its source is gone.
-    let (mut taken, mut unread) = (0u64, Unread::default());
-    loop {
-        taken += 1;
-        if let Err(e) = sampling.take(false) {
-            unread.note(e);
-        }
-        if retention.is_none() && Instant::now() >= next_retention {
-            retention = sampling
-                .writer
-                .store()
-                .and_then(|store| plan_retention(config, store));
-            next_retention = Instant::now() + RETENTION_EVERY;
-        }
-        if let (Some(work), Some(store)) = (retention.as_mut(), sampling.writer.store_mut()) {
-            match work.step(store, slice) {
-                Ok(None) => {}
-                Ok(Some(done)) => {
-                    tracing::info!(
-                        raw_rows_deleted = done.raw_deleted,
-                        rollup_rows_deleted = done.rollup_deleted,
-                        batches = done.batches,
-                        retention_days = config.retention_days,
-                        "retention done"
-                    );
-                    retention = None;
-                }
-                Err(e) => {
-                    tracing::warn!("retention failed (will retry in an hour): {e}");
-                    retention = None;
-                }
-            }
-        }
-        if options.samples.is_some_and(|limit| taken >= limit) {
-            break;
-        }
-        let slot = next_slot(start.elapsed().as_secs_f64(), config.interval);
-        let deadline = start + Duration::from_secs_f64(slot as f64 * config.interval);
-        if wait_until(deadline, signals, log) {
-            // The last sample is judged over at least one interval (at most
-            // a second), as any cycle is: a counter that a driver updates
-            // in bursts never looks like a spike for being read too soon.
-            let least = Duration::from_secs_f64(config.interval.min(1.0));
-            std::thread::sleep(least.saturating_sub(sampling.last_taken.elapsed()));
-            taken += 1;
-            if let Err(e) = sampling.take(true) {
-                unread.note(e);
-            }
-            break;
-        }
-    }
-    let Sampling {
-        mut writer,
-        mut stdout,
-        ..
-    } = sampling;
-    let _ = stdout.flush();
+    let plan = Plan {
+        interval: config.interval,
+        limit: options.samples.map_or(Limit::Endless, Limit::Cycles),
+        final_sample: true,
+    };
+    let mut clock = SystemClock::new(signals);
+    // The sinks above never fail: a closed stdout does not stop monitoring.
+    let _ = crate::run::run(&plan, &mut pipeline, &mut clock, &mut || log.reopen());
+    let (taken, unread) = pipeline.into_tally();
+    let _ = stdout.out.flush();
     if let Some(server) = metrics {
         server.stop();
     }
+    let Keep { mut writer, .. } = keep;
     let outcome = writer.finish();
     if outcome.pending > 0 {
         return Err(Error::runtime(format!(
@@ -310,22 +219,6 @@ pub fn run(
     }
 }
 
-/// The cycles whose counters could not be read.
-#[derive(Default)]
-struct Unread {
-    /// How many.
-    cycles: u64,
-    /// Why the last of them failed.
-    last: Option<ReadError>,
-}
-
-impl Unread {
-    fn note(&mut self, error: ReadError) {
-        self.cycles += 1;
-        self.last = Some(error);
-    }
-}
-
 /// Copies the writer's bookkeeping into the endpoint's stats.
 fn publish(stats: &SharedStats, writer: &Writer, wrote: bool) {
     let mut stats = stats.lock();
@@ -336,41 +229,6 @@ fn publish(stats: &SharedStats, writer: &Writer, wrote: bool) {
     stats.write_failures = writer.failures();
     if wrote {
         stats.last_write_unix = Some(crate::wallclock::now().timestamp_millis() as f64 / 1000.0);
-    }
-}
-
-/// Logs `message` once when `happening` starts, and a line when it ends;
-/// whether it started now.
-fn note(episode: &mut Episode, happening: bool, message: impl FnOnce() -> String) -> bool {
-    if happening {
-        let started = episode.occurs();
-        if started {
-            tracing::warn!("{}", message());
-        }
-        return started;
-    }
-    if let Some(cycles) = episode.ends() {
-        tracing::info!(cycles, "interfaces to store again");
-    }
-    false
-}
-
-/// Sleeps until `deadline`, handling signals; true when asked to stop.
-fn wait_until(deadline: Instant, signals: &Receiver<Signal>, log: &LogHandle) -> bool {
-    loop {
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        match signals.recv_timeout(remaining) {
-            Ok(Signal::Stop) => {
-                tracing::info!("stop requested");
-                return true;
-            }
-            Ok(Signal::Reopen) => log.reopen(),
-            Err(RecvTimeoutError::Timeout) => return false,
-            Err(RecvTimeoutError::Disconnected) => {
-                std::thread::sleep(remaining);
-                return false;
-            }
-        }
     }
 }
 
