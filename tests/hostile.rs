@@ -2,7 +2,7 @@
 //! hang or swell, symlinks planted by another user, names made to fool a
 //! spreadsheet or a terminal, files removed under a running monitor, a
 //! million interface names, and values that once got unclear answers. Each
-//! test drives the real binary; README's "Sturdy" section lists the cases.
+//! test drives the real binary; docs/reliability.md ("Sturdy under attack and faults") lists the cases.
 
 mod common;
 
