@@ -4,6 +4,20 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+
+/// `open(2)` flags as `OpenOptionsExt::custom_flags` takes them.
+const NONBLOCK: i32 = rustix::fs::OFlags::NONBLOCK.bits() as i32;
+const NOFOLLOW: i32 = rustix::fs::OFlags::NOFOLLOW.bits() as i32;
+
+/// What the OS said, without the " (os error N)" that `io::Error` adds:
+/// the words of `strerror`, for messages that read as one sentence.
+pub fn reason(error: &io::Error) -> String {
+    let text = error.to_string();
+    match (text.find(" (os error "), error.raw_os_error()) {
+        (Some(at), Some(_)) => text[..at].to_string(),
+        _ => text,
+    }
+}
 use std::path::{Path, PathBuf};
 
 /// Who may read the files netmon creates.
@@ -92,7 +106,7 @@ fn regular(metadata: &fs::Metadata) -> io::Result<()> {
 pub fn open_regular(path: &Path) -> io::Result<File> {
     let file = OpenOptions::new()
         .read(true)
-        .custom_flags(nix::libc::O_NONBLOCK)
+        .custom_flags(NONBLOCK)
         .open(path)?;
     regular(&file.metadata()?)?;
     Ok(file)
@@ -114,7 +128,7 @@ pub fn read_at_most(reader: impl io::Read, limit: u64, buffer: &mut Vec<u8>) -> 
 /// `protected_symlinks` only covers sticky directories.
 pub fn check_link_owner(path: &Path) -> io::Result<()> {
     use std::os::unix::fs::MetadataExt;
-    let me = nix::unistd::geteuid().as_raw();
+    let me = rustix::process::geteuid().as_raw();
     for step in path.ancestors().filter(|p| !p.as_os_str().is_empty()) {
         let Ok(link) = fs::symlink_metadata(step) else {
             continue;
@@ -157,15 +171,11 @@ pub fn open_append(path: &Path, access: Access) -> io::Result<File> {
         .create(true)
         .append(true)
         .mode(access.file_mode())
-        .custom_flags(nix::libc::O_NONBLOCK);
+        .custom_flags(NONBLOCK);
     // Not following a link is the rule; a link is looked at only when
     // there is one, so it cannot be swapped in between a look and the open.
-    let file = match options
-        .clone()
-        .custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_NOFOLLOW)
-        .open(path)
-    {
-        Err(e) if e.raw_os_error() == Some(nix::libc::ELOOP) => {
+    let file = match options.clone().custom_flags(NONBLOCK | NOFOLLOW).open(path) {
+        Err(e) if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) => {
             check_link_owner(path)?;
             options.open(path)?
         }

@@ -531,9 +531,10 @@ fn summary(cli: &Cli, config: &Config) -> Result<()> {
         Format::Json => report::render::json(&mut out, &report),
         Format::Csv => report::render::csv(&mut out, &report),
         Format::Svg => {
-            let host = nix::unistd::gethostname()
-                .map(|name| name.to_string_lossy().into_owned())
-                .unwrap_or_else(|_| "this host".into());
+            let host = rustix::system::uname()
+                .nodename()
+                .to_string_lossy()
+                .into_owned();
             let period = cli.by.unwrap_or(cli::Period::Day);
             let chart = report::chart::svg(&report, period, &host)
                 .map_err(|e| Error::runtime(format!("cannot draw the chart: {e}")))?;

@@ -580,11 +580,11 @@ fn check_file_location(path: &Path, origin: &str) -> Result<()> {
                 )));
             }
             let target = if path.exists() { path } else { dir };
-            return nix::unistd::access(target, nix::unistd::AccessFlags::W_OK).map_err(|e| {
+            return rustix::fs::access(target, rustix::fs::Access::WRITE_OK).map_err(|e| {
                 fail(format!(
                     "{} is not writable ({}); choose another path or fix its permissions",
                     target.display(),
-                    e.desc()
+                    crate::fsutil::reason(&e.into())
                 ))
             });
         }

@@ -84,8 +84,8 @@ impl DatabaseLock {
 fn lock_holder(proc_locks: &str, dev: u64, ino: u64) -> Option<u32> {
     let wanted = format!(
         "{:02x}:{:02x}:{ino}",
-        nix::sys::stat::major(dev),
-        nix::sys::stat::minor(dev)
+        rustix::fs::major(dev),
+        rustix::fs::minor(dev)
     );
     proc_locks.lines().find_map(|line| {
         let fields: Vec<&str> = line.split_whitespace().collect();
@@ -102,7 +102,7 @@ mod tests {
 
     #[test]
     fn holder_is_read_from_proc_locks() {
-        let dev = nix::sys::stat::makedev(0xfd, 1);
+        let dev = rustix::fs::makedev(0xfd, 1);
         let text = "1: POSIX  ADVISORY  WRITE 11 fd:01:77 0 EOF\n\
                     2: FLOCK  ADVISORY  WRITE 4242 fd:01:77 0 EOF\n\
                     2: -> FLOCK  ADVISORY  WRITE 5151 fd:01:77 0 EOF\n\
@@ -110,7 +110,7 @@ mod tests {
         assert_eq!(lock_holder(text, dev, 77), Some(4242));
         assert_eq!(lock_holder(text, dev, 78), Some(99));
         assert_eq!(lock_holder(text, dev, 79), None);
-        assert_eq!(lock_holder(text, nix::sys::stat::makedev(8, 1), 77), None);
+        assert_eq!(lock_holder(text, rustix::fs::makedev(8, 1), 77), None);
         assert_eq!(lock_holder("", dev, 77), None);
     }
 

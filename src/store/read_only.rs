@@ -89,24 +89,17 @@ impl ReadOnly {
 /// A copy of a database and its WAL in a private temporary directory
 /// (mode 0700), removed with everything in it when dropped.
 struct PrivateCopy {
-    dir: PathBuf,
+    _dir: tempfile::TempDir,
 }
 
 impl PrivateCopy {
     /// Copies `database` and `wal`; returns the copy and the copied database.
     fn of(database: &Path, wal: &Path) -> std::io::Result<(PrivateCopy, PathBuf)> {
-        let dir = nix::unistd::mkdtemp(&std::env::temp_dir().join("netmon-read-XXXXXX"))?;
-        let copy = PrivateCopy { dir };
-        let copied = copy.dir.join("copy.db");
+        let dir = tempfile::Builder::new().prefix("netmon-read-").tempdir()?;
+        let copied = dir.path().join("copy.db");
         std::fs::copy(database, &copied)?;
         std::fs::copy(wal, sibling(&copied, "-wal"))?;
-        Ok((copy, copied))
-    }
-}
-
-impl Drop for PrivateCopy {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
+        Ok((PrivateCopy { _dir: dir }, copied))
     }
 }
 
