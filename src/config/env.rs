@@ -1,6 +1,7 @@
 //! The environment layer (SPEC §2): `LOG_LEVEL` and `NETMON_<KEY>` for the
 //! top-level scalar keys, read from the process environment with `.env`
-//! merged in. Which variable overrides which key is [`super::keys`]'s.
+//! merged in. Which variable overrides which key is listed in the table of
+//! `config/keys.rs`.
 
 use super::file::check_nesting;
 use super::invalid::Invalid;

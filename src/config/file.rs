@@ -1,5 +1,5 @@
 //! The YAML configuration file: its sections, parsing and lookup order
-//! (its top-level keys are [`super::keys`]'s table).
+//! (its top-level keys are listed in the table of `config/keys.rs`).
 
 use super::invalid::Invalid;
 use super::Env;

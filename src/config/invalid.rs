@@ -1,13 +1,12 @@
 //! Why a single value is refused, before it is tied to where it was set:
-//! the caller prefixes the origin (`<origin>: <reason>`), as
-//! [`Sourced::fail`](super::layers::Sourced::fail) does.
+//! the caller prefixes the origin (`<origin>: <reason>`).
 
 use super::validate::{shown, MAX_BANDWIDTH_MBIT};
 
 /// A value that cannot be used, whatever layer gave it.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Invalid {
-    /// YAML flow brackets nested beyond [`super::file::MAX_NESTING`].
+    /// YAML flow brackets nested too deep (32) to parse cheaply.
     #[error(
         "brackets nest more than {} deep; no setting nests more than two",
         super::file::MAX_NESTING
@@ -29,7 +28,7 @@ pub enum Invalid {
          [::1]:9157 or 0.0.0.0:9157 (all interfaces), or '' for no endpoint"
     )]
     NotAnAddress(String),
-    /// A spike-guard limit outside (0, [`MAX_BANDWIDTH_MBIT`]].
+    /// A spike-guard limit outside (0, 1e9] Mbit/s.
     #[error(
         "must be a number of Mbit/s above 0 and at most {:e}, got {}",
         MAX_BANDWIDTH_MBIT,

@@ -1,8 +1,9 @@
 //! Effective configuration: the YAML file, `.env`/environment overrides and
 //! flags merged (SPEC §2) and validated before anything touches the disk.
-//! The keys are listed once, in [`keys`]; [`layers`] says how each kind of
-//! value is read from each layer, [`validate`] checks the result.
+//! The keys are listed once, in `keys`; `layers` says how each kind of
+//! value is read from each layer, `validate` checks the result.
 
+pub mod dotenv;
 pub mod env;
 pub mod file;
 mod invalid;
@@ -11,6 +12,7 @@ mod layers;
 mod paths;
 mod validate;
 
+pub use dotenv::{environment, parse_dotenv};
 pub use invalid::Invalid;
 pub use paths::read_limited;
 
