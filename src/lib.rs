@@ -33,7 +33,7 @@ pub mod wallclock;
 use clap::Parser;
 use cli::{Cli, Format};
 use collector::{CounterSource, ProcfsSource, SysinfoSource};
-use config::{CollectorKind, Config, Env};
+use config::{CollectorKind, Config};
 use error::{Error, Result};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -97,8 +97,7 @@ pub fn run(cli: &Cli) -> Result<()> {
     wallclock::check().map_err(Error::runtime)?;
     let cwd = std::env::current_dir()
         .map_err(|e| Error::runtime(format!("cannot read the working directory: {e}")))?;
-    load_dotenv(&cwd)?;
-    let env = environment()?;
+    let env = config::environment(&cwd)?;
     let system = Path::new(config::file::SYSTEM_CONFIG);
     let context = config::Context {
         cwd: &cwd,
@@ -118,104 +117,10 @@ pub fn run(cli: &Cli) -> Result<()> {
     monitor(cli, &config)
 }
 
-/// The process environment as text. A variable netmon reads whose value is
-/// not UTF-8 is an error, never silently ignored.
-fn environment() -> Result<Env> {
-    let mut env = Env::new();
-    for (key, value) in std::env::vars_os() {
-        let Some(key) = key.to_str() else { continue };
-        match value.into_string() {
-            Ok(value) => {
-                env.insert(key.to_string(), value);
-            }
-            Err(_) if key.starts_with("NETMON_") || key == "LOG_LEVEL" => {
-                return Err(Error::config(format!(
-                    "environment variable {key} is not valid UTF-8; write bytes of an interface \
-                     name that are not UTF-8 as \\xNN (e.g. x\\xff)"
-                )))
-            }
-            Err(_) => {}
-        }
-    }
-    Ok(env)
-}
-
 /// Forwards the stop and reopen signals to the sampling loop.
 fn signal_channel() -> Result<std::sync::mpsc::Receiver<run::Signal>> {
     run::signal_channel()
         .map_err(|e| Error::runtime(format!("cannot install signal handlers: {e}")))
-}
-
-/// Loads `.env` from the working directory; variables already set win.
-fn load_dotenv(cwd: &Path) -> Result<()> {
-    let path = cwd.join(".env");
-    if !path.exists() {
-        return Ok(());
-    }
-    let text = config::read_limited(&path, config::MAX_CONFIG_BYTES)?;
-    for (key, value) in parse_dotenv(&text, &path)? {
-        if std::env::var_os(&key).is_none() {
-            std::env::set_var(&key, &value);
-        }
-    }
-    Ok(())
-}
-
-/// Longest value a `.env` variable may take once `${VAR}` references are
-/// expanded: each line may double the text before it, so a 500-byte file
-/// could otherwise ask for gigabytes.
-pub const MAX_DOTENV_VALUE: usize = 64 * 1024;
-
-/// Most `$` characters a `.env` file may hold: with [`MAX_DOTENV_VALUE`],
-/// what expanding it can cost is bounded (16 MiB).
-pub const MAX_DOTENV_REFERENCES: usize = 256;
-
-/// The variables a `.env` file at `path` with this text sets, in order
-/// (dotenvy's syntax: quoting, `export`, comments, `${VAR}` expansion). A
-/// syntax error, a NUL byte (no environment variable can hold one) or a
-/// value beyond [`MAX_DOTENV_VALUE`] is a usage error in one line naming
-/// the file.
-pub fn parse_dotenv(text: &str, path: &Path) -> Result<Vec<(String, String)>> {
-    let fail = |what: String| {
-        Error::config(format!(
-            "{}: {}; fix or remove the file",
-            path.display(),
-            config::single_line(&what)
-        ))
-    };
-    // Each `$` may expand to a value of up to MAX_DOTENV_VALUE bytes before
-    // the value's size is checked: their number bounds what one line costs.
-    let references = text.bytes().filter(|&b| b == b'$').count();
-    if references > MAX_DOTENV_REFERENCES {
-        return Err(fail(format!(
-            "{references} `$` characters; at most {MAX_DOTENV_REFERENCES} (each may \
-             expand to a whole variable)"
-        )));
-    }
-    let mut variables = Vec::new();
-    for item in dotenvy::from_read_iter(text.as_bytes()) {
-        let (key, value) = item.map_err(|e| {
-            fail(
-                e.to_string()
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            )
-        })?;
-        if key.contains('\0') || value.contains('\0') {
-            return Err(fail(format!(
-                "{key:?} holds a NUL byte, which no environment variable can"
-            )));
-        }
-        if value.len() > MAX_DOTENV_VALUE {
-            return Err(fail(format!(
-                "{key:?} expands to more than {} KiB",
-                MAX_DOTENV_VALUE / 1024
-            )));
-        }
-        variables.push((key, value));
-    }
-    Ok(variables)
 }
 
 /// The configured counter source, checked by one read (a failure is a

@@ -5,7 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use netmon::cli::Cli;
-use netmon::config::{from_text, Context, Env};
+use netmon::config::{from_text, parse_dotenv, Context, Env};
 use std::path::Path;
 
 fuzz_target!(|data: &[u8]| {
@@ -13,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let path = Path::new("/nonexistent-fuzz-cwd/.env");
-    let variables = match netmon::parse_dotenv(text, path) {
+    let variables = match parse_dotenv(text, path) {
         Ok(variables) => variables,
         Err(e) => {
             assert_eq!(e.exit_code(), 2);

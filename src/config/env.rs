@@ -1,34 +1,25 @@
-//! Environment overrides (SPEC §2): `LOG_LEVEL` and `NETMON_<KEY>` for the
-//! top-level scalar keys.
+//! The environment layer (SPEC §2): `LOG_LEVEL` and `NETMON_<KEY>` for the
+//! top-level scalar keys, read from the process environment with `.env`
+//! merged in. Which variable overrides which key is listed in the table of
+//! `config/keys.rs`.
 
-use super::{sourced, Context, Layers};
+use super::file::check_nesting;
+use super::invalid::Invalid;
+use super::keys::Layers;
+use super::Context;
 use crate::error::{Error, Result};
 
-/// Environment variables netmon reads besides `LOG_LEVEL`; any other
-/// `NETMON_*` variable is reported as a probable typo.
-pub const ENV_KEYS: [&str; 8] = [
-    "NETMON_MONITORING_INTERVAL",
-    "NETMON_INTERFACES",
-    "NETMON_EXCLUDE_INTERFACES",
-    "NETMON_DATABASE_FILE",
-    "NETMON_COLLECTOR",
-    "NETMON_PROC_NET_DEV",
-    "NETMON_MAX_BANDWIDTH_MBIT",
-    "NETMON_METRICS_LISTEN",
-];
+pub use super::keys::ENV_KEYS;
 
 /// A list from the environment: comma-separated (`eth0,wlan0`), or, for
 /// values that contain commas (a regex like `^veth.{1,3}$`), a YAML flow
 /// sequence (`['^veth.{1,3}$', '^lo$']`).
-fn parse_list(value: &str) -> std::result::Result<Vec<String>, String> {
+pub(super) fn parse_list(value: &str) -> std::result::Result<Vec<String>, Invalid> {
     let trimmed = value.trim();
     if trimmed.starts_with('[') {
-        super::file::check_nesting(trimmed)?;
+        check_nesting(trimmed)?;
         return serde_yaml::from_str::<Vec<String>>(trimmed).map_err(|e| {
-            format!(
-                "not a list of strings ({}); write ['a', 'b']",
-                e.to_string().lines().next().unwrap_or_default()
-            )
+            Invalid::NotAList(e.to_string().lines().next().unwrap_or_default().into())
         });
     }
     Ok(trimmed
@@ -52,44 +43,12 @@ pub(super) fn apply(layers: &mut Layers, context: &Context) -> Result<()> {
             ENV_KEYS.join(", ")
         )));
     }
-    let origin = |key: &str| {
-        let shown: String = env[key].chars().take(80).collect();
-        format!("environment variable {key}={shown:?}")
-    };
-    let list = |key: &str| -> Result<Vec<String>> {
-        parse_list(&env[key]).map_err(|e| Error::config(format!("{}: {e}", origin(key))))
-    };
-    let number = |key: &str| -> Result<f64> {
-        env[key]
-            .trim()
-            .parse()
-            .map_err(|_| Error::config(format!("{}: not a number", origin(key))))
-    };
-    for key in env
-        .keys()
-        .filter(|k| ENV_KEYS.contains(&k.as_str()) || *k == "LOG_LEVEL")
-    {
-        let value = &env[key];
-        match key.as_str() {
-            "NETMON_MONITORING_INTERVAL" => layers.interval = sourced(number(key)?, origin(key)),
-            "NETMON_INTERFACES" => layers.interfaces = sourced(list(key)?, origin(key)),
-            "NETMON_EXCLUDE_INTERFACES" => layers.exclude = sourced(list(key)?, origin(key)),
-            "NETMON_DATABASE_FILE" if value.is_empty() => {
-                return Err(Error::config(format!("{}: must name a file", origin(key))))
-            }
-            "NETMON_DATABASE_FILE" => {
-                layers.database_file = sourced(context.cwd.join(value), origin(key))
-            }
-            "NETMON_COLLECTOR" => layers.collector = sourced(value.clone(), origin(key)),
-            "NETMON_PROC_NET_DEV" => {
-                layers.proc_net_dev = sourced(context.cwd.join(value), origin(key))
-            }
-            "NETMON_MAX_BANDWIDTH_MBIT" => {
-                layers.max_bandwidth_mbit = sourced(Some(number(key)?), origin(key))
-            }
-            "NETMON_METRICS_LISTEN" => layers.metrics_listen = sourced(value.clone(), origin(key)),
-            _ => layers.log_level = sourced(value.clone(), origin(key)),
-        }
+    for (key, value) in env {
+        let origin = || {
+            let shown: String = value.chars().take(80).collect();
+            format!("environment variable {key}={shown:?}")
+        };
+        layers.set_from_env(key, value, context.cwd, origin)?;
     }
     Ok(())
 }
@@ -110,7 +69,7 @@ mod tests {
             Ok(vec!["^veth.{1,3}$".into(), "^lo$".into()])
         );
         assert_eq!(parse_list("[]"), Ok(vec![]));
-        let err = parse_list("[unclosed").unwrap_err();
+        let err = parse_list("[unclosed").unwrap_err().to_string();
         assert!(err.starts_with("not a list of strings"), "{err}");
         assert!(!err.contains('\n'), "{err}");
     }

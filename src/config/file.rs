@@ -1,45 +1,13 @@
-//! The YAML configuration file: its shape, defaults and lookup order.
+//! The YAML configuration file: its sections, parsing and lookup order
+//! (its top-level keys are listed in the table of `config/keys.rs`).
 
+use super::invalid::Invalid;
 use super::Env;
 use crate::error::{Error, Result};
 use serde::Deserialize;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// The configuration file as written (SPEC §2). Every key has a default;
-/// unknown keys are rejected by name.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct FileConfig {
-    /// Seconds between samples.
-    pub monitoring_interval: f64,
-    /// Exact interface names to monitor; empty means all.
-    pub interfaces: Vec<String>,
-    /// Regular expressions; matching interfaces are not monitored unless named.
-    pub exclude_interfaces: Vec<String>,
-    /// SQLite database path.
-    pub database_file: String,
-    /// `auto`, `procfs` or `sysinfo`.
-    pub collector: String,
-    /// The `/proc/net/dev`-format file the procfs collector reads.
-    pub proc_net_dev: String,
-    /// Opt-in spike guard: a delta implying more than this many Mbit/s is
-    /// set aside (not counted). Unset: no guard.
-    pub max_bandwidth_mbit: Option<f64>,
-    /// Address the Prometheus endpoint listens on while monitoring
-    /// (`127.0.0.1:9157`); empty for none.
-    pub metrics_listen: String,
-    /// Day of the month (1 to 28) months start on in reports.
-    pub billing_day: u32,
-    /// Settings for single interfaces, by name.
-    pub per_interface: BTreeMap<String, InterfaceSection>,
-    /// The `database:` section.
-    pub database: DatabaseSection,
-    /// The `options:` section.
-    pub options: OptionsSection,
-    /// The `logging:` section.
-    pub logging: LoggingSection,
-}
+pub use super::keys::FileConfig;
 
 /// One interface's entry in `per_interface:`.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -97,26 +65,6 @@ pub struct LoggingSection {
     pub max_bytes: u64,
     /// Rotated files kept.
     pub backup_count: u32,
-}
-
-impl Default for FileConfig {
-    fn default() -> Self {
-        FileConfig {
-            monitoring_interval: 60.0,
-            interfaces: Vec::new(),
-            exclude_interfaces: vec!["^lo$".into(), "^docker".into()],
-            database_file: "data/network_activity.db".into(),
-            collector: "auto".into(),
-            proc_net_dev: "/proc/net/dev".into(),
-            max_bandwidth_mbit: None,
-            metrics_listen: String::new(),
-            billing_day: 1,
-            per_interface: BTreeMap::new(),
-            database: DatabaseSection::default(),
-            options: OptionsSection::default(),
-            logging: LoggingSection::default(),
-        }
-    }
 }
 
 impl Default for DatabaseSection {
@@ -179,20 +127,18 @@ pub fn parse(text: &str, origin: &Path) -> Result<FileConfig> {
 /// setting nests more than two; the YAML parser takes time quadratic in the
 /// depth (a 100 KB file of brackets took 22 s), so depth is refused before
 /// it parses.
-const MAX_NESTING: usize = 32;
+pub(super) const MAX_NESTING: usize = 32;
 
 /// Refuses text whose `[`/`{` brackets nest deeper than [`MAX_NESTING`]
 /// (counted everywhere, quoted or not: only the depth matters).
-pub fn check_nesting(text: &str) -> std::result::Result<(), String> {
+pub fn check_nesting(text: &str) -> std::result::Result<(), Invalid> {
     let mut depth = 0usize;
     for byte in text.bytes() {
         match byte {
             b'[' | b'{' => {
                 depth += 1;
                 if depth > MAX_NESTING {
-                    return Err(format!(
-                        "brackets nest more than {MAX_NESTING} deep; no setting nests more than two"
-                    ));
+                    return Err(Invalid::TooDeep);
                 }
             }
             b']' | b'}' => depth = depth.saturating_sub(1),
