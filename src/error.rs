@@ -12,6 +12,16 @@ pub enum Error {
     /// A failure while running (I/O, database, another monitor). Exit code 1.
     #[error("{0}")]
     Runtime(String),
+    /// What netmon prints could not be written. Exit code 1, or 0 when the
+    /// reader went away (a broken pipe: `netmon --summary | head`).
+    #[error("cannot write {what}: {source}")]
+    Write {
+        /// What was being written (`the report`, `to stdout`).
+        what: &'static str,
+        /// What the OS said.
+        #[source]
+        source: std::io::Error,
+    },
     /// Not a failure: `--alert` found a limit exceeded and said so on
     /// stdout. Exit code 3, for cron and monitoring systems.
     #[error("an --alert limit was exceeded")]
@@ -33,11 +43,22 @@ impl Error {
         Error::Runtime(message.to_string())
     }
 
+    /// A converter of a write error into [`Error::Write`] about `what`.
+    pub fn write(what: &'static str) -> impl Fn(std::io::Error) -> Self {
+        move |source| Error::Write { what, source }
+    }
+
+    /// Whether this is a write to a reader that went away, which is no
+    /// failure of netmon's.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Error::Write { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+
     /// The process exit code this error maps to (SPEC §1).
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Config(_) => 2,
-            Error::Runtime(_) => 1,
+            Error::Runtime(_) | Error::Write { .. } => 1,
             Error::AlertExceeded => 3,
             Error::AuditUncertain => 4,
         }

@@ -1,9 +1,12 @@
 //! The one sampling loop, shared by the monitor and `--live`: on each tick
 //! of the schedule a [`Pipeline`] reads, selects and samples the counters
 //! and hands the cycle to its sinks and keeper; between cycles the keeper
-//! does its own work. The loop owns no I/O: the clock and signals come in
-//! through [`Clock`], the counters through the pipeline's source.
+//! does its own work. The loop itself owns no I/O: the clock and signals
+//! come in through [`Clock`], the counters through the pipeline's source;
+//! [`monitor`] and [`live`] wire it to the database and to stdout.
 
+pub mod live;
+pub mod monitor;
 mod pipeline;
 #[cfg(test)]
 mod tests;
