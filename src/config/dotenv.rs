@@ -5,6 +5,7 @@
 use super::{read_limited, single_line, Env, MAX_CONFIG_BYTES};
 use crate::error::{Error, Result};
 use std::collections::BTreeSet;
+use std::ffi::OsString;
 use std::path::Path;
 
 /// Longest value a `.env` variable may take once `${VAR}` references are
@@ -23,9 +24,25 @@ pub const MAX_DOTENV_REFERENCES: usize = 256;
 /// value is not UTF-8 is an error, never silently ignored.
 pub fn environment(cwd: &Path) -> Result<Env> {
     let dotenv = load(cwd)?;
+    let (env, adopted) = layer(std::env::vars_os(), dotenv)?;
+    for (key, value) in adopted.iter().filter(|(key, _)| !configures(key)) {
+        // Read outside the configuration, from the process environment:
+        // TZ (the calendar of a new database, local times on stdout),
+        // TZDIR, TMPDIR. Set before any thread is started.
+        std::env::set_var(key, value);
+    }
+    Ok(env)
+}
+
+/// The `process` variables with the `dotenv` ones beneath them, and the
+/// `dotenv` ones taken (see [`environment`]).
+fn layer(
+    process: impl IntoIterator<Item = (OsString, OsString)>,
+    dotenv: Vec<(String, String)>,
+) -> Result<(Env, Vec<(String, String)>)> {
     let mut env = Env::new();
     let mut not_text = BTreeSet::new();
-    for (key, value) in std::env::vars_os() {
+    for (key, value) in process {
         let Some(key) = key.to_str() else { continue };
         match value.into_string() {
             Ok(value) => {
@@ -42,19 +59,15 @@ pub fn environment(cwd: &Path) -> Result<Env> {
             }
         }
     }
+    let mut adopted = Vec::new();
     for (key, value) in dotenv {
         if env.contains_key(&key) || not_text.contains(&key) {
             continue;
         }
-        if !configures(&key) {
-            // Read outside the configuration, from the process environment:
-            // TZ (the calendar of a new database, local times on stdout),
-            // TZDIR, TMPDIR. Set before any thread is started.
-            std::env::set_var(&key, &value);
-        }
-        env.insert(key, value);
+        env.insert(key.clone(), value.clone());
+        adopted.push((key, value));
     }
-    Ok(env)
+    Ok((env, adopted))
 }
 
 /// Whether `key` is one of the variables the configuration reads
@@ -119,4 +132,51 @@ pub fn parse_dotenv(text: &str, path: &Path) -> Result<Vec<(String, String)>> {
         variables.push((key, value));
     }
     Ok(variables)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::ffi::OsStringExt;
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn dotenv_lies_beneath_the_process_environment() {
+        let process = vec![
+            (OsString::from("LOG_LEVEL"), OsString::from("warn")),
+            (OsString::from("HOME"), OsString::from_vec(vec![0xff])),
+        ];
+        let dotenv = pairs(&[
+            ("LOG_LEVEL", "debug"),
+            ("HOME", "/elsewhere"),
+            ("TZ", "UTC"),
+            ("TZ", "Asia/Kathmandu"),
+        ]);
+        let (env, adopted) = layer(process, dotenv).unwrap();
+        // The process wins, even with a value that is not text; the first
+        // of two values in .env wins.
+        assert_eq!(
+            env,
+            Env::from_iter(pairs(&[("LOG_LEVEL", "warn"), ("TZ", "UTC")]))
+        );
+        assert_eq!(adopted, pairs(&[("TZ", "UTC")]));
+    }
+
+    #[test]
+    fn a_netmon_variable_that_is_not_text_is_an_error() {
+        let process = vec![(
+            OsString::from("NETMON_INTERFACES"),
+            OsString::from_vec(vec![b'x', 0xff]),
+        )];
+        let err = layer(process, Vec::new()).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err
+            .to_string()
+            .contains("NETMON_INTERFACES is not valid UTF-8"));
+    }
 }
