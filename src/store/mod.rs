@@ -1,6 +1,9 @@
 //! The SQLite repository: opening (and refusing or upgrading) a database,
 //! writing one cycle per transaction, resume points, retention and counts.
 
+#[cfg(test)]
+pub(crate) mod fixtures;
+pub mod history;
 pub mod lock;
 pub mod meta;
 pub mod read_only;
@@ -286,9 +289,9 @@ impl Store {
             }
             schema::upgrade(&mut conn, &kind, &system).map_err(fail)?;
         }
-        let calendar = read_calendar(&conn).map_err(|reason| StoreError::Zone {
+        let calendar = read_calendar(&conn).map_err(|e| StoreError::Zone {
             path: path.to_path_buf(),
-            reason,
+            reason: e.to_string(),
         })?;
         let identity = file_identity(path).ok_or_else(|| StoreError::Create {
             path: path.to_path_buf(),
@@ -864,16 +867,26 @@ fn free_id(conn: &Connection, written: &mut Written) -> rusqlite::Result<i64> {
     })
 }
 
+/// Why the calendar a database records cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum CalendarError {
+    /// SQLite failed.
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    /// The recorded zone is not one this machine knows (why).
+    #[error("{0}")]
+    Unknown(String),
+}
+
 /// The calendar recorded in the database (UTC hours and days for a database
 /// that records none).
-pub fn read_calendar(conn: &Connection) -> Result<Calendar, String> {
-    let zone = meta::get(conn, meta::ZONE).map_err(|e| e.to_string())?;
-    let phase = meta::get(conn, meta::HOUR_PHASE)
-        .map_err(|e| e.to_string())?
+pub fn read_calendar(conn: &Connection) -> Result<Calendar, CalendarError> {
+    let zone = meta::get(conn, meta::ZONE)?;
+    let phase = meta::get(conn, meta::HOUR_PHASE)?
         .and_then(|p| p.parse().ok())
         .unwrap_or(0);
     match zone {
-        Some(spec) => Calendar::from_spec(&spec, phase),
+        Some(spec) => Calendar::from_spec(&spec, phase).map_err(CalendarError::Unknown),
         None => Ok(Calendar::utc()),
     }
 }

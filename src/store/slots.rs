@@ -44,6 +44,21 @@ pub fn slot_number(t_ms: i64) -> i64 {
     t_ms.div_euclid(SLOT_MS)
 }
 
+/// The per-slot (received, sent) average rates of samples given as (time
+/// in ms, received bytes, sent bytes, microseconds covered); slots covering
+/// no time are left out.
+pub fn slot_rates(samples: impl IntoIterator<Item = (i64, u64, u64, u64)>) -> Vec<(f64, f64)> {
+    let mut slots: std::collections::BTreeMap<i64, SlotSums> = std::collections::BTreeMap::new();
+    for (t_ms, recv, sent, covered_us) in samples {
+        slots.entry(slot_number(t_ms)).or_default().add(SlotSums {
+            recv,
+            sent,
+            covered_us,
+        });
+    }
+    slots.values().filter_map(SlotSums::rates).collect()
+}
+
 /// The slots of one hour rollup, by slot number, in order.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HourSlots(Vec<(i64, SlotSums)>);
