@@ -5,10 +5,8 @@
 //! percentile reads one small value per interface-hour instead of every raw
 //! sample. The encoding is postcard's (varints): about 13 bytes a slot.
 
+use super::codec::slot_number;
 use serde::{Deserialize, Serialize};
-
-/// Milliseconds in a slot.
-pub const SLOT_MS: i64 = 300_000;
 
 /// The sums of one slot.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,11 +35,6 @@ impl SlotSums {
             (self.recv as f64 / seconds, self.sent as f64 / seconds)
         })
     }
-}
-
-/// The number of the UTC slot holding `t_ms` (milliseconds since the epoch).
-pub fn slot_number(t_ms: i64) -> i64 {
-    t_ms.div_euclid(SLOT_MS)
 }
 
 /// The per-slot (received, sent) average rates of samples given as (time

@@ -2,7 +2,7 @@
 //! source: a rollup level's rows or the raw rows of a range.
 
 use super::super::rollup::{period_key, Level};
-use super::super::to_ms;
+use crate::store::codec::{max_present, ms_as_text_sql, to_ms, COVERED_SECONDS_SQL};
 use chrono::{DateTime, Utc};
 use rusqlite::types::ValueRef;
 use rusqlite::Connection;
@@ -38,8 +38,8 @@ pub struct Totals {
 }
 
 impl Totals {
-    /// Adds the totals of another span (the rule the rollups' upsert
-    /// follows in SQL).
+    /// Adds the totals of another span: the rule the rollups' upsert
+    /// follows in SQL ([`crate::store::codec::merge_sql`]), saturating.
     pub fn merge(&mut self, other: &Totals) {
         if self.samples == 0 || other.first_sample < self.first_sample {
             self.first_sample.clone_from(&other.first_sample);
@@ -56,12 +56,8 @@ impl Totals {
         self.errout = self.errout.saturating_add(other.errout);
         self.dropin = self.dropin.saturating_add(other.dropin);
         self.dropout = self.dropout.saturating_add(other.dropout);
-        let max = |a: Option<f64>, b: Option<f64>| match (a, b) {
-            (Some(x), Some(y)) => Some(x.max(y)),
-            (x, y) => x.or(y),
-        };
-        self.peak_recv_rate = max(self.peak_recv_rate, other.peak_recv_rate);
-        self.peak_sent_rate = max(self.peak_sent_rate, other.peak_sent_rate);
+        self.peak_recv_rate = max_present(self.peak_recv_rate, other.peak_recv_rate);
+        self.peak_sent_rate = max_present(self.peak_sent_rate, other.peak_sent_rate);
     }
 
     /// Bytes received and sent.
@@ -90,9 +86,6 @@ pub(super) enum Source {
     Raw,
 }
 
-/// A stored time in milliseconds as SQL text in the stored format.
-const MS_AS_TEXT: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', {} / 1000.0, 'unixepoch')";
-
 /// The totals columns of one rollup row, in [`TOTALS_COLUMNS`] order.
 pub(super) const BIN_COLUMNS: &str =
     "first_sample, last_sample, samples, interval_s, bytes_recv, bytes_sent,
@@ -106,14 +99,14 @@ const TOTALS_COLUMNS: &str = "MIN(first_sample), MAX(last_sample), SUM(samples),
 static RAW_TOTALS: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT interface, NULL, {}, {}, COUNT(*),
-    COALESCE(SUM(CASE WHEN bytes_recv_delta IS NOT NULL THEN interval_s END), 0),
+    {COVERED_SECONDS_SQL},
     COALESCE(SUM(bytes_recv_delta), 0), COALESCE(SUM(bytes_sent_delta), 0),
     COALESCE(SUM(errin_delta), 0), COALESCE(SUM(errout_delta), 0),
     COALESCE(SUM(dropin_delta), 0), COALESCE(SUM(dropout_delta), 0),
     MAX(bytes_recv_rate), MAX(bytes_sent_rate)
 FROM network_stats WHERE t_ms >= ?1 AND t_ms < ?2 GROUP BY interface",
-        MS_AS_TEXT.replace("{}", "MIN(t_ms)"),
-        MS_AS_TEXT.replace("{}", "MAX(t_ms)")
+        ms_as_text_sql("MIN(t_ms)"),
+        ms_as_text_sql("MAX(t_ms)")
     )
 });
 
