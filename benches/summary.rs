@@ -72,10 +72,10 @@ fn summary(c: &mut Criterion) {
     ];
     for days in [30, 365] {
         let path = database(days);
-        let conn = report::open_read_only(&path).expect("open").conn;
+        let opened = report::open_read_only(&path).expect("open");
         for (label, flags, query) in &variants {
             group.bench_function(format!("build/{label}/{days}d"), |b| {
-                b.iter(|| report::build(&conn, &path, query).expect("report"))
+                b.iter(|| report::build(&opened.history(), &path, query).expect("report"))
             });
             group.bench_function(format!("process/{label}/{days}d"), |b| {
                 b.iter(|| {

@@ -110,10 +110,8 @@ pub fn cached_history(
         .and_then(|m| m.modified())
         .ok()
         .and_then(|modified| modified.elapsed().ok());
-    let current_schema =
-        rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .and_then(|db| db.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)))
-            .is_ok_and(|version| version == crate::store::schema::SCHEMA_VERSION);
+    use crate::store::schema::{inspect, Kind, SCHEMA_VERSION};
+    let current_schema = inspect(&path).is_ok_and(|kind| kind == Kind::Netmon(SCHEMA_VERSION));
     if !current_schema || age.is_none_or(|age| age > STALE_AFTER) {
         std::fs::create_dir_all(dir).map_err(|source| crate::store::StoreError::Create {
             path: dir.to_path_buf(),

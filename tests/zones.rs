@@ -13,6 +13,7 @@ use netmon::collector::InterfaceCounters;
 use netmon::counters::Counters;
 use netmon::report::{build, Query};
 use netmon::sampler::{SampleOptions, Sampler};
+use netmon::store::history::History;
 use netmon::store::Store;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -143,7 +144,7 @@ fn check_zone(name: &str, dir: &Path) -> Option<String> {
             by: Some(by),
             ..Query::default()
         };
-        let report = build(&conn, &path, &query).unwrap();
+        let report = build(&History::of(&conn), &path, &query).unwrap();
         report.interfaces[0].periods.clone()
     };
     let reported_days: BTreeMap<(i16, i8, i8), u64> = report(Period::Day)

@@ -26,7 +26,7 @@ pub(super) fn alert(cli: &Cli, config: &Config, limit: u64) -> Result<()> {
     };
     let now = wallclock::now();
     let current = report::current::current_periods(
-        &opened.conn,
+        &opened.history(),
         &calendar,
         alert.period,
         &config.billing,
@@ -36,7 +36,7 @@ pub(super) fn alert(cli: &Cli, config: &Config, limit: u64) -> Result<()> {
     let interfaces = if config.interfaces.is_empty() {
         vec![sampler::TOTAL_INTERFACE.to_string()]
     } else {
-        report::alert::check_known(&opened.conn, &config.interfaces).map_err(Error::config)?;
+        report::alert::check_known(&opened.history(), &config.interfaces).map_err(Error::config)?;
         config.interfaces.clone()
     };
     let periods = report::period::Periods {
@@ -86,7 +86,8 @@ pub(super) fn audit(cli: &Cli, config: &Config) -> Result<()> {
         interfaces: config.interfaces.clone(),
         now,
     };
-    let audit = report::audit::build(&opened.conn, database, &query).map_err(|e| failed(&e))?;
+    let audit =
+        report::audit::build(&opened.history(), database, &query).map_err(|e| failed(&e))?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let written = match cli.format {
         Format::Json => report::audit::render::json(&mut out, &audit),
@@ -133,7 +134,7 @@ pub(super) fn summary(cli: &Cli, config: &Config) -> Result<()> {
             estimate_at: Some(wallclock::now()),
             percentile: cli.percentile,
         };
-        let report = report::build(&opened.conn, &database, &query)
+        let report = report::build(&opened.history(), &database, &query)
             .map_err(|e| Error::runtime(format!("cannot read {}: {e}", database.display())))?;
         if opened.still_valid() || attempt == SUMMARY_ATTEMPTS {
             break report;

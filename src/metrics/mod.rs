@@ -18,9 +18,10 @@ pub mod stats;
 
 use crate::cli::Period;
 use crate::collector::CounterSource;
-use crate::report::period::{BillingDays, Periods};
+use crate::report::current::{current_totals, PeriodTotals};
+use crate::report::period::BillingDays;
 use crate::select::Selection;
-use crate::store::rollup::Level;
+use crate::store::history::ReadError;
 use chrono::{DateTime, Utc};
 use connections::Connections;
 use exposition::{PeriodUsage, Scrape};
@@ -29,7 +30,6 @@ use hyper::body::{Bytes, Incoming};
 use hyper::header::{HeaderValue, ALLOW, CONTENT_TYPE};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
-use rusqlite::{Connection, OpenFlags};
 pub use stats::{MonitorStats, SharedStats};
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
@@ -125,40 +125,26 @@ fn current_usage(
     database: &Path,
     billing: &BillingDays,
     now: DateTime<Utc>,
-) -> rusqlite::Result<Vec<PeriodUsage>> {
-    let conn = Connection::open_with_flags(
-        database,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    conn.busy_timeout(DATABASE_WAIT)?;
-    let calendar = crate::store::read_calendar(&conn).map_err(|e| {
-        rusqlite::Error::InvalidParameterName(format!("the recorded time zone: {e}"))
-    })?;
+) -> Result<Vec<PeriodUsage>, ReadError> {
+    let opened = crate::store::read_only::open_waiting(database, DATABASE_WAIT)?;
+    let history = opened.history();
+    let calendar = history.calendar()?;
     // One snapshot for every period.
-    let snapshot = conn.unchecked_transaction()?;
+    let snapshot = history.snapshot()?;
+    let history = snapshot.history();
     let until = now + chrono::Duration::milliseconds(1);
     let mut usage = Vec::new();
-    let mut read = |period: &'static str, since: DateTime<Utc>, keep: &dyn Fn(&str) -> bool| {
-        let bytes = crate::report::bytes_between(&snapshot, &calendar, since, until)?;
-        usage.extend(bytes.into_iter().filter(|(name, _)| keep(name)).map(
-            |(interface, (bytes_recv, bytes_sent))| PeriodUsage {
-                period,
+    for (period, name) in [(Period::Day, "day"), (Period::Month, "month")] {
+        for PeriodTotals { totals, .. } in
+            current_totals(&history, &calendar, period, billing, now, until)?
+        {
+            usage.extend(totals.into_iter().map(|(interface, totals)| PeriodUsage {
+                period: name,
                 interface,
-                bytes_recv,
-                bytes_sent,
-            },
-        ));
-        Ok::<_, rusqlite::Error>(())
-    };
-    read("day", Level::Day.floor(&calendar, now), &|_| true)?;
-    for day in billing.distinct() {
-        let months = Periods {
-            period: Period::Month,
-            billing_day: day,
-        };
-        read("month", months.floor(&calendar, now), &|name| {
-            billing.of(name) == day
-        })?;
+                bytes_recv: totals.bytes_recv,
+                bytes_sent: totals.bytes_sent,
+            }));
+        }
     }
     Ok(usage)
 }

@@ -7,6 +7,7 @@ use crate::calendar::Calendar;
 use crate::cli::{Direction, Period};
 use crate::ifname::printable;
 use crate::output::HumanBytes;
+use crate::store::history::{History, ReadError};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use std::io::{self, Write};
@@ -94,20 +95,30 @@ impl Alert {
     }
 }
 
+/// Why an alert's interfaces cannot be checked.
+#[derive(Debug, thiserror::Error)]
+pub enum UnknownInterface {
+    /// The database never stored an interface of that name.
+    #[error(
+        "--interfaces {name:?}: this database never stored an interface of that name, so \
+         its alert could never fire; check the name (stored: {stored})"
+    )]
+    Unknown {
+        /// The name asked for (printable).
+        name: String,
+        /// Up to ten stored names (printable), comma-separated.
+        stored: String,
+    },
+    /// The stored names could not be read.
+    #[error(transparent)]
+    Read(#[from] ReadError),
+}
+
 /// Refuses an interface name that this database never stored (not in its
 /// samples nor in its monthly rollups): an alert on a misspelled name
 /// would say "ok" forever.
-pub fn check_known(conn: &rusqlite::Connection, interfaces: &[String]) -> Result<(), String> {
-    let mut stmt = conn
-        .prepare(
-            "SELECT name FROM netmon_interfaces
-             UNION SELECT interface FROM network_stats_monthly",
-        )
-        .map_err(|e| e.to_string())?;
-    let known: std::collections::BTreeSet<String> = stmt
-        .query_map([], |r| r.get(0))
-        .and_then(|rows| rows.collect())
-        .map_err(|e| e.to_string())?;
+pub fn check_known(history: &History, interfaces: &[String]) -> Result<(), UnknownInterface> {
+    let known = history.known_interfaces()?;
     match interfaces.iter().find(|name| !known.contains(*name)) {
         Some(unknown) => {
             let listed: Vec<String> = known
@@ -116,12 +127,10 @@ pub fn check_known(conn: &rusqlite::Connection, interfaces: &[String]) -> Result
                 .take(10)
                 .map(|name| crate::ifname::printable(name).into_owned())
                 .collect();
-            Err(format!(
-                "--interfaces {:?}: this database never stored an interface of that name, so \
-                 its alert could never fire; check the name (stored: {})",
-                crate::ifname::printable(unknown),
-                listed.join(", ")
-            ))
+            Err(UnknownInterface::Unknown {
+                name: crate::ifname::printable(unknown).into_owned(),
+                stored: listed.join(", "),
+            })
         }
         None => Ok(()),
     }

@@ -3,11 +3,11 @@
 //! estimates and for `--alert`.
 
 use super::period::{BillingDays, Periods};
-use super::{window_totals, Totals};
+use super::Totals;
 use crate::calendar::Calendar;
 use crate::cli::Period;
+use crate::store::history::{History, ReadResult};
 use chrono::{DateTime, Utc};
-use rusqlite::Connection;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Least data an estimate is made from: less than this is no basis.
@@ -54,16 +54,31 @@ pub fn estimate(
     Some((scaled(so_far.0), scaled(so_far.1)))
 }
 
-/// The current `period` of every interface with samples in it, up to `now`
-/// (months from each interface's billing day).
-pub fn current_periods(
-    conn: &Connection,
+/// One current period of the interfaces whose periods start on the same
+/// day: its bounds and their traffic in it so far.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeriodTotals {
+    /// Start of the period holding now.
+    pub start: DateTime<Utc>,
+    /// End of that period (exclusive).
+    pub end: DateTime<Utc>,
+    /// The traffic of each interface with samples whose period it is,
+    /// from the start to the end of what was read.
+    pub totals: BTreeMap<String, Totals>,
+}
+
+/// The current `period` holding `now` (months from each interface's
+/// billing day: one per billing day in use), with the traffic of its
+/// interfaces in [start, `until`). The one billing-period rule of the
+/// summary's estimates, `--alert` and the metrics' usage families.
+pub fn current_totals(
+    history: &History,
     calendar: &Calendar,
     period: Period,
     billing: &BillingDays,
     now: DateTime<Utc>,
-) -> rusqlite::Result<Vec<CurrentPeriod>> {
-    let first_samples = first_samples(conn)?;
+    until: DateTime<Utc>,
+) -> ReadResult<Vec<PeriodTotals>> {
     let billing_day_of = |interface: &str| match period {
         Period::Month => billing.of(interface),
         _ => 1,
@@ -81,11 +96,32 @@ pub fn current_periods(
         let start = periods.floor(calendar, now);
         let end = periods.next(calendar, start);
         let mut totals: BTreeMap<String, Totals> = BTreeMap::new();
-        for (interface, _, piece) in window_totals(conn, calendar, start, now)? {
+        for (interface, _, piece) in history.window_totals(calendar, start, until)? {
             if billing_day_of(&interface) == billing_day && piece.samples > 0 {
                 totals.entry(interface).or_default().merge(&piece);
             }
         }
+        current.push(PeriodTotals { start, end, totals });
+    }
+    Ok(current)
+}
+
+/// The current `period` of every interface with samples in it, up to `now`
+/// (months from each interface's billing day).
+pub fn current_periods(
+    history: &History,
+    calendar: &Calendar,
+    period: Period,
+    billing: &BillingDays,
+    now: DateTime<Utc>,
+) -> ReadResult<Vec<CurrentPeriod>> {
+    // A sample's delta covers the interval before it, so its interface's
+    // data starts at its first sample at the latest.
+    let first_samples = history.first_samples()?;
+    let mut current = Vec::new();
+    for PeriodTotals { start, end, totals } in
+        current_totals(history, calendar, period, billing, now, now)?
+    {
         for (interface, so_far) in totals {
             let data_since = first_samples
                 .get(&interface)
@@ -110,40 +146,6 @@ pub fn current_periods(
         }
     }
     Ok(current)
-}
-
-/// Each interface's first sample ever, from the monthly rollups (a few
-/// rows per month, whatever the history's size) or, for an interface new
-/// since they were last folded, the raw rows. A sample's delta covers the
-/// interval before it, so that is when its data starts at the latest.
-fn first_samples(conn: &Connection) -> rusqlite::Result<BTreeMap<String, DateTime<Utc>>> {
-    let mut first = BTreeMap::new();
-    let mut rolled = conn.prepare_cached(
-        "SELECT interface, MIN(first_sample) FROM network_stats_monthly GROUP BY interface",
-    )?;
-    let rows = rolled.query_map([], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
-    })?;
-    for row in rows {
-        let (interface, at) = row?;
-        if let Some(at) = at.as_deref().and_then(crate::store::parse_timestamp) {
-            first.insert(interface, at);
-        }
-    }
-    let mut raw = conn.prepare_cached(
-        "SELECT interface, MIN(t_ms) FROM network_stats WHERE t_ms >= ?1 GROUP BY interface",
-    )?;
-    let since = crate::store::to_ms(super::folded_until(conn)?);
-    let rows = raw.query_map([since], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-    })?;
-    for row in rows {
-        let (interface, at) = row?;
-        first
-            .entry(interface)
-            .or_insert_with(|| crate::store::from_ms(at));
-    }
-    Ok(first)
 }
 
 #[cfg(test)]

@@ -14,12 +14,8 @@
 //! the window from raw samples.
 
 use crate::calendar::Calendar;
-use crate::store::rollup::{period_key, Level};
-use crate::store::slots::{slot_number, HourSlots, SlotSums};
-use crate::store::{interval_us, to_ms};
+use crate::store::history::{History, ReadResult};
 use chrono::{DateTime, Utc};
-use rusqlite::types::ValueRef;
-use rusqlite::Connection;
 use std::collections::BTreeMap;
 
 /// One interface's percentile over the window.
@@ -66,84 +62,17 @@ pub fn nearest_rank(values: &mut [f64], p: f64) -> Option<f64> {
     Some(*values.select_nth_unstable_by(index, f64::total_cmp).1)
 }
 
-/// The per-slot (received, sent) average rates of samples given as (time
-/// in ms, received bytes, sent bytes, microseconds covered); slots covering
-/// no time are left out.
-pub fn slot_rates(samples: impl IntoIterator<Item = (i64, u64, u64, u64)>) -> Vec<(f64, f64)> {
-    let mut slots: BTreeMap<i64, SlotSums> = BTreeMap::new();
-    for (t_ms, recv, sent, covered_us) in samples {
-        slots.entry(slot_number(t_ms)).or_default().add(SlotSums {
-            recv,
-            sent,
-            covered_us,
-        });
-    }
-    slots.values().filter_map(SlotSums::rates).collect()
-}
-
 /// The percentile of every interface over [from, to): the 5-minute slots
 /// of the whole hours the hourly rollups hold, and the raw samples of the
 /// rest (the window's partial hours and the time since the last fold).
 pub fn of_window(
-    conn: &Connection,
+    history: &History,
     calendar: &Calendar,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     p: f64,
-) -> rusqlite::Result<BTreeMap<String, Percentile>> {
-    let folded_until = super::folded_until(conn)?;
-    // The whole hours the rollups hold, [start, end): none when end is start.
-    let start = Level::Hour.ceil(calendar, from);
-    let end = Level::Hour.floor(calendar, to.min(folded_until)).max(start);
-    let mut rates: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
-    {
-        let mut stmt = conn.prepare_cached(
-            "SELECT interface, slots FROM network_stats_hourly
-             WHERE period_start >= ?1 AND period_start < ?2 AND slots IS NOT NULL",
-        )?;
-        let mut rows = stmt.query([period_key(start), period_key(end)])?;
-        while let Some(row) = rows.next()? {
-            let (ValueRef::Text(name), ValueRef::Blob(blob)) = (row.get_ref(0)?, row.get_ref(1)?)
-            else {
-                continue;
-            };
-            let name = String::from_utf8_lossy(name);
-            let list = match rates.get_mut(name.as_ref()) {
-                Some(list) => list,
-                None => rates.entry(name.into_owned()).or_default(),
-            };
-            HourSlots::rates_into(blob, list);
-        }
-    }
-    // The rest from raw samples (an empty part reads nothing).
-    let raw_parts = [(from, start.min(to)), (end, to)];
-    let mut raw: BTreeMap<String, Vec<(i64, u64, u64, u64)>> = BTreeMap::new();
-    let mut stmt = conn.prepare_cached(
-        "SELECT interface, t_ms, bytes_recv_delta, bytes_sent_delta, interval_s FROM network_stats
-         WHERE t_ms >= ?1 AND t_ms < ?2 AND bytes_recv_delta IS NOT NULL AND interval_s > 0",
-    )?;
-    for (part_from, part_to) in raw_parts {
-        let mut rows = stmt.query([to_ms(part_from), to_ms(part_to)])?;
-        while let Some(row) = rows.next()? {
-            let count = |i: usize| {
-                row.get::<_, Option<i64>>(i)
-                    .map(|v| v.unwrap_or(0).max(0) as u64)
-            };
-            let sample = (
-                row.get(1)?,
-                count(2)?,
-                count(3)?,
-                interval_us(row.get(4)?).max(0) as u64,
-            );
-            raw.entry(row.get(0)?).or_default().push(sample);
-        }
-    }
-    for (interface, samples) in raw {
-        rates
-            .entry(interface)
-            .or_default()
-            .extend(slot_rates(samples));
-    }
+) -> ReadResult<BTreeMap<String, Percentile>> {
+    let rates = history.slot_rates(calendar, from, to)?;
     Ok(rates
         .into_iter()
         .map(|(interface, slots)| {
@@ -162,6 +91,7 @@ pub fn of_window(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::slots::slot_rates;
 
     /// 2026-11-24T09:00:00Z in milliseconds.
     const NINE: i64 = 1_763_974_800_000;

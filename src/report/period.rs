@@ -6,7 +6,7 @@
 
 use crate::calendar::Calendar;
 use crate::cli::Period;
-use crate::store::rollup::Level;
+use crate::store::history::Level;
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, Utc};
 use std::collections::BTreeMap;
 

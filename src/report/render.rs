@@ -6,7 +6,7 @@ use super::{InterfaceReport, Report, Totals};
 use crate::calendar::Calendar;
 use crate::ifname::printable;
 use crate::output::{HumanBytes, HumanRate};
-use crate::store::parse_timestamp;
+use crate::store::codec::parse_timestamp;
 use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use serde::Serialize;
 use std::borrow::Cow;

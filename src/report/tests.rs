@@ -4,6 +4,8 @@ use super::*;
 use crate::collector::InterfaceCounters;
 use crate::counters::Counters;
 use crate::sampler::{SampleOptions, Sampler};
+use crate::store::fixtures::{delete_raw_before, raw_deltas};
+use crate::store::slots::slot_rates;
 use crate::store::{Store, BUSY_TIMEOUT};
 use chrono::Duration;
 
@@ -44,7 +46,8 @@ fn eth0(report: &Report) -> &Totals {
 #[test]
 fn windows_mixing_rollups_and_raw_edges_match_raw_sums() {
     let (_dir, path) = history(300);
-    let conn = open_read_only(&path).unwrap().conn;
+    let opened = open_read_only(&path).unwrap();
+    let conn = opened.history();
     let t = |h: u32, m: u32| Utc.with_ymd_and_hms(2026, 11, 1, h, m, 0).unwrap();
     let cases = [
         (None, None, 299_000, 300),
@@ -71,7 +74,8 @@ fn windows_mixing_rollups_and_raw_edges_match_raw_sums() {
 #[test]
 fn averages_peaks_and_hourly_periods() {
     let (_dir, path) = history(150);
-    let conn = open_read_only(&path).unwrap().conn;
+    let opened = open_read_only(&path).unwrap();
+    let conn = opened.history();
     let query = Query {
         by: Some(Period::Hour),
         ..Query::default()
@@ -90,7 +94,8 @@ fn averages_peaks_and_hourly_periods() {
 #[test]
 fn interface_filter_keeps_total() {
     let (_dir, path) = history(10);
-    let conn = open_read_only(&path).unwrap().conn;
+    let opened = open_read_only(&path).unwrap();
+    let conn = opened.history();
     let query = Query {
         interfaces: vec!["wlan0".into()],
         ..Query::default()
@@ -107,7 +112,8 @@ fn interface_filter_keeps_total() {
 #[test]
 fn json_has_the_spec_fields_in_order() {
     let (_dir, path) = history(90);
-    let conn = open_read_only(&path).unwrap().conn;
+    let opened = open_read_only(&path).unwrap();
+    let conn = opened.history();
     let json_of = |by| {
         let query = Query {
             by,
@@ -202,31 +208,14 @@ fn varied_history(minutes: i64) -> (tempfile::TempDir, PathBuf) {
 fn percentile_rule_rollup_slots_and_raw_edges_give_the_raw_answer() {
     // 10:00-12:30: hours 10 and 11 are folded (slots), 12:00-12:30 is raw.
     let (_dir, path) = varied_history(151);
-    let conn = open_read_only(&path).unwrap().conn;
+    let opened = open_read_only(&path).unwrap();
+    let conn = opened.history();
     let t = |h: u32, m: u32| Utc.with_ymd_and_hms(2026, 11, 1, h, m, 0).unwrap();
-    assert_eq!(folded_until(&conn).unwrap(), t(12, 0));
+    assert_eq!(conn.folded_until().unwrap(), t(12, 0));
     // The answer from the raw rows alone, slot by slot.
     let from_raw = |from: DateTime<Utc>, to: DateTime<Utc>| {
-        let mut stmt = conn
-            .prepare(
-                "SELECT t_ms, bytes_recv_delta, bytes_sent_delta, interval_s FROM network_stats
-                 WHERE interface = 'a' AND t_ms >= ?1 AND t_ms < ?2
-                   AND bytes_recv_delta IS NOT NULL",
-            )
-            .unwrap();
-        let samples: Vec<(i64, u64, u64, u64)> = stmt
-            .query_map([to_ms(from), to_ms(to)], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get::<_, i64>(1)? as u64,
-                    r.get::<_, i64>(2)? as u64,
-                    crate::store::interval_us(r.get(3)?) as u64,
-                ))
-            })
-            .unwrap()
-            .map(|row| row.unwrap())
-            .collect();
-        percentile::slot_rates(samples)
+        let samples = raw_deltas(&conn, "a", from, to);
+        slot_rates(samples)
     };
     for (from, to) in [
         (t(10, 2), t(12, 27)),
@@ -257,12 +246,10 @@ fn percentile_rule_rollup_slots_and_raw_edges_give_the_raw_answer() {
     // come from their slots.
     let whole_hours = from_raw(t(10, 0), t(12, 0));
     let raw_tail = from_raw(t(12, 0), t(12, 30));
-    drop(conn);
-    Connection::open(&path)
-        .unwrap()
-        .execute("DELETE FROM netmon_samples WHERE t < ?1", [to_ms(t(12, 0))])
-        .unwrap();
-    let conn = open_read_only(&path).unwrap().conn;
+    drop(opened);
+    delete_raw_before(&path, t(12, 0));
+    let opened = open_read_only(&path).unwrap();
+    let conn = opened.history();
     let got = percentile::of_window(&conn, &Calendar::utc(), t(10, 0), t(12, 30), 95.0).unwrap();
     let (mut recv, _): (Vec<f64>, Vec<f64>) = whole_hours.iter().chain(&raw_tail).copied().unzip();
     assert_eq!(got["a"].slots, whole_hours.len() + raw_tail.len());

@@ -176,7 +176,7 @@ fn instant(when: When, now: DateTime<Utc>, calendar: &Calendar) -> Option<DateTi
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::rollup::Level;
+    use crate::store::history::Level;
     use chrono::TimeZone;
 
     fn now() -> DateTime<Utc> {

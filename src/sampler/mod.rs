@@ -397,12 +397,7 @@ impl Cycle {
     }
 }
 
-/// `seconds` to the microsecond, as intervals are stored: rates computed
-/// over it are then exactly the ones the database derives from the stored
-/// interval.
-pub fn whole_microseconds(seconds: f64) -> f64 {
-    (seconds * 1e6).round() / 1e6
-}
+pub use crate::store::codec::whole_microseconds;
 
 impl Row {
     /// Sets the byte rates to delta / interval where both are known (and the

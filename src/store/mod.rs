@@ -1,6 +1,10 @@
 //! The SQLite repository: opening (and refusing or upgrading) a database,
 //! writing one cycle per transaction, resume points, retention and counts.
 
+pub mod codec;
+#[cfg(test)]
+pub(crate) mod fixtures;
+pub mod history;
 pub mod lock;
 pub mod meta;
 pub mod read_only;
@@ -18,7 +22,8 @@ use crate::provenance::Provenance;
 use crate::resume::Resumed;
 use crate::sampler::Baseline;
 use crate::sampler::Cycle;
-use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use chrono::{DateTime, Duration, Utc};
+pub use codec::{format_timestamp, from_ms, interval_us, parse_timestamp, to_ms};
 use lock::{DatabaseLock, LockError};
 use resume_point::{LastReading, Reading, ResumePoint};
 use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension};
@@ -42,44 +47,6 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?
 
 const INSERT_EVENT: &str =
     "INSERT INTO netmon_events (t, iface, kind, bytes, bridged_from) VALUES (?1, ?2, ?3, ?4, ?5)";
-
-/// Formats a timestamp as stored: UTC, RFC 3339, milliseconds, `Z`.
-pub fn format_timestamp(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
-
-/// Parses a stored timestamp.
-pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
-}
-
-/// Milliseconds since the epoch of `at` (how sample times are stored).
-pub fn to_ms(at: DateTime<Utc>) -> i64 {
-    at.timestamp_millis()
-}
-
-/// The instant `ms` milliseconds after the epoch (clamped to the range of
-/// times chrono represents).
-pub fn from_ms(ms: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(ms).unwrap_or(if ms < 0 {
-        DateTime::<Utc>::MIN_UTC
-    } else {
-        DateTime::<Utc>::MAX_UTC
-    })
-}
-
-/// An interval as stored: whole microseconds.
-pub fn interval_us(seconds: f64) -> i64 {
-    (seconds * 1e6).round() as i64
-}
-
-/// The rate the `network_stats` view derives from a stored delta and
-/// interval (the same operations as its SQL, so the same bits).
-fn derived_rate(delta: i64, interval_us: i64) -> f64 {
-    delta as f64 / (interval_us as f64 / 1e6)
-}
 
 /// Cumulative counters are stored bit-for-bit as SQLite's signed 64-bit
 /// integers (values from 2^63 read back negative in plain SQL; netmon reads
@@ -284,11 +251,17 @@ impl Store {
                     system.name()
                 );
             }
-            schema::upgrade(&mut conn, &kind, &system).map_err(fail)?;
+            schema::upgrade(&mut conn, &kind, &system).map_err(|e| match e {
+                schema::UpgradeError::Sqlite(source) => fail(source),
+                zone @ schema::UpgradeError::Zone(_) => StoreError::Zone {
+                    path: path.to_path_buf(),
+                    reason: zone.to_string(),
+                },
+            })?;
         }
-        let calendar = read_calendar(&conn).map_err(|reason| StoreError::Zone {
+        let calendar = read_calendar(&conn).map_err(|e| StoreError::Zone {
             path: path.to_path_buf(),
-            reason,
+            reason: e.to_string(),
         })?;
         let identity = file_identity(path).ok_or_else(|| StoreError::Create {
             path: path.to_path_buf(),
@@ -534,7 +507,7 @@ impl Store {
             let us = row.interval_s.map(interval_us);
             // A rate is stored only where it is not the derived one.
             let explicit = |rate: Option<f64>, i: usize| {
-                let derived = delta(i).zip(us).map(|(d, us)| derived_rate(d, us));
+                let derived = delta(i).zip(us).map(|(d, us)| codec::derived_rate(d, us));
                 rate.filter(|r| derived.is_none_or(|d| d.to_bits() != r.to_bits()))
             };
             insert.execute(params![
@@ -864,16 +837,26 @@ fn free_id(conn: &Connection, written: &mut Written) -> rusqlite::Result<i64> {
     })
 }
 
+/// Why the calendar a database records cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum CalendarError {
+    /// SQLite failed.
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    /// The recorded zone is not one this machine knows (why).
+    #[error("{0}")]
+    Unknown(String),
+}
+
 /// The calendar recorded in the database (UTC hours and days for a database
 /// that records none).
-pub fn read_calendar(conn: &Connection) -> Result<Calendar, String> {
-    let zone = meta::get(conn, meta::ZONE).map_err(|e| e.to_string())?;
-    let phase = meta::get(conn, meta::HOUR_PHASE)
-        .map_err(|e| e.to_string())?
+pub fn read_calendar(conn: &Connection) -> Result<Calendar, CalendarError> {
+    let zone = meta::get(conn, meta::ZONE)?;
+    let phase = meta::get(conn, meta::HOUR_PHASE)?
         .and_then(|p| p.parse().ok())
         .unwrap_or(0);
     match zone {
-        Some(spec) => Calendar::from_spec(&spec, phase),
+        Some(spec) => Calendar::from_spec(&spec, phase).map_err(CalendarError::Unknown),
         None => Ok(Calendar::utc()),
     }
 }

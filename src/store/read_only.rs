@@ -1,9 +1,123 @@
 //! Reading a netmon database without writing anything beside it, from any
 //! user and in any directory (what `--summary` and schema inspection need).
 
+use super::history::History;
+use super::schema;
 use crate::fsutil::sibling;
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
+
+/// Why a database cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The path names something other than a database file.
+    #[error("database_file {}: {why}; name a database file", path.display())]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+        /// What it is instead.
+        why: String,
+    },
+    /// Nothing is at the path.
+    #[error("database {} does not exist; run netmon first to collect samples (or check database_file)", path.display())]
+    Missing {
+        /// The path.
+        path: PathBuf,
+    },
+    /// This user may not read it.
+    #[error(
+        "database {}: permission denied; reading it needs read access to the file and \
+         its directories: ask its owner, or join its group (the netmon group for the \
+         packaged service)",
+        path.display()
+    )]
+    PermissionDenied {
+        /// The path.
+        path: PathBuf,
+    },
+    /// It cannot be read for another reason.
+    #[error("cannot read database {}: {source}", path.display())]
+    Unreadable {
+        /// The path.
+        path: PathBuf,
+        /// What the OS said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// It is not a netmon database.
+    #[error("{0}")]
+    NotNetmon(String),
+    /// Nothing was collected into it yet.
+    #[error(
+        "database {} is empty: nothing collected yet; run netmon first to collect samples \
+         (or check database_file)",
+        path.display()
+    )]
+    Empty {
+        /// The path.
+        path: PathBuf,
+    },
+    /// Its schema is older than this netmon's.
+    #[error("database {} has an older schema ({kind}); run netmon --once on it to upgrade it in place", path.display())]
+    OlderSchema {
+        /// The path.
+        path: PathBuf,
+        /// What it is.
+        kind: schema::Kind,
+    },
+    /// SQLite could not open it.
+    #[error("cannot open {}: {source}", path.display())]
+    Sqlite {
+        /// The path.
+        path: PathBuf,
+        /// What SQLite said.
+        #[source]
+        source: rusqlite::Error,
+    },
+}
+
+impl OpenError {
+    /// Whether the configuration names something that is no netmon
+    /// database (a usage error), rather than a database that cannot be
+    /// read now.
+    pub fn is_usage(&self) -> bool {
+        matches!(self, OpenError::NotAFile { .. } | OpenError::NotNetmon(_))
+    }
+}
+
+/// Opens `path` like [`open`] after checking that it is a netmon database
+/// at the current schema; a read waits at most `wait` for a writer's lock.
+pub fn open_current(path: &Path, wait: std::time::Duration) -> Result<ReadOnly, OpenError> {
+    let at = || path.to_path_buf();
+    crate::fsutil::check_regular(path).map_err(|why| OpenError::NotAFile { path: at(), why })?;
+    let readable = std::fs::metadata(path).and_then(|_| std::fs::File::open(path));
+    match readable {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(OpenError::Missing { path: at() })
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            return Err(OpenError::PermissionDenied { path: at() })
+        }
+        Err(source) => return Err(OpenError::Unreadable { path: at(), source }),
+        Ok(_) => {}
+    }
+    let kind = schema::inspect(path).map_err(OpenError::NotNetmon)?;
+    if kind == schema::Kind::Empty {
+        return Err(OpenError::Empty { path: at() });
+    }
+    if kind != schema::Kind::Netmon(schema::SCHEMA_VERSION) {
+        return Err(OpenError::OlderSchema { path: at(), kind });
+    }
+    open_waiting(path, wait).map_err(|source| OpenError::Sqlite { path: at(), source })
+}
+
+/// Opens `path` like [`open`]; a read waits at most `wait` for a writer's
+/// lock.
+pub fn open_waiting(path: &Path, wait: std::time::Duration) -> rusqlite::Result<ReadOnly> {
+    let opened = open(path)?;
+    opened.conn.busy_timeout(wait)?;
+    Ok(opened)
+}
 
 /// Opens `path` read-only, never creating or changing anything beside it,
 /// from any user and in any directory:
@@ -77,6 +191,11 @@ pub struct ReadOnly {
 }
 
 impl ReadOnly {
+    /// The history this connection reads.
+    pub fn history(&self) -> History<'_> {
+        History::of(&self.conn)
+    }
+
     /// Whether what was read is valid: false when the database was read as
     /// immutable and a monitor has since started writing it.
     pub fn still_valid(&self) -> bool {

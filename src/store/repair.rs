@@ -242,7 +242,7 @@ fn take_out_of_rollups(
     };
     let (old, new) = (lost(before), lost(after));
     let diff: [i64; 8] = std::array::from_fn(|i| old[i].saturating_sub(new[i]));
-    let covered = |m: Measured| m.deltas.and(m.interval_us).unwrap_or(0) as f64 / 1e6;
+    let covered = |m: Measured| super::codec::covered_seconds(m.deltas.is_some(), m.interval_us);
     let seconds = covered(before) - covered(after);
     for level in LEVELS {
         let key = match level {

@@ -9,7 +9,8 @@
 //! number of raw samples, and raw-sample retention never erases long-term
 //! totals.
 
-use super::slots::{HourSlots, SlotSums, SLOT_MS};
+use super::codec::{merge_sql, slot_number_sql, Merge, COVERED_SECONDS_SQL, SLOT_MS};
+use super::slots::{HourSlots, SlotSums};
 use super::{format_timestamp, from_ms, to_ms};
 use crate::calendar::Calendar;
 use chrono::{DateTime, Datelike, Duration, Utc};
@@ -130,53 +131,77 @@ pub fn create_table(level: Level) -> String {
 static UPSERTS: std::sync::LazyLock<[String; 3]> =
     std::sync::LazyLock::new(|| LEVELS.map(upsert_sql));
 
-fn upsert_sql(level: Level) -> String {
+/// The columns a rollup upsert sets (after `period_start, interface`), in
+/// its parameters' order, and how each merges with a stored row.
+const MERGED_COLUMNS: [(&str, Merge); 14] = [
+    ("samples", Merge::Sum),
+    ("first_sample", Merge::Min),
+    ("last_sample", Merge::Max),
+    ("interval_s", Merge::Sum),
+    ("bytes_sent", Merge::Sum),
+    ("bytes_recv", Merge::Sum),
+    ("packets_sent", Merge::Sum),
+    ("packets_recv", Merge::Sum),
+    ("errin", Merge::Sum),
+    ("errout", Merge::Sum),
+    ("dropin", Merge::Sum),
+    ("dropout", Merge::Sum),
+    ("peak_sent_rate", Merge::MaxPresent),
+    ("peak_recv_rate", Merge::MaxPresent),
+];
+
+/// The upsert of one level's table: a new row, or the row merged into the
+/// stored one by [`MERGED_COLUMNS`].
+pub(crate) fn upsert_sql(level: Level) -> String {
+    let columns: Vec<&str> = MERGED_COLUMNS.iter().map(|(c, _)| *c).collect();
+    let values: Vec<String> = (1..=MERGED_COLUMNS.len() + 2)
+        .map(|i| format!("?{i}"))
+        .collect();
+    let merged: Vec<String> = MERGED_COLUMNS
+        .iter()
+        .map(|&(column, merge)| merge_sql(column, merge))
+        .collect();
     format!(
-        "INSERT INTO {} (period_start, interface, samples, first_sample, last_sample, interval_s,
-    bytes_sent, bytes_recv, packets_sent, packets_recv, errin, errout, dropin, dropout,
-    peak_sent_rate, peak_recv_rate)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+        "INSERT INTO {} (period_start, interface, {})
+VALUES ({})
 ON CONFLICT(period_start, interface) DO UPDATE SET
-    samples = samples + excluded.samples,
-    first_sample = MIN(first_sample, excluded.first_sample),
-    last_sample = MAX(last_sample, excluded.last_sample),
-    interval_s = interval_s + excluded.interval_s,
-    bytes_sent = bytes_sent + excluded.bytes_sent,
-    bytes_recv = bytes_recv + excluded.bytes_recv,
-    packets_sent = packets_sent + excluded.packets_sent,
-    packets_recv = packets_recv + excluded.packets_recv,
-    errin = errin + excluded.errin,
-    errout = errout + excluded.errout,
-    dropin = dropin + excluded.dropin,
-    dropout = dropout + excluded.dropout,
-    peak_sent_rate = MAX(COALESCE(peak_sent_rate, excluded.peak_sent_rate),
-                         COALESCE(excluded.peak_sent_rate, peak_sent_rate)),
-    peak_recv_rate = MAX(COALESCE(peak_recv_rate, excluded.peak_recv_rate),
-                         COALESCE(excluded.peak_recv_rate, peak_recv_rate))",
-        level.table()
+    {}",
+        level.table(),
+        columns.join(", "),
+        values.join(", "),
+        merged.join(",\n    ")
     )
 }
 
 /// Per interface, the samples in one hour bin's range: the rollup columns
 /// (as [`upsert_sql`] takes them).
-const BIN_TOTALS: &str = "SELECT interface, MIN(t_ms), COUNT(*), MAX(t_ms),
-    COALESCE(SUM(CASE WHEN bytes_recv_delta IS NOT NULL THEN interval_s END), 0),
+static BIN_TOTALS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "SELECT interface, MIN(t_ms), COUNT(*), MAX(t_ms),
+    {COVERED_SECONDS_SQL},
     COALESCE(SUM(bytes_sent_delta), 0), COALESCE(SUM(bytes_recv_delta), 0),
     COALESCE(SUM(packets_sent_delta), 0), COALESCE(SUM(packets_recv_delta), 0),
     COALESCE(SUM(errin_delta), 0), COALESCE(SUM(errout_delta), 0),
     COALESCE(SUM(dropin_delta), 0), COALESCE(SUM(dropout_delta), 0),
     MAX(bytes_sent_rate), MAX(bytes_recv_rate)
 FROM network_stats WHERE t_ms >= ?1 AND t_ms < ?2
-GROUP BY interface";
+GROUP BY interface"
+    )
+});
 
 /// Per interface and 5-minute slot of the samples in a range: the bytes of
 /// the samples with deltas, and the microseconds they cover.
-const SLOT_TOTALS: &str = "SELECT s.t / 300000 AS slot, i.name, SUM(s.bytes_recv_delta),
+static SLOT_TOTALS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "SELECT {} AS slot, i.name, SUM(s.bytes_recv_delta),
     COALESCE(SUM(s.bytes_sent_delta), 0), SUM(s.interval_us)
 FROM netmon_samples s JOIN netmon_interfaces i ON i.id = s.iface
 WHERE s.t >= ?1 AND s.t < ?2 AND s.bytes_recv_delta IS NOT NULL AND s.interval_us > 0
     AND (?3 IS NULL OR i.name = ?3)
-GROUP BY slot, s.iface ORDER BY slot";
+GROUP BY slot, s.iface ORDER BY slot",
+        slot_number_sql("s.t")
+    )
+});
 
 /// Adds the samples stored in [`start_ms`, `end_ms`) (milliseconds since the
 /// epoch) to the hour, day and month rollups and the hours' 5-minute slots,
@@ -219,7 +244,7 @@ fn fold_bin(
         Level::Hour => period_key(bin),
         level => period_key(level.floor(calendar, bin)),
     });
-    let mut totals = conn.prepare_cached(BIN_TOTALS)?;
+    let mut totals = conn.prepare_cached(&BIN_TOTALS)?;
     let mut rows = totals.query(params![first_ms, end_ms])?;
     while let Some(r) = rows.next()? {
         let interface: String = r.get(0)?;
@@ -262,7 +287,7 @@ pub fn fold_slots(
     end_ms: i64,
     interface: Option<&str>,
 ) -> rusqlite::Result<()> {
-    let mut stmt = conn.prepare_cached(SLOT_TOTALS)?;
+    let mut stmt = conn.prepare_cached(&SLOT_TOTALS)?;
     let mut rows = stmt.query(params![start_ms, end_ms, interface])?;
     // Rows come in slot order: a bin is complete when a later one starts.
     let mut open: Option<(DateTime<Utc>, DateTime<Utc>, BinSlots)> = None;

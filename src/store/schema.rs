@@ -13,7 +13,7 @@
 //! point by the kernel's `boot_id`, and sets aside stored deltas beyond any
 //! link (which made sums overflow).
 
-use super::meta;
+use super::{codec, meta};
 use crate::calendar::Calendar;
 use crate::counters::{Continuity, Counters};
 use crate::provenance::Provenance;
@@ -91,7 +91,9 @@ CREATE TABLE IF NOT EXISTS netmon_last (
 /// users query. Rates are derived from the deltas and the interval, except
 /// where the sampler's differ (`_total`'s are the sum of its members'):
 /// those are stored in `recv_rate`/`sent_rate`.
-const SCHEMA_3_OBJECTS: &str = "
+static SCHEMA_3_OBJECTS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "
 CREATE TABLE IF NOT EXISTS netmon_interfaces (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE
@@ -123,20 +125,26 @@ CREATE TABLE IF NOT EXISTS netmon_samples (
 ) WITHOUT ROWID;
 CREATE VIEW IF NOT EXISTS network_stats AS
 SELECT (s.t << 20) + s.iface AS id,
-    strftime('%Y-%m-%dT%H:%M:%fZ', s.t / 1000.0, 'unixepoch') AS timestamp,
+    {time_text} AS timestamp,
     i.name AS interface,
     s.bytes_sent, s.bytes_recv, s.packets_sent, s.packets_recv,
     s.errin, s.errout, s.dropin, s.dropout,
-    CASE WHEN s.rated THEN COALESCE(s.sent_rate, s.bytes_sent_delta / (s.interval_us / 1e6)) END
+    CASE WHEN s.rated THEN COALESCE(s.sent_rate, {sent_rate}) END
         AS bytes_sent_rate,
-    CASE WHEN s.rated THEN COALESCE(s.recv_rate, s.bytes_recv_delta / (s.interval_us / 1e6)) END
+    CASE WHEN s.rated THEN COALESCE(s.recv_rate, {recv_rate}) END
         AS bytes_recv_rate,
-    s.interval_us / 1e6 AS interval_s,
+    {interval_s} AS interval_s,
     s.bytes_sent_delta, s.bytes_recv_delta, s.packets_sent_delta, s.packets_recv_delta,
     s.errin_delta, s.errout_delta, s.dropin_delta, s.dropout_delta,
     s.t AS t_ms
 FROM netmon_samples s JOIN netmon_interfaces i ON i.id = s.iface;
-";
+",
+        time_text = codec::ms_as_text_sql("s.t"),
+        sent_rate = codec::derived_rate_sql("s.bytes_sent_delta", "s.interval_us"),
+        recv_rate = codec::derived_rate_sql("s.bytes_recv_delta", "s.interval_us"),
+        interval_s = codec::seconds_of_us_sql("s.interval_us"),
+    )
+});
 
 /// Schema 4: the facts of the deltas that did not simply follow the
 /// previous reading (see [`crate::provenance::Provenance`]), one row per
@@ -246,17 +254,32 @@ fn table_columns(conn: &Connection, table: &str) -> rusqlite::Result<Vec<String>
     columns
 }
 
+/// Why a database could not be upgraded.
+#[derive(Debug, thiserror::Error)]
+pub enum UpgradeError {
+    /// SQLite failed.
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    /// The calendar the database records cannot be used here.
+    #[error("the recorded time zone: {0}")]
+    Zone(#[source] super::CalendarError),
+}
+
 /// Brings a database of kind `kind` to [`SCHEMA_VERSION`] in one transaction,
 /// keeping every row. A database that does not record its calendar yet gets
 /// `calendar` (this process's time zone); hour bins of a schema-1 database
 /// stay on the UTC hour, as they were cut.
-pub fn upgrade(conn: &mut Connection, kind: &Kind, calendar: &Calendar) -> rusqlite::Result<()> {
+pub fn upgrade(
+    conn: &mut Connection,
+    kind: &Kind,
+    calendar: &Calendar,
+) -> Result<(), UpgradeError> {
     let tx = conn.transaction()?;
     match kind {
         Kind::Empty => {
             tx.execute_batch(META_TABLE)?;
             create_rollups(&tx)?;
-            tx.execute_batch(SCHEMA_3_OBJECTS)?;
+            tx.execute_batch(&SCHEMA_3_OBJECTS)?;
             tx.execute_batch(SCHEMA_4_OBJECTS)?;
             tx.execute(
                 "INSERT INTO netmon_interfaces (id, name) VALUES (?1, ?2)",
@@ -280,9 +303,7 @@ pub fn upgrade(conn: &mut Connection, kind: &Kind, calendar: &Calendar) -> rusql
                 }
                 _ => Rollups::Complete,
             };
-            let recorded = super::read_calendar(&tx).map_err(|e| {
-                rusqlite::Error::InvalidParameterName(format!("the recorded time zone: {e}"))
-            })?;
+            let recorded = super::read_calendar(&tx).map_err(UpgradeError::Zone)?;
             if *version < 3 {
                 add_schema_3(&tx, &recorded, rollups)?;
             }
@@ -298,7 +319,7 @@ pub fn upgrade(conn: &mut Connection, kind: &Kind, calendar: &Calendar) -> rusql
     }
     tx.pragma_update(None, "application_id", APPLICATION_ID)?;
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
-    tx.commit()
+    Ok(tx.commit()?)
 }
 
 /// Adds schema 1's columns and tables.
@@ -343,7 +364,7 @@ fn add_schema_3(tx: &Transaction, calendar: &Calendar, rollups: Rollups) -> rusq
         "ALTER TABLE network_stats RENAME TO netmon_old_stats;
          DROP TABLE IF EXISTS netmon_row_count;",
     )?;
-    tx.execute_batch(SCHEMA_3_OBJECTS)?;
+    tx.execute_batch(&SCHEMA_3_OBJECTS)?;
     tx.execute(
         "INSERT INTO netmon_interfaces (name) SELECT interface FROM netmon_old_stats
          WHERE interface != ?1 GROUP BY interface ORDER BY MIN(id)",
@@ -354,7 +375,7 @@ fn add_schema_3(tx: &Transaction, calendar: &Calendar, rollups: Rollups) -> rusq
         params![TOTAL_ID, TOTAL_INTERFACE],
     )?;
     let old_rows: i64 = tx.query_row("SELECT COUNT(*) FROM netmon_old_stats", [], |r| r.get(0))?;
-    tx.execute_batch(
+    tx.execute_batch(&format!(
         "INSERT OR IGNORE INTO netmon_samples (t, iface, interval_us,
              bytes_recv, bytes_sent, packets_recv, packets_sent, errin, errout, dropin, dropout,
              bytes_recv_delta, bytes_sent_delta, packets_recv_delta, packets_sent_delta,
@@ -364,14 +385,17 @@ fn add_schema_3(tx: &Transaction, calendar: &Calendar, rollups: Rollups) -> rusq
              bytes_recv_delta, bytes_sent_delta, packets_recv_delta, packets_sent_delta,
              errin_delta, errout_delta, dropin_delta, dropout_delta,
              bytes_recv_rate IS NOT NULL OR bytes_sent_rate IS NOT NULL,
-             CASE WHEN bytes_recv_rate IS NOT bytes_recv_delta / (us / 1e6) THEN bytes_recv_rate END,
-             CASE WHEN bytes_sent_rate IS NOT bytes_sent_delta / (us / 1e6) THEN bytes_sent_rate END
+             CASE WHEN bytes_recv_rate IS NOT {recv_rate} THEN bytes_recv_rate END,
+             CASE WHEN bytes_sent_rate IS NOT {sent_rate} THEN bytes_sent_rate END
          FROM (SELECT CAST(ROUND(unixepoch(o.timestamp, 'subsec') * 1000) AS INTEGER) AS t,
-                      i.id AS iface, CAST(ROUND(o.interval_s * 1e6) AS INTEGER) AS us, o.*
+                      i.id AS iface, {us} AS us, o.*
                FROM netmon_old_stats o JOIN netmon_interfaces i ON i.name = o.interface)
          WHERE t IS NOT NULL ORDER BY t, iface;
          DROP TABLE netmon_old_stats;",
-    )?;
+        recv_rate = codec::derived_rate_sql("bytes_recv_delta", "us"),
+        sent_rate = codec::derived_rate_sql("bytes_sent_delta", "us"),
+        us = codec::interval_us_sql("o.interval_s"),
+    ))?;
     let rows: i64 = tx.query_row("SELECT COUNT(*) FROM netmon_samples", [], |r| r.get(0))?;
     if rows < old_rows {
         tracing::warn!(

@@ -5,10 +5,8 @@
 //! percentile reads one small value per interface-hour instead of every raw
 //! sample. The encoding is postcard's (varints): about 13 bytes a slot.
 
+use super::codec::slot_number;
 use serde::{Deserialize, Serialize};
-
-/// Milliseconds in a slot.
-pub const SLOT_MS: i64 = 300_000;
 
 /// The sums of one slot.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,9 +37,19 @@ impl SlotSums {
     }
 }
 
-/// The number of the UTC slot holding `t_ms` (milliseconds since the epoch).
-pub fn slot_number(t_ms: i64) -> i64 {
-    t_ms.div_euclid(SLOT_MS)
+/// The per-slot (received, sent) average rates of samples given as (time
+/// in ms, received bytes, sent bytes, microseconds covered); slots covering
+/// no time are left out.
+pub fn slot_rates(samples: impl IntoIterator<Item = (i64, u64, u64, u64)>) -> Vec<(f64, f64)> {
+    let mut slots: std::collections::BTreeMap<i64, SlotSums> = std::collections::BTreeMap::new();
+    for (t_ms, recv, sent, covered_us) in samples {
+        slots.entry(slot_number(t_ms)).or_default().add(SlotSums {
+            recv,
+            sent,
+            covered_us,
+        });
+    }
+    slots.values().filter_map(SlotSums::rates).collect()
 }
 
 /// The slots of one hour rollup, by slot number, in order.

@@ -12,11 +12,9 @@ use super::Totals;
 use crate::calendar::Calendar;
 use crate::provenance::Provenance;
 use crate::sampler::TOTAL_INTERFACE;
-use crate::store::rollup::period_key;
-use crate::store::schema::TOTAL_ID;
-use crate::store::{format_timestamp, from_ms, meta, parse_timestamp, to_ms};
+use crate::store::codec::{from_ms, parse_timestamp};
+use crate::store::history::{Event, History, ReadResult};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -221,19 +219,10 @@ impl Audit {
     }
 }
 
-/// One stored fact.
-struct Event {
-    t: i64,
-    iface: i64,
-    kind: Provenance,
-    bytes: u64,
-    bridged_from: Option<i64>,
-}
-
 /// Builds the audit for `query` from an open database.
-pub fn build(conn: &Connection, database: &Path, query: &AuditQuery) -> rusqlite::Result<Audit> {
-    let snapshot = conn.unchecked_transaction()?;
-    let conn: &Connection = &snapshot;
+pub fn build(history: &History, database: &Path, query: &AuditQuery) -> ReadResult<Audit> {
+    let snapshot = history.snapshot()?;
+    let history = &snapshot.history();
     let (earliest, latest) = super::unbounded();
     let from = query.since.unwrap_or(earliest);
     let to = query.until.unwrap_or(latest).max(from);
@@ -243,13 +232,13 @@ pub fn build(conn: &Connection, database: &Path, query: &AuditQuery) -> rusqlite
     };
     let mut totals: BTreeMap<String, Totals> = BTreeMap::new();
     // Every piece holds samples: rollup rows and raw groups exist only for them.
-    for (interface, _, piece) in super::window_totals(conn, &query.calendar, from, to)? {
+    for (interface, _, piece) in history.window_totals(&query.calendar, from, to)? {
         if wanted(&interface) {
             totals.entry(interface).or_default().merge(&piece);
         }
     }
-    let only_total = total_only_cycles(conn, from, to)?;
-    let names = interface_names(conn)?;
+    let only_total = history.total_only_cycles(from, to)?;
+    let names = history.interface_names()?;
     let mut audits: BTreeMap<String, InterfaceAudit> = totals
         .into_iter()
         .map(|(interface, totals)| {
@@ -276,14 +265,14 @@ pub fn build(conn: &Connection, database: &Path, query: &AuditQuery) -> rusqlite
         })
         .collect();
     let mut episodes: BTreeMap<i64, Episodes> = BTreeMap::new();
-    for event in events(conn, to_ms(from), to_ms(to))? {
+    for event in history.events(from, to)? {
         let Some(audit) = names
             .get(&event.iface)
             .and_then(|name| audits.get_mut(name))
         else {
             continue;
         };
-        record(conn, audit, &event)?;
+        record(history, audit, &event)?;
         episodes
             .entry(event.iface)
             .or_default()
@@ -294,10 +283,7 @@ pub fn build(conn: &Connection, database: &Path, query: &AuditQuery) -> rusqlite
             open.close(audit);
         }
     }
-    let facts_from = meta::get(conn, meta::PROVENANCE_FROM)?
-        .and_then(|v| v.parse().ok())
-        .map(from_ms)
-        .filter(|&complete| from < complete);
+    let facts_from = history.facts_from()?.filter(|&complete| from < complete);
     Ok(Audit {
         database: database.to_path_buf(),
         since: query.since,
@@ -310,7 +296,7 @@ pub fn build(conn: &Connection, database: &Path, query: &AuditQuery) -> rusqlite
 }
 
 /// Adds one fact to an interface's audit.
-fn record(conn: &Connection, audit: &mut InterfaceAudit, event: &Event) -> rusqlite::Result<()> {
+fn record(history: &History, audit: &mut InterfaceAudit, event: &Event) -> ReadResult<()> {
     let kind = event.kind;
     let to = from_ms(event.t);
     let bridged_from = event.bridged_from.map(from_ms);
@@ -349,7 +335,7 @@ fn record(conn: &Connection, audit: &mut InterfaceAudit, event: &Event) -> rusql
             unaccounted: Unaccounted::None,
         })
     } else if kind.contains(Provenance::BASELINE) {
-        earlier_sample(conn, event)?.map(|earlier| Stretch {
+        history.earlier_sample(event)?.map(|earlier| Stretch {
             from: Some(earlier),
             to,
             cause: Cause::NotContinued,
@@ -439,87 +425,6 @@ impl Episodes {
         self.close_set_aside(audit);
         self.close_dip(audit);
     }
-}
-
-/// Whether some cycle in [`from`, `to`) stored `_total` without any
-/// interface row (`track_per_interface: false`): told exactly from the raw
-/// samples, and from the hour rollups (where `_total` has more samples than
-/// all interfaces together) before them.
-fn total_only_cycles(
-    conn: &Connection,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> rusqlite::Result<bool> {
-    let first_raw: Option<i64> =
-        conn.query_row("SELECT MIN(t) FROM netmon_samples", [], |r| r.get(0))?;
-    let raw_from = first_raw.map_or(i64::MAX, |first| first.max(to_ms(from)));
-    let in_raw: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM netmon_samples s
-             WHERE s.iface = ?1 AND s.t >= ?2 AND s.t < ?3
-               AND NOT EXISTS (SELECT 1 FROM netmon_samples o WHERE o.t = s.t AND o.iface < ?1))",
-        rusqlite::params![TOTAL_ID, raw_from, to_ms(to)],
-        |r| r.get(0),
-    )?;
-    let rolled_until = from_ms(raw_from).min(to);
-    let in_rollups: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM network_stats_hourly h
-             WHERE h.interface = ?1 AND h.period_start >= ?2 AND h.period_start < ?3
-               AND h.samples > (SELECT COALESCE(SUM(o.samples), 0) FROM network_stats_hourly o
-                                WHERE o.period_start = h.period_start AND o.interface != ?1))",
-        rusqlite::params![TOTAL_INTERFACE, period_key(from), period_key(rolled_until)],
-        |r| r.get(0),
-    )?;
-    Ok(in_raw || in_rollups)
-}
-
-/// The facts stored in [`from_ms`, `to_ms`), oldest first.
-fn events(conn: &Connection, from_ms: i64, to_ms: i64) -> rusqlite::Result<Vec<Event>> {
-    let mut stmt = conn.prepare(
-        "SELECT t, iface, kind, bytes, bridged_from FROM netmon_events
-         WHERE t >= ?1 AND t < ?2 ORDER BY t, iface",
-    )?;
-    let rows = stmt.query_map([from_ms, to_ms], |r| {
-        Ok(Event {
-            t: r.get(0)?,
-            iface: r.get(1)?,
-            kind: Provenance::from_bits(r.get(2)?),
-            // Stored bit for bit, like the counters.
-            bytes: r.get::<_, i64>(3)? as u64,
-            bridged_from: r.get(4)?,
-        })
-    })?;
-    rows.collect()
-}
-
-/// Interface names by id.
-fn interface_names(conn: &Connection) -> rusqlite::Result<BTreeMap<i64, String>> {
-    let mut stmt = conn.prepare("SELECT id, name FROM netmon_interfaces")?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    rows.collect()
-}
-
-/// The interface's sample before a baseline: from the raw samples, else
-/// (retention deleted them) from the hour rollups.
-fn earlier_sample(conn: &Connection, event: &Event) -> rusqlite::Result<Option<DateTime<Utc>>> {
-    let raw: Option<i64> = conn.query_row(
-        "SELECT MAX(t) FROM netmon_samples WHERE iface = ?1 AND t < ?2",
-        [event.iface, event.t],
-        |r| r.get(0),
-    )?;
-    if let Some(t) = raw {
-        return Ok(Some(from_ms(t)));
-    }
-    let rolled: Option<String> = conn
-        .query_row(
-            "SELECT MAX(h.last_sample) FROM network_stats_hourly h
-             JOIN netmon_interfaces i ON i.name = h.interface
-             WHERE i.id = ?1 AND h.last_sample < ?2",
-            rusqlite::params![event.iface, format_timestamp(from_ms(event.t))],
-            |r| r.get(0),
-        )
-        .optional()?
-        .flatten();
-    Ok(rolled.as_deref().and_then(parse_timestamp))
 }
 
 #[cfg(test)]

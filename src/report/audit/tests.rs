@@ -5,7 +5,8 @@ use super::*;
 use crate::collector::InterfaceCounters;
 use crate::counters::{Continuity, Counters};
 use crate::sampler::{Baseline, Continuation, NextFrom, SampleOptions, Sampler};
-use crate::store::Store;
+use crate::store::fixtures::set_meta;
+use crate::store::{meta, read_only, to_ms, Store};
 use chrono::TimeZone;
 
 fn wall(second: i64) -> DateTime<Utc> {
@@ -117,7 +118,7 @@ impl History {
     }
 
     fn audit_until(&self, since: Option<i64>, until: Option<i64>, interfaces: &[&str]) -> Audit {
-        let conn = rusqlite::Connection::open(&self.path).unwrap();
+        let opened = read_only::open(&self.path).unwrap();
         let query = AuditQuery {
             calendar: Calendar::utc(),
             since: since.map(wall),
@@ -125,7 +126,7 @@ impl History {
             interfaces: interfaces.iter().map(|s| s.to_string()).collect(),
             now: wall(10_000),
         };
-        build(&conn, &self.path, &query).unwrap()
+        build(&opened.history(), &self.path, &query).unwrap()
     }
 }
 
@@ -182,8 +183,11 @@ fn audit_rule_an_empty_span_is_wholly_covered() {
 #[test]
 fn audit_rule_history_from_before_the_facts_were_recorded_is_noted() {
     let history = History::watched();
-    let conn = rusqlite::Connection::open(&history.path).unwrap();
-    meta::set(&conn, meta::PROVENANCE_FROM, &to_ms(wall(30)).to_string()).unwrap();
+    set_meta(
+        &history.path,
+        meta::PROVENANCE_FROM,
+        &to_ms(wall(30)).to_string(),
+    );
     let before = history.audit(None, &[]);
     assert_eq!(before.facts_from, Some(wall(30)));
     assert!(
@@ -424,7 +428,8 @@ fn audit_rule_only_the_sum_stored_vouches_for_nothing() {
             .write_cycle(&sampler.sample(&snapshot, second as f64, wall(second)))
             .unwrap();
     }
-    let conn = rusqlite::Connection::open(&path).unwrap();
+    let opened = read_only::open(&path).unwrap();
+    let conn = opened.history();
     let query = AuditQuery {
         calendar: Calendar::utc(),
         since: None,
