@@ -103,7 +103,7 @@ pub fn set_aside_deltas_beyond_any_link(
                 t,
                 iface,
                 Provenance::SET_ASIDE.bits(),
-                super::counter_to_sql(bytes)
+                super::write::counter_to_sql(bytes)
             ],
         )?;
         changed.push((t, iface, before, unmeasured));
@@ -165,7 +165,7 @@ impl HourCut {
 fn store(conn: &Connection, t: i64, iface: i64, measured: Measured) -> rusqlite::Result<()> {
     let d = measured
         .deltas
-        .map(|d| d.to_array().map(super::delta_to_sql));
+        .map(|d| d.to_array().map(super::write::delta_to_sql));
     let delta = |i: usize| d.map(|d| d[i]);
     conn.execute(
         "UPDATE netmon_samples SET interval_us = ?3,
@@ -238,7 +238,7 @@ fn take_out_of_rollups(
 ) -> rusqlite::Result<()> {
     let lost = |m: Measured| {
         m.deltas
-            .map_or([0; 8], |d| d.to_array().map(super::delta_to_sql))
+            .map_or([0; 8], |d| d.to_array().map(super::write::delta_to_sql))
     };
     let (old, new) = (lost(before), lost(after));
     let diff: [i64; 8] = std::array::from_fn(|i| old[i].saturating_sub(new[i]));

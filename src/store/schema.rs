@@ -582,6 +582,6 @@ const UPDATE_DELTAS: &str = "UPDATE network_stats SET interval_s = ?1,
 /// Deltas as SQL values in [`Counters::to_array`] order (`None`: NULL).
 fn delta_params(deltas: Option<Counters>) -> [Option<i64>; 8] {
     deltas.map_or([None; 8], |d| {
-        d.to_array().map(|v| Some(super::delta_to_sql(v)))
+        d.to_array().map(|v| Some(super::write::delta_to_sql(v)))
     })
 }

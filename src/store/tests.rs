@@ -6,8 +6,12 @@ use crate::collector::InterfaceCounters;
 use crate::counters::Counters;
 use crate::provenance::Provenance;
 use crate::resume::Resumed;
+use crate::sampler::Cycle;
 use crate::sampler::{SampleOptions, Sampler};
 use chrono::TimeZone;
+use chrono::{DateTime, Duration, Utc};
+use resume_point::ResumePoint;
+use rusqlite::params;
 use std::os::unix::fs::PermissionsExt;
 
 fn counters(recv: u64, sent: u64) -> Counters {
