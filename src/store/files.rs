@@ -1,11 +1,30 @@
-//! The files a store writes, and noticing them lost: removed or replaced
-//! at their path, or their write-ahead log gone; and copying what the
-//! connection still sees elsewhere. It never reopens anything.
+//! The files of a database: whether a path names a database file at all,
+//! noticing a store's files lost (removed or replaced at their path, or
+//! their write-ahead log gone), and copying what the connection still sees
+//! elsewhere. It never reopens anything.
 
 use super::{Store, StoreError};
 use std::fs;
 use std::os::unix::fs::MetadataExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// A database path that names something other than a database file.
+#[derive(Debug, thiserror::Error)]
+#[error("database_file {}: {why}; name a database file", path.display())]
+pub struct NotAFile {
+    /// The path.
+    pub path: PathBuf,
+    /// What it is instead (as [`crate::fsutil::check_regular`] says).
+    pub why: String,
+}
+
+/// Checks that `path` names a regular file, or nothing yet.
+pub(super) fn check_database_file(path: &Path) -> Result<(), NotAFile> {
+    crate::fsutil::check_regular(path).map_err(|why| NotAFile {
+        path: path.to_path_buf(),
+        why,
+    })
+}
 
 /// How a store's files went missing from its path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

@@ -26,8 +26,8 @@ pub mod writer;
 use crate::calendar::Calendar;
 use crate::fsutil::Access;
 pub use codec::{format_timestamp, from_ms, interval_us, parse_timestamp, to_ms};
-use files::file_identity;
-pub use files::LostFiles;
+use files::{check_database_file, file_identity};
+pub use files::{LostFiles, NotAFile};
 use ids::interface_ids;
 use lock::{DatabaseLock, LockError};
 use resume_point::ResumePoint;
@@ -52,9 +52,9 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
-    /// The file is not a database netmon may write.
-    #[error("{0}")]
-    Refused(String),
+    /// The path is not a database netmon may write.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
     /// Another monitor holds the database.
     #[error(transparent)]
     Locked(#[from] LockError),
@@ -75,14 +75,41 @@ pub enum StoreError {
         /// The cycle's timestamp.
         around: String,
     },
-    /// The database records a time zone this machine does not know.
-    #[error("database {}: {reason}", path.display())]
+    /// The database's calendar cannot be used.
+    #[error("database {}: {source}", path.display())]
     Zone {
         /// The database.
         path: PathBuf,
         /// Why the zone cannot be used.
-        reason: String,
+        #[source]
+        source: ZoneError,
     },
+}
+
+/// Why the calendar of a database being opened cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ZoneError {
+    /// This process's time zone, for a database that records none yet, is
+    /// not one this machine knows (why, as [`Calendar::system`] says).
+    #[error("{0}")]
+    System(String),
+    /// The zone the database records is unknown here, found upgrading it.
+    #[error(transparent)]
+    Upgrading(schema::UpgradeError),
+    /// The zone the database records cannot be read or is unknown here.
+    #[error(transparent)]
+    Recorded(CalendarError),
+}
+
+/// Why netmon will not write a database at a path.
+#[derive(Debug, thiserror::Error)]
+pub enum Refusal {
+    /// The path names something other than a database file.
+    #[error(transparent)]
+    NotAFile(NotAFile),
+    /// The file is not a netmon database netmon may write.
+    #[error(transparent)]
+    NotNetmon(schema::NotNetmon),
 }
 
 impl StoreError {
@@ -165,18 +192,13 @@ impl Store {
         calendar: Option<&Calendar>,
         access: Access,
     ) -> Result<Store, StoreError> {
-        crate::fsutil::check_regular(path).map_err(|why| {
-            StoreError::Refused(format!(
-                "database_file {}: {why}; name a database file",
-                path.display()
-            ))
-        })?;
+        check_database_file(path).map_err(Refusal::NotAFile)?;
         crate::fsutil::open_append(path, access).map_err(|source| StoreError::Create {
             path: path.to_path_buf(),
             source,
         })?;
         let lock = DatabaseLock::acquire(path)?;
-        let kind = schema::inspect(path).map_err(StoreError::Refused)?;
+        let kind = schema::inspect(path).map_err(Refusal::NotNetmon)?;
         let fail = |source: rusqlite::Error| StoreError::Sqlite {
             path: path.to_path_buf(),
             source,
@@ -196,7 +218,7 @@ impl Store {
                 Some(calendar) => calendar.clone(),
                 None => Calendar::system().map_err(|reason| StoreError::Zone {
                     path: path.to_path_buf(),
-                    reason,
+                    source: ZoneError::System(reason),
                 })?,
             };
             match kind {
@@ -220,13 +242,13 @@ impl Store {
                 schema::UpgradeError::Sqlite(source) => fail(source),
                 zone @ schema::UpgradeError::Zone(_) => StoreError::Zone {
                     path: path.to_path_buf(),
-                    reason: zone.to_string(),
+                    source: ZoneError::Upgrading(zone),
                 },
             })?;
         }
         let calendar = read_calendar(&conn).map_err(|e| StoreError::Zone {
             path: path.to_path_buf(),
-            reason: e.to_string(),
+            source: ZoneError::Recorded(e),
         })?;
         let identity = file_identity(path).ok_or_else(|| StoreError::Create {
             path: path.to_path_buf(),

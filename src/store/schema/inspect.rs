@@ -4,7 +4,7 @@
 
 use super::{Kind, APPLICATION_ID, SCHEMA_VERSION};
 use rusqlite::Connection;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The seed columns of `network_stats`, as the original tool created them.
 const SEED_COLUMNS: [&str; 12] = [
@@ -22,17 +22,54 @@ const SEED_COLUMNS: [&str; 12] = [
     "bytes_recv_rate",
 ];
 
-/// Recognises the database at `path` without writing to it; an error
-/// message explains why the file is refused.
-pub fn inspect(path: &Path) -> Result<Kind, String> {
-    let refuse = |why: String| {
-        format!(
-            "database_file {}: {why}; netmon will not touch it — point database_file at a new path",
-            path.display()
-        )
+/// A file netmon will not touch, and why.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "database_file {}: {reason}; netmon will not touch it — point database_file at a new path",
+    path.display()
+)]
+pub struct NotNetmon {
+    /// The file.
+    pub path: PathBuf,
+    /// Why it is refused.
+    #[source]
+    pub reason: Reason,
+}
+
+/// Why a file is not a database netmon may use.
+#[derive(Debug, thiserror::Error)]
+pub enum Reason {
+    /// SQLite cannot read it as a database.
+    #[error("is not a readable SQLite database ({0})")]
+    Unreadable(#[source] rusqlite::Error),
+    /// A newer netmon wrote it (its schema version).
+    #[error(
+        "was written by a newer netmon (schema {0}, this build knows {known}); upgrade netmon",
+        known = SCHEMA_VERSION
+    )]
+    Newer(i64),
+    /// Another application's `application_id` is set.
+    #[error("belongs to another application (application_id {0:#x})")]
+    OtherApplication(i64),
+    /// Its `network_stats` table cannot be read.
+    #[error("cannot read its network_stats table ({0})")]
+    UnreadableStats(#[source] rusqlite::Error),
+    /// Its `network_stats` table lacks this seed column.
+    #[error("has a network_stats table without the {0} column")]
+    MissingColumn(&'static str),
+    /// It holds other tables (these) and no `network_stats`.
+    #[error("is an SQLite database of something else (tables: {})", .0.join(", "))]
+    OtherTables(Vec<String>),
+}
+
+/// Recognises the database at `path` without writing to it; a refusal
+/// says why the file is not touched.
+pub fn inspect(path: &Path) -> Result<Kind, NotNetmon> {
+    let refuse = |reason: Reason| NotNetmon {
+        path: path.to_path_buf(),
+        reason,
     };
-    let unreadable =
-        |e: rusqlite::Error| refuse(format!("is not a readable SQLite database ({e})"));
+    let unreadable = |e: rusqlite::Error| refuse(Reason::Unreadable(e));
     let opened = crate::store::read_only::open(path).map_err(unreadable)?;
     let conn = &opened.conn;
     let probe = || -> rusqlite::Result<(i64, i64, Vec<String>)> {
@@ -47,49 +84,39 @@ pub fn inspect(path: &Path) -> Result<Kind, String> {
         Ok((app_id, version, tables))
     };
     let (app_id, version, tables) = probe().map_err(unreadable)?;
-    classify(conn, app_id, version, &tables).map_err(refuse)
+    classify(conn, app_id, version, tables).map_err(refuse)
 }
 
 fn classify(
     conn: &Connection,
     app_id: i64,
     version: i64,
-    tables: &[String],
-) -> Result<Kind, String> {
+    tables: Vec<String>,
+) -> Result<Kind, Reason> {
     if app_id == APPLICATION_ID {
         return if version > SCHEMA_VERSION {
-            Err(format!(
-                "was written by a newer netmon (schema {version}, this build knows {SCHEMA_VERSION}); upgrade netmon"
-            ))
+            Err(Reason::Newer(version))
         } else {
             Ok(Kind::Netmon(version))
         };
     }
     if app_id != 0 {
-        return Err(format!(
-            "belongs to another application (application_id {app_id:#x})"
-        ));
+        return Err(Reason::OtherApplication(app_id));
     }
     if tables.is_empty() {
         return Ok(Kind::Empty);
     }
     if tables.iter().any(|t| t == "network_stats") {
-        let columns = table_columns(conn, "network_stats")
-            .map_err(|e| format!("cannot read its network_stats table ({e})"))?;
+        let columns = table_columns(conn, "network_stats").map_err(Reason::UnreadableStats)?;
         if let Some(missing) = SEED_COLUMNS
             .iter()
             .find(|c| !columns.iter().any(|have| have == *c))
         {
-            return Err(format!(
-                "has a network_stats table without the {missing} column"
-            ));
+            return Err(Reason::MissingColumn(missing));
         }
         return Ok(Kind::Netmon(0));
     }
-    Err(format!(
-        "is an SQLite database of something else (tables: {})",
-        tables.join(", ")
-    ))
+    Err(Reason::OtherTables(tables))
 }
 
 pub(super) fn table_columns(conn: &Connection, table: &str) -> rusqlite::Result<Vec<String>> {

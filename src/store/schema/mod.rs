@@ -23,7 +23,7 @@ mod create;
 mod inspect;
 mod upgrade;
 
-pub use inspect::inspect;
+pub use inspect::{inspect, NotNetmon, Reason};
 pub use upgrade::{upgrade, UpgradeError};
 
 /// `PRAGMA application_id` of netmon databases ("NTMN").
