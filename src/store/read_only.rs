@@ -1,6 +1,7 @@
 //! Reading a netmon database without writing anything beside it, from any
 //! user and in any directory (what `--summary` and schema inspection need).
 
+use super::files::{check_database_file, NotAFile};
 use super::history::History;
 use super::schema;
 use crate::fsutil::sibling;
@@ -11,13 +12,8 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
     /// The path names something other than a database file.
-    #[error("database_file {}: {why}; name a database file", path.display())]
-    NotAFile {
-        /// The path.
-        path: PathBuf,
-        /// What it is instead.
-        why: String,
-    },
+    #[error(transparent)]
+    NotAFile(NotAFile),
     /// Nothing is at the path.
     #[error("database {} does not exist; run netmon first to collect samples (or check database_file)", path.display())]
     Missing {
@@ -45,8 +41,8 @@ pub enum OpenError {
         source: std::io::Error,
     },
     /// It is not a netmon database.
-    #[error("{0}")]
-    NotNetmon(String),
+    #[error(transparent)]
+    NotNetmon(schema::NotNetmon),
     /// Nothing was collected into it yet.
     #[error(
         "database {} is empty: nothing collected yet; run netmon first to collect samples \
@@ -81,7 +77,7 @@ impl OpenError {
     /// database (a usage error), rather than a database that cannot be
     /// read now.
     pub fn is_usage(&self) -> bool {
-        matches!(self, OpenError::NotAFile { .. } | OpenError::NotNetmon(_))
+        matches!(self, OpenError::NotAFile(_) | OpenError::NotNetmon(_))
     }
 }
 
@@ -89,7 +85,7 @@ impl OpenError {
 /// at the current schema; a read waits at most `wait` for a writer's lock.
 pub fn open_current(path: &Path, wait: std::time::Duration) -> Result<ReadOnly, OpenError> {
     let at = || path.to_path_buf();
-    crate::fsutil::check_regular(path).map_err(|why| OpenError::NotAFile { path: at(), why })?;
+    check_database_file(path).map_err(OpenError::NotAFile)?;
     let readable = std::fs::metadata(path).and_then(|_| std::fs::File::open(path));
     match readable {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {

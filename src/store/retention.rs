@@ -10,6 +10,7 @@ use super::rollup::{period_key, LEVELS};
 use super::{meta, to_ms, Store, StoreError};
 use crate::calendar::Calendar;
 use chrono::{DateTime, Duration, Utc};
+use rusqlite::params;
 use rusqlite::types::Value;
 use std::time::Instant;
 
@@ -169,6 +170,40 @@ fn adapt(batch: usize, took: std::time::Duration, budget: std::time::Duration) -
         batch
     };
     next.clamp(BATCH_RANGE.0, BATCH_RANGE.1)
+}
+
+impl Store {
+    /// Forgets the resume points of interfaces last written before
+    /// `cutoff`; returns how many.
+    pub fn forget_interfaces_before(&mut self, cutoff: DateTime<Utc>) -> Result<usize, StoreError> {
+        let forgotten = self.resume.forget_before(cutoff);
+        if forgotten > 0 {
+            self.resume.save(&self.conn).map_err(|e| self.sqlite(e))?;
+        }
+        Ok(forgotten)
+    }
+
+    /// Runs one retention statement (parameters: cutoff, batch size) in its
+    /// own transaction, taking deleted raw samples off the row count;
+    /// returns the rows deleted.
+    fn execute(
+        &self,
+        sql: &str,
+        cutoff: &Value,
+        batch: usize,
+        raw: bool,
+    ) -> Result<usize, StoreError> {
+        let run = || -> rusqlite::Result<usize> {
+            let tx = self.conn.unchecked_transaction()?;
+            let deleted = tx.prepare_cached(sql)?.execute(params![cutoff, batch])?;
+            if raw {
+                meta::add(&tx, meta::RAW_ROWS, -(deleted as i64))?;
+            }
+            tx.commit()?;
+            Ok(deleted)
+        };
+        run().map_err(|e| self.sqlite(e))
+    }
 }
 
 #[cfg(test)]
