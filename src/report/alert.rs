@@ -6,8 +6,8 @@ use super::current::CurrentPeriod;
 use crate::calendar::Calendar;
 use crate::cli::{Direction, Period};
 use crate::ifname::printable;
-use crate::output::HumanBytes;
 use crate::store::history::{History, ReadError};
+use crate::units::{HumanBytes, RxTx};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use std::io::{self, Write};
@@ -73,13 +73,16 @@ impl Alert {
             .map(|interface| {
                 let found = current.iter().find(|c| &c.interface == interface);
                 let (start, end) = found.map_or(empty_period, |c| (c.start, c.end));
-                let so_far = found.map_or((0, 0), |c| (c.so_far.bytes_recv, c.so_far.bytes_sent));
+                let so_far = found.map_or(RxTx::default(), |c| RxTx {
+                    recv: c.so_far.bytes_recv,
+                    sent: c.so_far.bytes_sent,
+                });
                 let estimate = found.and_then(|c| c.estimate).filter(|_| self.estimate);
-                let (recv, sent) = estimate.unwrap_or(so_far);
+                let traffic = estimate.unwrap_or(so_far);
                 let bytes = match self.direction {
-                    Direction::Rx => recv,
-                    Direction::Tx => sent,
-                    Direction::Total => recv + sent,
+                    Direction::Rx => traffic.recv,
+                    Direction::Tx => traffic.sent,
+                    Direction::Total => traffic.total(),
                 };
                 Verdict {
                     interface: interface.clone(),
@@ -231,7 +234,7 @@ mod tests {
                 bytes_sent: sent,
                 ..Totals::default()
             },
-            estimate,
+            estimate: estimate.map(RxTx::from),
         }
     }
 

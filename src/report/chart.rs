@@ -8,6 +8,7 @@
 use super::{InterfaceReport, Report};
 use crate::cli::Period;
 use crate::ifname::printable;
+use crate::units::IEC_BYTES;
 use chrono::{DateTime, FixedOffset, Utc};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -96,14 +97,8 @@ type Area<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
 /// The IEC unit that makes `highest` bytes a number from 1 to 1024: its
 /// size in bytes and its name.
 fn unit_for(highest: f64) -> (f64, &'static str) {
-    const UNITS: [&str; 7] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
-    let mut size = 1.0;
-    let mut index = 0;
-    while highest / size >= 1024.0 && index < UNITS.len() - 1 {
-        size *= 1024.0;
-        index += 1;
-    }
-    (size, UNITS[index])
+    let (_, index) = IEC_BYTES.scale(highest);
+    (IEC_BYTES.size(index), IEC_BYTES.name(index))
 }
 
 fn panel(

@@ -5,8 +5,8 @@ use super::percentile::Percentile;
 use super::{InterfaceReport, Report, Totals};
 use crate::calendar::Calendar;
 use crate::ifname::printable;
-use crate::output::{HumanBytes, HumanRate};
 use crate::store::codec::parse_timestamp;
+use crate::units::{name_width, BitRate, HumanBytes, HumanRate, RxTx};
 use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use serde::Serialize;
 use std::borrow::Cow;
@@ -29,14 +29,11 @@ fn local_time(calendar: &Calendar, stored: &str) -> String {
 
 /// Width of the interface column: the longest printable name, at least
 /// [`NAME_WIDTH`].
-fn name_width(report: &Report) -> usize {
-    report
-        .interfaces
-        .iter()
-        .map(|e| printable(&e.interface).chars().count())
-        .max()
-        .unwrap_or(0)
-        .max(NAME_WIDTH)
+fn interface_width(report: &Report) -> usize {
+    name_width(
+        report.interfaces.iter().map(|e| printable(&e.interface)),
+        NAME_WIDTH,
+    )
 }
 
 /// Prints the human-readable table.
@@ -94,7 +91,7 @@ pub fn table(out: &mut impl Write, report: &Report) -> io::Result<()> {
 
 /// One line per interface, then with `--by` one block of periods each.
 fn totals_table(out: &mut impl Write, report: &Report) -> io::Result<()> {
-    let width = name_width(report);
+    let width = interface_width(report);
     writeln!(
         out,
         "{:<width$} {:<19} {:<19} {:>8} {:>11} {:>11} {:>11} {:>13} {:>13} {:>13} {:>13} {:>9} {:>9} {:>9} {:>9}",
@@ -138,27 +135,12 @@ fn totals_table(out: &mut impl Write, report: &Report) -> io::Result<()> {
     percentile_table(out, report)
 }
 
-/// A rate in bits per second with SI units (`12.34 Mbit/s`), or `-`.
-fn bits_per_second(rate: Option<f64>) -> String {
-    let Some(bytes) = rate else {
-        return "-".into();
-    };
-    let mut value = bytes * 8.0;
-    let mut unit = 0;
-    const UNITS: [&str; 5] = ["bit/s", "kbit/s", "Mbit/s", "Gbit/s", "Tbit/s"];
-    while value >= 1000.0 && unit < UNITS.len() - 1 {
-        value /= 1000.0;
-        unit += 1;
-    }
-    format!("{value:.2} {}", UNITS[unit])
-}
-
 /// `--percentile`: per interface, received, sent and the higher of the two.
 fn percentile_table(out: &mut impl Write, report: &Report) -> io::Result<()> {
     let Some(p) = report.interfaces.iter().find_map(|e| e.percentile.as_ref()) else {
         return Ok(());
     };
-    let width = name_width(report);
+    let width = interface_width(report);
     writeln!(out)?;
     writeln!(
         out,
@@ -179,10 +161,10 @@ fn percentile_table(out: &mut impl Write, report: &Report) -> io::Result<()> {
             printable(&entry.interface),
             p.slots,
             HumanRate(p.recv),
-            bits_per_second(p.recv),
+            BitRate(p.recv),
             HumanRate(p.sent),
-            bits_per_second(p.sent),
-            bits_per_second(p.max()),
+            BitRate(p.sent),
+            BitRate(p.max()),
         )?;
     }
     Ok(())
@@ -193,7 +175,7 @@ fn estimates_table(out: &mut impl Write, report: &Report) -> io::Result<()> {
     if report.interfaces.iter().all(|e| e.estimates.is_empty()) {
         return Ok(());
     }
-    let width = name_width(report);
+    let width = interface_width(report);
     writeln!(out)?;
     writeln!(
         out,
@@ -212,7 +194,7 @@ fn estimates_table(out: &mut impl Write, report: &Report) -> io::Result<()> {
                 .calendar
                 .local(current.data_since)
                 .format("%Y-%m-%d %H:%M");
-            let estimated = |pick: fn((u64, u64)) -> u64| {
+            let estimated = |pick: fn(RxTx<u64>) -> u64| {
                 current
                     .estimate
                     .map_or("-".to_string(), |e| HumanBytes(pick(e) as f64).to_string())
@@ -224,8 +206,8 @@ fn estimates_table(out: &mut impl Write, report: &Report) -> io::Result<()> {
                 current.period.name(),
                 HumanBytes(current.so_far.bytes_recv as f64),
                 HumanBytes(current.so_far.bytes_sent as f64),
-                estimated(|e| e.0),
-                estimated(|e| e.1),
+                estimated(|e| e.recv),
+                estimated(|e| e.sent),
             )?;
         }
     }
@@ -415,9 +397,9 @@ impl JsonEstimate {
             bytes_recv: so_far.bytes_recv,
             bytes_sent: so_far.bytes_sent,
             bytes_total: so_far.bytes_total(),
-            estimated_recv: current.estimate.map(|e| e.0),
-            estimated_sent: current.estimate.map(|e| e.1),
-            estimated_total: current.estimate.map(|e| e.0 + e.1),
+            estimated_recv: current.estimate.map(|e| e.recv),
+            estimated_sent: current.estimate.map(|e| e.sent),
+            estimated_total: current.estimate.map(RxTx::total),
             note: current.estimate.is_none().then_some(NO_ESTIMATE),
         }
     }
