@@ -35,9 +35,14 @@ fn label(period: Period, start: &DateTime<FixedOffset>) -> String {
     start.format(pattern).to_string()
 }
 
+/// Why the chart could not be drawn: what plotters said.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct ChartError(#[from] DrawingAreaErrorKind<std::io::Error>);
+
 /// The SVG text of the report's periods, one panel per interface that has
 /// periods; `host` names the machine in the titles.
-pub fn svg(report: &Report, period: Period, host: &str) -> Result<String, String> {
+pub fn svg(report: &Report, period: Period, host: &str) -> Result<String, ChartError> {
     let panels: Vec<&InterfaceReport> = report
         .interfaces
         .iter()
@@ -47,14 +52,13 @@ pub fn svg(report: &Report, period: Period, host: &str) -> Result<String, String
     let mut text = String::new();
     {
         let root = SVGBackend::with_string(&mut text, (WIDTH, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        root.fill(&WHITE)?;
         let window = window_text(report);
         if panels.is_empty() {
             let middle = (WIDTH as i32 / 2, height as i32 / 2);
             let style =
                 TextStyle::from(("sans-serif", 18)).pos(Pos::new(HPos::Center, VPos::Center));
-            root.draw(&Text::new(format!("no samples in {window}"), middle, style))
-                .map_err(|e| e.to_string())?;
+            root.draw(&Text::new(format!("no samples in {window}"), middle, style))?;
         }
         for (area, entry) in root
             .split_evenly((panels.len().max(1), 1))
@@ -66,9 +70,9 @@ pub fn svg(report: &Report, period: Period, host: &str) -> Result<String, String
                 printable(&entry.interface),
                 period.name()
             );
-            panel(area, entry, period, &title).map_err(|e| e.to_string())?;
+            panel(area, entry, period, &title)?;
         }
-        root.present().map_err(|e| e.to_string())?;
+        root.present()?;
     }
     Ok(text)
 }

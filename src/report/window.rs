@@ -31,6 +31,66 @@ pub enum When {
     Instant(DateTime<Utc>),
 }
 
+/// A `--since`/`--until` value that is not a time; the message lists the
+/// accepted forms.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct NotATime {
+    /// The value, cut to [`MAX_LENGTH`] characters.
+    shown: String,
+    /// Whether `all` is accepted too (`--since`).
+    whole_history: bool,
+}
+
+impl std::fmt::Display for NotATime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:?} is not a time; use a duration back from now (90m, 24h, 7d, 2w, 1h30m), a date \
+             (2026-11-01) or RFC 3339 (2026-11-01T08:00:00Z)",
+            self.shown
+        )?;
+        if self.whole_history {
+            write!(f, "; or {WHOLE_HISTORY} for the whole history")?;
+        }
+        Ok(())
+    }
+}
+
+/// Why `--since`/`--until` name no window; the message names the flag at
+/// fault and echoes the values.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WindowError {
+    /// A value that is not a time.
+    #[error("{flag}: {source}")]
+    NotATime {
+        /// `--since` or `--until`.
+        flag: &'static str,
+        /// What is wrong with it.
+        #[source]
+        source: NotATime,
+    },
+    /// A time too far back to place.
+    #[error("{flag}: {text:?} is out of range")]
+    OutOfRange {
+        /// `--since` or `--until`.
+        flag: &'static str,
+        /// The value as given.
+        text: String,
+    },
+    /// A start that is not before the end.
+    #[error("--since {since:?} ({from}) must be earlier than --until {until:?} ({to})")]
+    NotEarlier {
+        /// The `--since` value, or `(default)`.
+        since: String,
+        /// Where it starts, in the database's zone (RFC 3339).
+        from: String,
+        /// The `--until` value, or `now`.
+        until: String,
+        /// Where it ends.
+        to: String,
+    },
+}
+
 /// Checks `--since` and `--until` without a database, so that a bad value
 /// is a usage error before anything is opened: each must parse, and they
 /// must be in order where the database's time zone cannot change it (two
@@ -39,12 +99,12 @@ pub fn validate(
     since: Option<&str>,
     until: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<(), String> {
+) -> Result<(), WindowError> {
     let since_when = since
-        .map(|text| parse_since(text).map_err(|e| format!("--since: {e}")))
+        .map(|text| parse_since(text).map_err(unreadable("--since")))
         .transpose()?;
     let until_when = until
-        .map(|text| parse_when(text).map_err(|e| format!("--until: {e}")))
+        .map(|text| parse_when(text).map_err(unreadable("--until")))
         .transpose()?;
     for (flag, text, when) in [
         ("--since", since, since_when),
@@ -52,7 +112,7 @@ pub fn validate(
     ] {
         if let (Some(text), Some(when @ When::Ago(_))) = (text, when) {
             if instant(when, now, &Calendar::utc()).is_none() {
-                return Err(format!("{flag}: {text:?} is out of range"));
+                return Err(out_of_range(flag, text));
             }
         }
     }
@@ -75,19 +135,19 @@ pub fn resolve(
     by: Option<Periods>,
     now: DateTime<Utc>,
     calendar: &Calendar,
-) -> Result<Window, String> {
-    let place = |flag: &str, text: &str, when: When| {
-        instant(when, now, calendar).ok_or_else(|| format!("{flag}: {text:?} is out of range"))
+) -> Result<Window, WindowError> {
+    let place = |flag: &'static str, text: &str, when: When| {
+        instant(when, now, calendar).ok_or_else(|| out_of_range(flag, text))
     };
     let until_at = match until {
         Some(text) => {
-            let when = parse_when(text).map_err(|e| format!("--until: {e}"))?;
+            let when = parse_when(text).map_err(unreadable("--until"))?;
             Some(place("--until", text, when)?)
         }
         None => None,
     };
     let since_at = match (since, by) {
-        (Some(text), _) => match parse_since(text).map_err(|e| format!("--since: {e}"))? {
+        (Some(text), _) => match parse_since(text).map_err(unreadable("--since"))? {
             When::All => None,
             when => Some(place("--since", text, when)?),
         },
@@ -99,24 +159,39 @@ pub fn resolve(
     if let (Some(from), to) = (since_at, until_at.unwrap_or(now)) {
         if from >= to {
             let show = |t: DateTime<Utc>| calendar.local(t).to_rfc3339();
-            return Err(format!(
-                "--since {:?} ({}) must be earlier than --until {:?} ({})",
-                since.unwrap_or("(default)"),
-                show(from),
-                until.unwrap_or("now"),
-                show(to)
-            ));
+            return Err(WindowError::NotEarlier {
+                since: since.unwrap_or("(default)").to_string(),
+                from: show(from),
+                until: until.unwrap_or("now").to_string(),
+                to: show(to),
+            });
         }
     }
     Ok((since_at, until_at))
 }
 
+/// A converter of a value's [`NotATime`] into the error naming `flag`.
+fn unreadable(flag: &'static str) -> impl Fn(NotATime) -> WindowError {
+    move |source| WindowError::NotATime { flag, source }
+}
+
+/// The error for a `flag` value `text` that places no instant.
+fn out_of_range(flag: &'static str, text: &str) -> WindowError {
+    WindowError::OutOfRange {
+        flag,
+        text: text.to_string(),
+    }
+}
+
 /// Parses a `--since` value: `all`, or anything [`parse_when`] accepts.
-fn parse_since(text: &str) -> Result<When, String> {
+fn parse_since(text: &str) -> Result<When, NotATime> {
     if text.trim() == WHOLE_HISTORY {
         return Ok(When::All);
     }
-    parse_when(text).map_err(|e| format!("{e}; or {WHOLE_HISTORY} for the whole history"))
+    parse_when(text).map_err(|e| NotATime {
+        whole_history: true,
+        ..e
+    })
 }
 
 /// How many periods `--by` shows when `--since` is not given.
@@ -141,13 +216,11 @@ pub fn recent_periods_start(by: Periods, end: DateTime<Utc>, calendar: &Calendar
 
 /// Parses a `--since`/`--until` value; the error says which forms are
 /// accepted. Durations use humantime's syntax.
-fn parse_when(text: &str) -> Result<When, String> {
+fn parse_when(text: &str) -> Result<When, NotATime> {
     let text = text.trim();
-    let bad = || {
-        let shown: String = text.chars().take(MAX_LENGTH).collect();
-        format!(
-            "{shown:?} is not a time; use a duration back from now (90m, 24h, 7d, 2w, 1h30m), a date (2026-11-01) or RFC 3339 (2026-11-01T08:00:00Z)"
-        )
+    let bad = || NotATime {
+        shown: text.chars().take(MAX_LENGTH).collect(),
+        whole_history: false,
     };
     if text.is_empty() || text.len() > MAX_LENGTH {
         return Err(bad());
@@ -232,7 +305,7 @@ mod tests {
     fn since_all_is_the_whole_history() {
         assert_eq!(parse_since(" all "), Ok(When::All));
         assert_eq!(parse_since("7d"), Ok(When::Ago(Duration::days(7))));
-        let err = parse_since("ever").unwrap_err();
+        let err = parse_since("ever").unwrap_err().to_string();
         assert!(err.ends_with("or all for the whole history"), "{err}");
         assert_eq!(instant(When::All, now(), &Calendar::utc()), None);
     }
@@ -270,9 +343,13 @@ mod tests {
                 Some(now() - Duration::days(1))
             ))
         );
-        let err = resolve(None, Some("all"), day, now(), &utc).unwrap_err();
+        let err = resolve(None, Some("all"), day, now(), &utc)
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("--until: \"all\" is not a time"), "{err}");
-        let err = resolve(Some("ever"), None, None, now(), &utc).unwrap_err();
+        let err = resolve(Some("ever"), None, None, now(), &utc)
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("--since: \"ever\" is not a time"), "{err}");
     }
 
@@ -281,9 +358,13 @@ mod tests {
         assert_eq!(validate(Some("2d"), Some("1d"), now()), Ok(()));
         assert_eq!(validate(None, None, now()), Ok(()));
         assert_eq!(validate(Some("all"), Some("1d"), now()), Ok(()));
-        let err = validate(Some("1d"), Some("2d"), now()).unwrap_err();
+        let err = validate(Some("1d"), Some("2d"), now())
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("--since \"1d\" ("), "{err}");
-        let err = validate(Some("2026-11-05"), Some("2026-11-04"), now()).unwrap_err();
+        let err = validate(Some("2026-11-05"), Some("2026-11-04"), now())
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("--since \"2026-11-05\""), "{err}");
         // A date against an instant depends on the database's zone: checked later.
         assert_eq!(
@@ -292,18 +373,24 @@ mod tests {
         );
         assert!(validate(Some("soon"), None, now())
             .unwrap_err()
+            .to_string()
             .starts_with("--since:"));
-        let err = validate(None, Some("300000y"), now()).unwrap_err();
+        let err = validate(None, Some("300000y"), now())
+            .unwrap_err()
+            .to_string();
         assert_eq!(err, "--until: \"300000y\" is out of range");
         assert!(validate(None, Some("soon"), now())
             .unwrap_err()
+            .to_string()
             .starts_with("--until:"));
     }
 
     #[test]
     fn a_since_in_the_future_without_until_is_refused() {
         let utc = Calendar::utc();
-        let err = resolve(Some("2026-12-25"), None, None, now(), &utc).unwrap_err();
+        let err = resolve(Some("2026-12-25"), None, None, now(), &utc)
+            .unwrap_err()
+            .to_string();
         assert!(
             err.starts_with("--since \"2026-12-25\" (2026-12-25T00:00:00+00:00) must be earlier than --until \"now\""),
             "{err}"
@@ -316,25 +403,35 @@ mod tests {
     #[test]
     fn since_after_until_names_both_values() {
         let utc = Calendar::utc();
-        let err = resolve(Some("1d"), Some("2d"), None, now(), &utc).unwrap_err();
+        let err = resolve(Some("1d"), Some("2d"), None, now(), &utc)
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             err,
             "--since \"1d\" (2026-11-24T12:00:00+00:00) must be earlier than --until \"2d\" (2026-11-23T12:00:00+00:00)"
         );
         // Equal is refused too: the window would be empty.
-        let err = resolve(Some("1d"), Some("24h"), None, now(), &utc).unwrap_err();
+        let err = resolve(Some("1d"), Some("24h"), None, now(), &utc)
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("--since \"1d\""), "{err}");
         // Values are quoted: one line even for a value with a line break.
-        let err = resolve(Some("2\nm"), Some("1d"), None, now(), &utc).unwrap_err();
+        let err = resolve(Some("2\nm"), Some("1d"), None, now(), &utc)
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("--since \"2\\nm\" ("), "{err}");
     }
 
     #[test]
     fn out_of_range_values_are_refused() {
         let utc = Calendar::utc();
-        let err = resolve(Some("100000000y"), None, None, now(), &utc).unwrap_err();
+        let err = resolve(Some("100000000y"), None, None, now(), &utc)
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("--since:"), "{err}");
-        let err = resolve(None, Some("300000y"), None, now(), &utc).unwrap_err();
+        let err = resolve(None, Some("300000y"), None, now(), &utc)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("out of range"), "{err}");
     }
 
@@ -389,7 +486,7 @@ mod tests {
             parse_when(&"1s".repeat(32)),
             Ok(When::Ago(Duration::seconds(32)))
         );
-        let err = parse_when(&"1s".repeat(33)).unwrap_err();
+        let err = parse_when(&"1s".repeat(33)).unwrap_err().to_string();
         assert!(
             err.starts_with(&format!("{:?} is not a time", "1s".repeat(32))),
             "{err}"
@@ -416,7 +513,7 @@ mod tests {
             "1d garbage",
             long.as_str(),
         ] {
-            let err = parse_when(bad).unwrap_err();
+            let err = parse_when(bad).unwrap_err().to_string();
             assert!(err.contains("use a duration"), "{bad}: {err}");
             assert!(err.len() < 300, "{bad}: the message stays short");
         }
