@@ -231,7 +231,7 @@ impl Store {
                 Some(calendar) => calendar.clone(),
                 None => Calendar::system().map_err(|reason| StoreError::Zone {
                     path: path.to_path_buf(),
-                    reason,
+                    reason: reason.to_string(),
                 })?,
             };
             match kind {
@@ -856,7 +856,9 @@ pub fn read_calendar(conn: &Connection) -> Result<Calendar, CalendarError> {
         .and_then(|p| p.parse().ok())
         .unwrap_or(0);
     match zone {
-        Some(spec) => Calendar::from_spec(&spec, phase).map_err(CalendarError::Unknown),
+        Some(spec) => {
+            Calendar::from_spec(&spec, phase).map_err(|e| CalendarError::Unknown(e.to_string()))
+        }
         None => Ok(Calendar::utc()),
     }
 }

@@ -89,7 +89,10 @@ impl OpenError {
 /// at the current schema; a read waits at most `wait` for a writer's lock.
 pub fn open_current(path: &Path, wait: std::time::Duration) -> Result<ReadOnly, OpenError> {
     let at = || path.to_path_buf();
-    crate::fsutil::check_regular(path).map_err(|why| OpenError::NotAFile { path: at(), why })?;
+    crate::fsutil::check_regular(path).map_err(|why| OpenError::NotAFile {
+        path: at(),
+        why: why.to_string(),
+    })?;
     let readable = std::fs::metadata(path).and_then(|_| std::fs::File::open(path));
     match readable {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
