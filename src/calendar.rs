@@ -18,6 +18,41 @@ const TZIF_PREFIX: &str = "tzif:";
 /// Seconds in an hour bin.
 const HOUR: i64 = 3600;
 
+/// Why a time zone cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ZoneError {
+    /// This process's zone cannot be determined.
+    #[error("cannot determine the time zone (TZ or /etc/localtime): {0}")]
+    System(#[source] jiff::Error),
+    /// The file of a system zone without a name cannot be read.
+    #[error("cannot read the time zone file {path}: {source}")]
+    File {
+        /// The zone file.
+        path: String,
+        /// What the OS said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A recorded hour phase outside one hour.
+    #[error("hour phase {0} is not 0 to 3599 seconds")]
+    HourPhase(i64),
+    /// A recorded TZif zone that is not hex.
+    #[error("a recorded TZif zone is not hex")]
+    NotHex,
+    /// A recorded TZif zone that is no zone file.
+    #[error(transparent)]
+    Tzif(jiff::Error),
+    /// A recorded zone this machine does not know.
+    #[error("time zone {spec:?} is unknown here ({source})")]
+    Unknown {
+        /// The recorded zone.
+        spec: String,
+        /// What jiff said.
+        #[source]
+        source: jiff::Error,
+    },
+}
+
 /// A time zone plus the phase of its hour bins.
 #[derive(Debug, Clone)]
 pub struct Calendar {
@@ -52,9 +87,8 @@ impl Calendar {
 
     /// This process's time zone (`TZ`, else `/etc/localtime`), with hours
     /// phased like its current offset.
-    pub fn system() -> Result<Calendar, String> {
-        let zone = TimeZone::try_system()
-            .map_err(|e| format!("cannot determine the time zone (TZ or /etc/localtime): {e}"))?;
+    pub fn system() -> Result<Calendar, ZoneError> {
+        let zone = TimeZone::try_system().map_err(ZoneError::System)?;
         let tz = std::env::var("TZ").ok();
         let now = jiff::Timestamp::from_second(crate::wallclock::now().timestamp())
             .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
@@ -63,7 +97,11 @@ impl Calendar {
 
     /// The calendar of `zone` (found through `tz`, the `TZ` variable, if
     /// set), with hours phased like its offset at `now`.
-    fn of_zone(zone: TimeZone, tz: Option<&str>, now: jiff::Timestamp) -> Result<Calendar, String> {
+    fn of_zone(
+        zone: TimeZone,
+        tz: Option<&str>,
+        now: jiff::Timestamp,
+    ) -> Result<Calendar, ZoneError> {
         let mut printed = String::new();
         let spec = match DateTimePrinter::new().print_time_zone(&zone, &mut printed) {
             Ok(()) => printed,
@@ -79,18 +117,21 @@ impl Calendar {
 
     /// The calendar recorded as `spec` (see [`Calendar::spec`]) with hours
     /// starting `hour_phase` seconds past each UTC hour.
-    pub fn from_spec(spec: &str, hour_phase: i64) -> Result<Calendar, String> {
+    pub fn from_spec(spec: &str, hour_phase: i64) -> Result<Calendar, ZoneError> {
         if !(0..HOUR).contains(&hour_phase) {
-            return Err(format!("hour phase {hour_phase} is not 0 to 3599 seconds"));
+            return Err(ZoneError::HourPhase(hour_phase));
         }
         let zone = match spec.strip_prefix(TZIF_PREFIX) {
             Some(hex) => {
-                let bytes = decode_hex(hex).ok_or("a recorded TZif zone is not hex")?;
-                TimeZone::tzif("localtime", &bytes).map_err(|e| e.to_string())?
+                let bytes = decode_hex(hex).ok_or(ZoneError::NotHex)?;
+                TimeZone::tzif("localtime", &bytes).map_err(ZoneError::Tzif)?
             }
             None => jiff::fmt::temporal::DateTimeParser::new()
                 .parse_time_zone(spec)
-                .map_err(|e| format!("time zone {spec:?} is unknown here ({e})"))?,
+                .map_err(|source| ZoneError::Unknown {
+                    spec: spec.to_string(),
+                    source,
+                })?,
         };
         Ok(Calendar {
             zone,
@@ -177,13 +218,15 @@ impl Calendar {
 
 /// The spec of a system zone without a name: its TZif file (the path in
 /// `tz`, the `TZ` variable, else `/etc/localtime`), in hex.
-fn unnamed_zone_spec(tz: Option<&str>) -> Result<String, String> {
+fn unnamed_zone_spec(tz: Option<&str>) -> Result<String, ZoneError> {
     let path = tz
         .map(|tz| tz.trim_start_matches(':'))
         .filter(|tz| tz.starts_with('/'))
         .unwrap_or("/etc/localtime");
-    let bytes =
-        std::fs::read(path).map_err(|e| format!("cannot read the time zone file {path}: {e}"))?;
+    let bytes = std::fs::read(path).map_err(|source| ZoneError::File {
+        path: path.to_string(),
+        source,
+    })?;
     let mut spec = String::with_capacity(TZIF_PREFIX.len() + 2 * bytes.len());
     spec.push_str(TZIF_PREFIX);
     for byte in bytes {
@@ -282,6 +325,7 @@ mod tests {
         }
         assert!(Calendar::from_spec("Not/AZone", 0)
             .unwrap_err()
+            .to_string()
             .contains("Not/AZone"));
         assert!(Calendar::from_spec("UTC", 3600).is_err());
         assert!(Calendar::from_spec("UTC", -1).is_err());
@@ -337,6 +381,7 @@ mod tests {
             .starts_with("tzif:545a6966"));
         assert!(unnamed_zone_spec(Some("/nonexistent/zone"))
             .unwrap_err()
+            .to_string()
             .contains("/nonexistent/zone"));
     }
 

@@ -157,11 +157,16 @@ pub enum Format {
     Svg,
 }
 
+/// A `--percentile` value that is not one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a percentile is a number above 0 and at most 100, e.g. 95")]
+pub struct BadPercentile;
+
 /// A percentile: a number above 0 and at most 100.
-fn parse_percent(text: &str) -> Result<f64, String> {
+fn parse_percent(text: &str) -> Result<f64, BadPercentile> {
     match text.trim().parse::<f64>() {
         Ok(p) if p > 0.0 && p <= 100.0 => Ok(p),
-        _ => Err("a percentile is a number above 0 and at most 100, e.g. 95".into()),
+        _ => Err(BadPercentile),
     }
 }
 

@@ -68,15 +68,30 @@ fn create_parent(path: &Path, access: Access) -> io::Result<()> {
 /// Refuses anything at `path` that is not a regular file (or a link to
 /// one): opening a FIFO blocks forever, a device or directory is never a
 /// database or log. A missing file is fine (it will be created).
-pub fn check_regular(path: &Path) -> Result<(), String> {
+pub fn check_regular(path: &Path) -> Result<(), NotRegular> {
     match fs::metadata(path) {
-        Ok(metadata) => regular(&metadata).map_err(|e| e.to_string()),
+        Ok(metadata) => regular(&metadata),
         Err(_) => Ok(()),
     }
 }
 
+/// Something that is not a regular file where one is needed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("is {what}, not a regular file")]
+pub struct NotRegular {
+    /// What it is instead (`a FIFO`).
+    what: &'static str,
+}
+
+impl From<NotRegular> for io::Error {
+    /// An invalid-input I/O error, for the openers.
+    fn from(not_regular: NotRegular) -> io::Error {
+        io::Error::new(io::ErrorKind::InvalidInput, not_regular)
+    }
+}
+
 /// `Ok` for a regular file; otherwise an error saying what it is instead.
-fn regular(metadata: &fs::Metadata) -> io::Result<()> {
+fn regular(metadata: &fs::Metadata) -> Result<(), NotRegular> {
     use std::os::unix::fs::FileTypeExt;
     let kind = metadata.file_type();
     let what = if kind.is_file() {
@@ -94,10 +109,7 @@ fn regular(metadata: &fs::Metadata) -> io::Result<()> {
     } else {
         "a special file"
     };
-    Err(io::Error::new(
-        io::ErrorKind::InvalidInput,
-        format!("is {what}, not a regular file"),
-    ))
+    Err(NotRegular { what })
 }
 
 /// Opens the regular file at `path` for reading. A FIFO, device or socket

@@ -27,6 +27,7 @@ pub mod store;
 pub mod synth;
 #[cfg(test)]
 mod test_support;
+pub mod units;
 pub mod wallclock;
 
 pub use app::main_exit_code;

@@ -17,18 +17,25 @@ pub fn now() -> DateTime<Utc> {
     read(SystemTime::now()).unwrap_or_else(|nearest| nearest)
 }
 
+/// A wall clock outside the range netmon works with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the system clock reads a time {side}; set it (timedatectl, chrony, ntpd) and run netmon again"
+)]
+pub struct ClockOutOfRange {
+    /// `before 1970` or `after 9000`.
+    side: &'static str,
+}
+
 /// Refuses a wall clock outside the range netmon works with, naming it.
-pub fn check() -> Result<(), String> {
+pub fn check() -> Result<(), ClockOutOfRange> {
     read(SystemTime::now()).map(drop).map_err(|nearest| {
-        let year = if nearest.timestamp() == 0 {
+        let side = if nearest.timestamp() == 0 {
             "before 1970"
         } else {
             "after 9000"
         };
-        format!(
-            "the system clock reads a time {year}; set it (timedatectl, chrony, ntpd) and \
-             run netmon again"
-        )
+        ClockOutOfRange { side }
     })
 }
 

@@ -26,7 +26,7 @@ pub(super) fn start(cli: &Cli, config: &Config) -> Result<()> {
                  /usr/share/zoneinfo such as Europe/Berlin, or unset it",
                 tz.chars().take(80).collect::<String>()
             ),
-            Err(_) => e,
+            Err(_) => e.to_string(),
         })
     })?;
     let source = open_source(config, false)?;

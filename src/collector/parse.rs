@@ -114,8 +114,8 @@ pub(super) fn parse_line<'a>(
     if !seen.insert(raw_name) {
         return Err(("interface listed twice".into(), None));
     }
-    let fields =
-        parse_counters(numbers).map_err(|reason| (reason, Some(ifname::escape(raw_name))))?;
+    let fields = parse_counters(numbers)
+        .map_err(|reason| (reason.to_string(), Some(ifname::escape(raw_name))))?;
     Ok((ifname::escape(raw_name), fields))
 }
 
@@ -140,8 +140,22 @@ pub(super) fn quoted(line: &[u8]) -> String {
     out
 }
 
+/// Why the counters after an interface name cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(super) enum CountersError {
+    /// A 17th number.
+    #[error("more than 16 counters")]
+    TooMany,
+    /// A token that is not a counter, [`quoted`].
+    #[error("counter {0} is not an unsigned integer")]
+    NotACounter(String),
+    /// Fewer than 16 numbers (how many).
+    #[error("expected 16 counters, found {0}")]
+    TooFew(usize),
+}
+
 /// The 16 whitespace-separated unsigned counters after an interface name.
-pub(super) fn parse_counters(numbers: &[u8]) -> Result<[u64; 16], String> {
+pub(super) fn parse_counters(numbers: &[u8]) -> Result<[u64; 16], CountersError> {
     let mut fields = [0u64; 16];
     let mut count = 0;
     let mut rest = numbers.trim_ascii_start();
@@ -152,15 +166,14 @@ pub(super) fn parse_counters(numbers: &[u8]) -> Result<[u64; 16], String> {
             .unwrap_or(rest.len());
         let (token, tail) = rest.split_at(end);
         if count == fields.len() {
-            return Err("more than 16 counters".into());
+            return Err(CountersError::TooMany);
         }
-        fields[count] = decimal(token)
-            .ok_or_else(|| format!("counter {} is not an unsigned integer", quoted(token)))?;
+        fields[count] = decimal(token).ok_or_else(|| CountersError::NotACounter(quoted(token)))?;
         count += 1;
         rest = tail.trim_ascii_start();
     }
     if count != fields.len() {
-        return Err(format!("expected 16 counters, found {count}"));
+        return Err(CountersError::TooFew(count));
     }
     Ok(fields)
 }

@@ -197,7 +197,7 @@ pub fn locate(
         return match std::fs::metadata(&candidate) {
             Ok(_) => match crate::fsutil::check_regular(&candidate) {
                 Ok(()) => Ok(Some(candidate)),
-                Err(e) => Err(refuse(e)),
+                Err(e) => Err(refuse(e.to_string())),
             },
             Err(e) => Err(refuse(format!("a link to nothing readable ({e})"))),
         };

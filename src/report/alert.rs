@@ -6,18 +6,29 @@ use super::current::CurrentPeriod;
 use crate::calendar::Calendar;
 use crate::cli::{Direction, Period};
 use crate::ifname::printable;
-use crate::output::HumanBytes;
 use crate::store::history::{History, ReadError};
+use crate::units::{HumanBytes, RxTx};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use std::io::{self, Write};
 
+/// An `--alert` value that is not a size.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("--alert {shown:?}: {source}; write a size such as 500GiB, 1.5TB or 123456789 (bytes)")]
+pub struct BadLimit {
+    /// The value as given, cut to 40 characters.
+    shown: String,
+    /// What the size parser said.
+    #[source]
+    source: parse_size::Error,
+}
+
 /// Parses a size: bytes (`123456789`), SI (`1.5TB`, `500 GB`) or IEC
 /// (`500GiB`) units, any case.
-pub fn parse_limit(text: &str) -> Result<u64, String> {
-    parse_size::parse_size(text.trim()).map_err(|e| {
-        let shown: String = text.chars().take(40).collect();
-        format!("--alert {shown:?}: {e}; write a size such as 500GiB, 1.5TB or 123456789 (bytes)")
+pub fn parse_limit(text: &str) -> Result<u64, BadLimit> {
+    parse_size::parse_size(text.trim()).map_err(|source| BadLimit {
+        shown: text.chars().take(40).collect(),
+        source,
     })
 }
 
@@ -73,13 +84,16 @@ impl Alert {
             .map(|interface| {
                 let found = current.iter().find(|c| &c.interface == interface);
                 let (start, end) = found.map_or(empty_period, |c| (c.start, c.end));
-                let so_far = found.map_or((0, 0), |c| (c.so_far.bytes_recv, c.so_far.bytes_sent));
+                let so_far = found.map_or(RxTx::default(), |c| RxTx {
+                    recv: c.so_far.bytes_recv,
+                    sent: c.so_far.bytes_sent,
+                });
                 let estimate = found.and_then(|c| c.estimate).filter(|_| self.estimate);
-                let (recv, sent) = estimate.unwrap_or(so_far);
+                let traffic = estimate.unwrap_or(so_far);
                 let bytes = match self.direction {
-                    Direction::Rx => recv,
-                    Direction::Tx => sent,
-                    Direction::Total => recv + sent,
+                    Direction::Rx => traffic.recv,
+                    Direction::Tx => traffic.sent,
+                    Direction::Total => traffic.total(),
                 };
                 Verdict {
                     interface: interface.clone(),
@@ -231,7 +245,7 @@ mod tests {
                 bytes_sent: sent,
                 ..Totals::default()
             },
-            estimate,
+            estimate: estimate.map(RxTx::from),
         }
     }
 
@@ -294,7 +308,7 @@ mod tests {
         assert_eq!(parse_limit("1.5TB"), Ok(1_500_000_000_000));
         assert_eq!(parse_limit(" 123456789 "), Ok(123_456_789));
         assert_eq!(parse_limit("2 kib"), Ok(2048));
-        let err = parse_limit("lots").unwrap_err();
+        let err = parse_limit("lots").unwrap_err().to_string();
         assert!(
             err.starts_with("--alert \"lots\":") && err.contains("500GiB"),
             "{err}"

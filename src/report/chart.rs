@@ -8,6 +8,7 @@
 use super::{InterfaceReport, Report};
 use crate::cli::Period;
 use crate::ifname::printable;
+use crate::units::IEC_BYTES;
 use chrono::{DateTime, FixedOffset, Utc};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -34,9 +35,14 @@ fn label(period: Period, start: &DateTime<FixedOffset>) -> String {
     start.format(pattern).to_string()
 }
 
+/// Why the chart could not be drawn: what plotters said.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct ChartError(#[from] DrawingAreaErrorKind<std::io::Error>);
+
 /// The SVG text of the report's periods, one panel per interface that has
 /// periods; `host` names the machine in the titles.
-pub fn svg(report: &Report, period: Period, host: &str) -> Result<String, String> {
+pub fn svg(report: &Report, period: Period, host: &str) -> Result<String, ChartError> {
     let panels: Vec<&InterfaceReport> = report
         .interfaces
         .iter()
@@ -46,14 +52,13 @@ pub fn svg(report: &Report, period: Period, host: &str) -> Result<String, String
     let mut text = String::new();
     {
         let root = SVGBackend::with_string(&mut text, (WIDTH, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        root.fill(&WHITE)?;
         let window = window_text(report);
         if panels.is_empty() {
             let middle = (WIDTH as i32 / 2, height as i32 / 2);
             let style =
                 TextStyle::from(("sans-serif", 18)).pos(Pos::new(HPos::Center, VPos::Center));
-            root.draw(&Text::new(format!("no samples in {window}"), middle, style))
-                .map_err(|e| e.to_string())?;
+            root.draw(&Text::new(format!("no samples in {window}"), middle, style))?;
         }
         for (area, entry) in root
             .split_evenly((panels.len().max(1), 1))
@@ -65,9 +70,9 @@ pub fn svg(report: &Report, period: Period, host: &str) -> Result<String, String
                 printable(&entry.interface),
                 period.name()
             );
-            panel(area, entry, period, &title).map_err(|e| e.to_string())?;
+            panel(area, entry, period, &title)?;
         }
-        root.present().map_err(|e| e.to_string())?;
+        root.present()?;
     }
     Ok(text)
 }
@@ -96,14 +101,8 @@ type Area<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
 /// The IEC unit that makes `highest` bytes a number from 1 to 1024: its
 /// size in bytes and its name.
 fn unit_for(highest: f64) -> (f64, &'static str) {
-    const UNITS: [&str; 7] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
-    let mut size = 1.0;
-    let mut index = 0;
-    while highest / size >= 1024.0 && index < UNITS.len() - 1 {
-        size *= 1024.0;
-        index += 1;
-    }
-    (size, UNITS[index])
+    let (_, index) = IEC_BYTES.scale(highest);
+    (IEC_BYTES.size(index), IEC_BYTES.name(index))
 }
 
 fn panel(

@@ -7,6 +7,7 @@ use super::Totals;
 use crate::calendar::Calendar;
 use crate::cli::Period;
 use crate::store::history::{History, ReadResult};
+use crate::units::RxTx;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -28,9 +29,9 @@ pub struct CurrentPeriod {
     pub data_since: DateTime<Utc>,
     /// Traffic from the start to now.
     pub so_far: Totals,
-    /// Estimated (received, sent) bytes at the period's end; `None` with
-    /// less than [`MIN_ESTIMATE_SECONDS`] of data in the period.
-    pub estimate: Option<(u64, u64)>,
+    /// Estimated bytes at the period's end; `None` with less than
+    /// [`MIN_ESTIMATE_SECONDS`] of data in the period.
+    pub estimate: Option<RxTx<u64>>,
 }
 
 /// The estimated end-of-period bytes: the traffic so far over the time the
@@ -135,7 +136,8 @@ pub fn current_periods(
                     end,
                     data_since,
                     now,
-                ),
+                )
+                .map(RxTx::from),
                 interface,
                 period,
                 start,

@@ -6,10 +6,10 @@
 //! Ctrl-C (or `--count`) ends it with a summary of the session.
 
 use crate::collector::CounterSource;
-use crate::output::HumanRate;
 use crate::run::{Limit, Pipeline, Plan, Signal, Sink, SystemClock};
 use crate::sampler::{Cycle, Row, SampleOptions, Sampler};
 use crate::select::Selection;
+use crate::units::{name_width, per_second, HumanBytes, HumanRate, RxTx};
 use chrono::Local;
 use serde_json::json;
 use std::io::{self, Write};
@@ -37,13 +37,14 @@ pub struct LiveOptions {
 }
 
 /// Packets per second over a row's interval.
-fn packet_rates(row: &Row) -> (Option<f64>, Option<f64>) {
+fn packet_rates(row: &Row) -> RxTx<Option<f64>> {
     match (row.deltas, row.interval_s) {
-        (Some(d), Some(seconds)) if seconds > 0.0 => (
-            Some(d.packets_recv as f64 / seconds),
-            Some(d.packets_sent as f64 / seconds),
-        ),
-        _ => (None, None),
+        (Some(d), Some(seconds)) => RxTx {
+            recv: d.packets_recv,
+            sent: d.packets_sent,
+        }
+        .map(|packets| per_second(packets, seconds)),
+        _ => RxTx::default(),
     }
 }
 
@@ -87,12 +88,12 @@ pub struct SessionTotals {
 impl SessionTotals {
     /// Average receive rate over the session.
     pub fn avg_recv_rate(&self) -> Option<f64> {
-        (self.seconds > 0.0).then(|| self.bytes_recv as f64 / self.seconds)
+        per_second(self.bytes_recv, self.seconds)
     }
 
     /// Average send rate over the session.
     pub fn avg_sent_rate(&self) -> Option<f64> {
-        (self.seconds > 0.0).then(|| self.bytes_sent as f64 / self.seconds)
+        per_second(self.bytes_sent, self.seconds)
     }
 }
 
@@ -139,22 +140,20 @@ impl Session {
     }
 }
 
-/// Width of the interface column.
-fn name_width<'a>(names: impl Iterator<Item = &'a str>) -> usize {
-    names.map(|n| n.chars().count()).max().unwrap_or(0).max(12)
-}
+/// Narrowest interface column.
+const NAME_WIDTH: usize = 12;
 
 /// One interface's live line: rates in bytes/s and packets/s.
 fn line(row: &Row, width: usize) -> String {
-    let (rx_packets, tx_packets) = packet_rates(row);
+    let packets = packet_rates(row);
     let pps = |rate: Option<f64>| rate.map_or("-".to_string(), |r| format!("{r:.0}"));
     format!(
         "{:<width$}  rx {:>13} {:>9} pkt/s   tx {:>13} {:>9} pkt/s",
         row.interface,
         HumanRate(row.bytes_recv_rate),
-        pps(rx_packets),
+        pps(packets.recv),
         HumanRate(row.bytes_sent_rate),
-        pps(tx_packets),
+        pps(packets.sent),
     )
 }
 
@@ -164,7 +163,7 @@ fn sample_json(cycle: &Cycle) -> serde_json::Value {
         .rows
         .iter()
         .map(|row| {
-            let (rx_packets, tx_packets) = packet_rates(row);
+            let packets = packet_rates(row);
             json!({
                 "interface": row.interface,
                 "interval_s": row.interval_s,
@@ -172,8 +171,8 @@ fn sample_json(cycle: &Cycle) -> serde_json::Value {
                 "bytes_sent": row.deltas.map(|d| d.bytes_sent),
                 "recv_rate": row.bytes_recv_rate,
                 "sent_rate": row.bytes_sent_rate,
-                "recv_packets_rate": rx_packets,
-                "sent_packets_rate": tx_packets,
+                "recv_packets_rate": packets.recv,
+                "sent_packets_rate": packets.sent,
             })
         })
         .collect();
@@ -192,7 +191,7 @@ struct Printer<W: Write> {
 
 impl<W: Write> Printer<W> {
     fn sample(&mut self, cycle: &Cycle, interval: f64) -> io::Result<()> {
-        let width = name_width(cycle.rows.iter().map(|r| r.interface.as_str()));
+        let width = name_width(cycle.rows.iter().map(|r| &r.interface), NAME_WIDTH);
         let time = cycle
             .timestamp
             .with_timezone(&Local)
@@ -253,7 +252,7 @@ impl<W: Write> Printer<W> {
             writeln!(self.out, "{summary}")?;
             return self.out.flush();
         }
-        let width = name_width(session.interfaces.iter().map(|(n, _)| n.as_str()));
+        let width = name_width(session.interfaces.iter().map(|(n, _)| n), NAME_WIDTH);
         writeln!(
             self.out,
             "\nlive session: {} samples over {seconds:.1} s",
@@ -278,8 +277,8 @@ impl<W: Write> Printer<W> {
             writeln!(
                 self.out,
                 "{name:<width$} {:>12} {:>12} {:>11} {:>11}  {:>13} {:>13} {:>13}  {:>13} {:>13} {:>13}",
-                crate::output::HumanBytes(t.bytes_recv as f64),
-                crate::output::HumanBytes(t.bytes_sent as f64),
+                HumanBytes(t.bytes_recv as f64),
+                HumanBytes(t.bytes_sent as f64),
                 t.packets_recv,
                 t.packets_sent,
                 HumanRate(t.recv.min),

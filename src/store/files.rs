@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 pub struct NotAFile {
     /// The path.
     pub path: PathBuf,
-    /// What it is instead (as [`crate::fsutil::check_regular`] says).
-    pub why: String,
+    /// What it is instead.
+    pub why: crate::fsutil::NotRegular,
 }
 
 /// Checks that `path` names a regular file, or nothing yet.

@@ -90,9 +90,9 @@ pub enum StoreError {
 #[derive(Debug, thiserror::Error)]
 pub enum ZoneError {
     /// This process's time zone, for a database that records none yet, is
-    /// not one this machine knows (why, as [`Calendar::system`] says).
-    #[error("{0}")]
-    System(String),
+    /// not one this machine knows.
+    #[error(transparent)]
+    System(crate::calendar::ZoneError),
     /// The zone the database records is unknown here, found upgrading it.
     #[error(transparent)]
     Upgrading(schema::UpgradeError),
@@ -330,9 +330,9 @@ pub enum CalendarError {
     /// SQLite failed.
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
-    /// The recorded zone is not one this machine knows (why).
-    #[error("{0}")]
-    Unknown(String),
+    /// The recorded zone is not one this machine knows.
+    #[error(transparent)]
+    Unknown(crate::calendar::ZoneError),
 }
 
 /// The calendar recorded in the database (UTC hours and days for a database

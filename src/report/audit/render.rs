@@ -4,7 +4,7 @@
 use super::{Audit, Bridge, Cause, InterfaceAudit, Stretch, Tally, Unaccounted};
 use crate::calendar::Calendar;
 use crate::ifname::printable;
-use crate::output::HumanBytes;
+use crate::units::HumanBytes;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use std::io::{self, Write};
