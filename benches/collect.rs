@@ -3,7 +3,7 @@
 //! Run: `cargo bench --bench collect`
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use netmon::collector::{parse_proc_net_dev, CounterSource, ProcfsSource, SysinfoSource};
+use netmon::api::{parse_proc_net_dev, CounterSource, ProcfsSource, SysinfoSource};
 use std::path::Path;
 
 fn collect(c: &mut Criterion) {

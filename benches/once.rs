@@ -8,7 +8,7 @@
 //! Run: `cargo bench --features synth --bench once`
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use netmon::synth::cached_history;
+use netmon::api::cached_history;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 

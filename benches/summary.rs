@@ -10,10 +10,10 @@
 //! Run: `cargo bench --bench summary`
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use netmon::calendar::Calendar;
-use netmon::cli::Period;
-use netmon::report::{self, period::Periods, window, Query};
-use netmon::synth::cached_history;
+use netmon::api::Calendar;
+use netmon::api::Period;
+use netmon::api::{build, open_read_only, recent_periods_start, Periods, Query};
+use netmon::api::cached_history;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
@@ -27,7 +27,7 @@ fn summary(c: &mut Criterion) {
     group.sample_size(30);
     let now = chrono::Utc::now();
     let by_day_default = Query {
-        since: Some(window::recent_periods_start(
+        since: Some(recent_periods_start(
             Periods::calendar(Period::Day),
             now,
             &Calendar::utc(),
@@ -36,7 +36,7 @@ fn summary(c: &mut Criterion) {
         ..Query::default()
     };
     let by_default = |period| Query {
-        since: Some(window::recent_periods_start(
+        since: Some(recent_periods_start(
             Periods::calendar(period),
             now,
             &Calendar::utc(),
@@ -72,10 +72,10 @@ fn summary(c: &mut Criterion) {
     ];
     for days in [30, 365] {
         let path = database(days);
-        let opened = report::open_read_only(&path).expect("open");
+        let opened = open_read_only(&path).expect("open");
         for (label, flags, query) in &variants {
             group.bench_function(format!("build/{label}/{days}d"), |b| {
-                b.iter(|| report::build(&opened.history(), &path, query).expect("report"))
+                b.iter(|| build(&opened.history(), &path, query).expect("report"))
             });
             group.bench_function(format!("process/{label}/{days}d"), |b| {
                 b.iter(|| {
@@ -103,7 +103,7 @@ fn raw_sum_baseline(c: &mut Criterion) {
     group.sample_size(10);
     for days in [30, 365] {
         let path = database(days);
-        let conn = report::open_read_only(&path).expect("open").conn;
+        let conn = open_read_only(&path).expect("open").conn;
         group.bench_function(format!("raw-sum/{days}d"), |b| {
             b.iter(|| {
                 let mut stmt = conn

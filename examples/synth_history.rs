@@ -26,14 +26,14 @@ struct Args {
 
 fn main() -> std::process::ExitCode {
     let args = Args::parse();
-    let spec = netmon::synth::SynthSpec {
+    let spec = netmon::api::SynthSpec {
         days: args.days,
         interval: args.interval,
         interfaces: args.interfaces,
         seed: args.seed,
     };
     let started = std::time::Instant::now();
-    let result = netmon::synth::write_history(&args.out, &spec, |done| {
+    let result = netmon::api::write_history(&args.out, &spec, |done| {
         eprint!("\r{:5.1} %", done * 100.0);
     });
     match result {

@@ -1,33 +1,27 @@
 //! netmon: samples network interface counters into SQLite and reports on the
-//! history. [`app`] is the whole program; `main.rs` only calls it.
+//! history. Read top-down, the modules follow the data: counters come from a
+//! [`source`], become deltas and rates in [`sample`] on the schedule of
+//! [`run`], are kept by [`store`], and are read back by [`report`],
+//! [`metrics`] and the live view ([`run::live`]). [`model`] holds the pure
+//! rules they share, [`cli`] and [`config`] what the user asked for, and
+//! [`app`] the program that ties them together; `main.rs` only calls it.
 
-pub mod app;
-pub mod boot;
-pub mod calendar;
-pub mod cli;
-pub mod collector;
-pub mod config;
-pub mod counters;
-pub mod episode;
-pub mod error;
-pub mod fsutil;
-pub mod ifname;
-pub mod logging;
-pub mod manual;
-pub mod metrics;
-pub mod output;
-pub mod provenance;
-pub mod report;
-pub mod resume;
+pub mod model;
+pub mod source;
+pub mod sample;
 pub mod run;
-pub mod sampler;
-pub mod select;
 pub mod store;
+pub mod report;
+pub mod metrics;
+pub mod cli;
+pub mod config;
+pub mod manual;
+pub mod app;
+pub mod support;
+pub mod api;
 #[cfg(feature = "synth")]
 pub mod synth;
 #[cfg(test)]
 mod test_support;
-pub mod units;
-pub mod wallclock;
 
 pub use app::main_exit_code;

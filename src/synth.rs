@@ -2,9 +2,9 @@
 //! write path with a simulated clock: for benchmarks, demos and the
 //! `synth_history` example.
 
-use crate::collector::InterfaceCounters;
-use crate::counters::Counters;
-use crate::sampler::{SampleOptions, Sampler};
+use crate::source::InterfaceCounters;
+use crate::model::counters::Counters;
+use crate::sample::{SampleOptions, Sampler};
 use crate::store::Store;
 use chrono::{DateTime, Duration, Timelike, Utc};
 use std::path::Path;
@@ -51,7 +51,7 @@ pub fn write_history(
     mut progress: impl FnMut(f64),
 ) -> Result<u64, crate::store::StoreError> {
     // Days in UTC, whatever this process's zone: benchmarks query it so.
-    let utc = crate::calendar::Calendar::utc();
+    let utc = crate::model::calendar::Calendar::utc();
     let mut store = Store::open_in(path, std::time::Duration::from_secs(5), Some(&utc))?;
     let mut sampler = Sampler::new(SampleOptions::default());
     let mut noise = Noise(spec.seed);

@@ -575,7 +575,7 @@ fn another_namespaces_counters_are_not_judged_by_this_one() {
         (0, 0),
         "nothing moved there: no phantom re-creation"
     );
-    let resume_point = netmon::store::resume_point::ResumePoint::load(&db).unwrap();
+    let resume_point = netmon::api::ResumePoint::load(&db).unwrap();
     let probe = resume_point
         .interfaces
         .get("probe0")

@@ -6,7 +6,7 @@ mod common;
 
 use common::netns::Namespace;
 use common::*;
-use netmon::units::HumanBytes;
+use netmon::api::HumanBytes;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 

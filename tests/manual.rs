@@ -8,7 +8,7 @@ use common::*;
 
 /// Every long flag of the command line, as `--name`.
 fn long_flags() -> Vec<String> {
-    netmon::cli::Cli::command()
+    netmon::api::Cli::command()
         .get_arguments()
         .filter_map(|arg| arg.get_long().map(|long| format!("--{long}")))
         .collect()
@@ -78,7 +78,7 @@ fn man_page_says_what_help_says_and_lints_clean() {
             "no {heading}"
         );
     }
-    for arg in netmon::cli::Cli::command().get_arguments() {
+    for arg in netmon::api::Cli::command().get_arguments() {
         if let Some(help) = arg.get_help() {
             let help = help.to_string();
             assert!(text.contains(&help), "the man page lacks --help's {help:?}");

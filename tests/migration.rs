@@ -230,7 +230,7 @@ fn a_year_long_schema_2_database_is_upgraded_without_losing_a_row_or_a_byte() {
     let db = sandbox.db();
     assert_eq!(
         scalar(&db, "PRAGMA user_version"),
-        netmon::store::schema::SCHEMA_VERSION
+        netmon::api::SCHEMA_VERSION
     );
     let rows_after = all_rows(&db);
     let new_cycle = scalar(&db, "SELECT MAX(t_ms) FROM network_stats");

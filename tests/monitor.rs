@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use netmon::collector::parse_proc_net_dev;
+use netmon::api::parse_proc_net_dev;
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use std::process::Stdio;

@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use netmon::collector::parse_proc_net_dev;
+use netmon::api::parse_proc_net_dev;
 use nix::sys::signal::Signal;
 use rusqlite::Connection;
 use std::time::Duration;

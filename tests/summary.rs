@@ -275,7 +275,7 @@ fn empty_database_is_reported_plainly() {
     let sandbox = Sandbox::with_config("logging:\n  file: ''\n");
     std::fs::create_dir_all(sandbox.path("data")).unwrap();
     drop(
-        netmon::store::Store::open(&sandbox.db_path(), std::time::Duration::from_secs(1)).unwrap(),
+        netmon::api::Store::open(&sandbox.db_path(), std::time::Duration::from_secs(1)).unwrap(),
     );
     let output = sandbox.run(&["--summary"]);
     assert!(output.status.success());

@@ -7,14 +7,14 @@
 
 use chrono::{DateTime, Datelike, TimeZone, Utc};
 use jiff::tz::TimeZone as Zone;
-use netmon::calendar::Calendar;
-use netmon::cli::Period;
-use netmon::collector::InterfaceCounters;
-use netmon::counters::Counters;
-use netmon::report::{build, Query};
-use netmon::sampler::{SampleOptions, Sampler};
-use netmon::store::history::History;
-use netmon::store::Store;
+use netmon::api::Calendar;
+use netmon::api::Period;
+use netmon::api::InterfaceCounters;
+use netmon::api::Counters;
+use netmon::api::{build, Query};
+use netmon::api::{SampleOptions, Sampler};
+use netmon::api::History;
+use netmon::api::Store;
 use std::collections::BTreeMap;
 use std::path::Path;
 

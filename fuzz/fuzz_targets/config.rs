@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use netmon::cli::Cli;
-use netmon::config::{from_text, Context, Env};
+use netmon::api::Cli;
+use netmon::api::{from_text, Context, Env};
 use std::path::{Path, PathBuf};
 
 fuzz_target!(|data: &[u8]| {

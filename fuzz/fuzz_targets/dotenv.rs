@@ -4,8 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use netmon::cli::Cli;
-use netmon::config::{from_text, parse_dotenv, Context, Env};
+use netmon::api::Cli;
+use netmon::api::{from_text, parse_dotenv, Context, Env};
 use std::path::Path;
 
 fuzz_target!(|data: &[u8]| {

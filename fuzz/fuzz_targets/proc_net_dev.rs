@@ -7,7 +7,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let parsed = netmon::collector::parse_proc_net_dev(data);
+    let parsed = netmon::api::parse_proc_net_dev(data);
     let mut names = std::collections::HashSet::new();
     for interface in &parsed.interfaces {
         assert!(!interface.name.is_empty());

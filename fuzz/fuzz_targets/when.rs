@@ -4,10 +4,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use netmon::calendar::Calendar;
-use netmon::cli::Period;
-use netmon::report::period::Periods;
-use netmon::report::window::{resolve, validate};
+use netmon::api::Calendar;
+use netmon::api::Period;
+use netmon::api::Periods;
+use netmon::api::{resolve, validate};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

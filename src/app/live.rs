@@ -4,9 +4,10 @@
 use super::{open_source, signal_channel};
 use crate::cli::Cli;
 use crate::config::{self, Config};
-use crate::error::{Error, Result};
+use crate::support::error::{Error, Result};
 use crate::run::live::{self, Style};
-use crate::{logging, select};
+use crate::sample::select;
+use crate::support::logging;
 
 /// `--live`: rates now, from the configured counter source and selection;
 /// logs on stderr only, writes nothing.

@@ -8,11 +8,12 @@ mod monitor;
 mod report;
 
 use crate::cli::{Cli, Format};
-use crate::collector::{CounterSource, ProcfsSource, SysinfoSource};
+use crate::source::{CounterSource, ProcfsSource, SysinfoSource};
 use crate::config::{self, CollectorKind, Config};
-use crate::error::{Error, Result};
+use crate::support::error::{Error, Result};
 use crate::run::live::Style;
-use crate::{fsutil, manual, report as reports, wallclock};
+use crate::support::{fsutil, wallclock};
+use crate::{manual, report as reports};
 use clap::Parser;
 use std::path::Path;
 

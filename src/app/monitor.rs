@@ -5,9 +5,12 @@
 use super::{open_source, signal_channel};
 use crate::cli::Cli;
 use crate::config::{CollectorKind, Config};
-use crate::error::{Error, Result};
+use crate::support::error::{Error, Result};
 use crate::store::{self, Store};
-use crate::{calendar, logging, metrics, run, select, wallclock};
+use crate::model::calendar;
+use crate::sample::select;
+use crate::support::{logging, wallclock};
+use crate::{metrics, run};
 
 /// Starts the monitor: everything that can be refused is checked before
 /// the first file is created, then the sampling loop runs until done.

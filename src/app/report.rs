@@ -4,8 +4,10 @@
 
 use crate::cli::{self, Cli, Format};
 use crate::config::Config;
-use crate::error::{Error, Result};
-use crate::{report, sampler, store, wallclock};
+use crate::support::error::{Error, Result};
+use crate::sample as sampler;
+use crate::support::wallclock;
+use crate::{report, store};
 use std::io::Write;
 use std::path::PathBuf;
 

@@ -3,7 +3,7 @@
 //! merged [`Env`]; it never reads the process environment itself.
 
 use super::{read_limited, single_line, Env, MAX_CONFIG_BYTES};
-use crate::error::{Error, Result};
+use crate::support::error::{Error, Result};
 use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::path::Path;

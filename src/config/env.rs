@@ -7,7 +7,7 @@ use super::file::check_nesting;
 use super::invalid::Invalid;
 use super::keys::Layers;
 use super::Context;
-use crate::error::{Error, Result};
+use crate::support::error::{Error, Result};
 
 pub use super::keys::ENV_KEYS;
 

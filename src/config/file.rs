@@ -3,7 +3,7 @@
 
 use super::invalid::Invalid;
 use super::Env;
-use crate::error::{Error, Result};
+use crate::support::error::{Error, Result};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -195,7 +195,7 @@ pub fn locate(
             ))
         };
         return match std::fs::metadata(&candidate) {
-            Ok(_) => match crate::fsutil::check_regular(&candidate) {
+            Ok(_) => match crate::support::fsutil::check_regular(&candidate) {
                 Ok(()) => Ok(Some(candidate)),
                 Err(e) => Err(refuse(e.to_string())),
             },

@@ -7,7 +7,7 @@
 
 use super::file::{DatabaseSection, InterfaceSection, LoggingSection, OptionsSection};
 use super::layers::{AnyPath, FilePath, Kind, List, Number, OptionalNumber, Sourced, Text};
-use crate::error::{Error, Result};
+use crate::support::error::{Error, Result};
 use std::collections::BTreeMap;
 use std::path::Path;
 

@@ -8,7 +8,7 @@ use super::invalid::Invalid;
 use super::keys::Layers;
 use super::validate::shown;
 use crate::cli::Cli;
-use crate::error::Error;
+use crate::support::error::Error;
 use std::fmt::Display;
 use std::path::{Path, PathBuf};
 

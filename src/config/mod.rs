@@ -17,8 +17,8 @@ pub use invalid::Invalid;
 pub use paths::read_limited;
 
 use crate::cli::Cli;
-use crate::error::Result;
-use crate::sampler::{SampleOptions, SpikeGuard};
+use crate::support::error::Result;
+use crate::sample::{SampleOptions, SpikeGuard};
 use file::FileConfig;
 use keys::Layers;
 use regex_lite::Regex;
@@ -94,7 +94,7 @@ pub struct Config {
     /// The day each interface's months start on in reports.
     pub billing: crate::report::period::BillingDays,
     /// Who may read a database netmon creates.
-    pub database_access: crate::fsutil::Access,
+    pub database_access: crate::support::fsutil::Access,
     /// What each cycle stores.
     pub sample: SampleOptions,
     /// Logging settings.

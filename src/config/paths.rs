@@ -3,7 +3,7 @@
 //! written where they are configured.
 
 use super::Config;
-use crate::error::{Error, Result};
+use crate::support::error::{Error, Result};
 use std::fmt::Display;
 use std::path::{Path, PathBuf};
 
@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 pub fn read_limited(path: &Path, limit: u64) -> Result<String> {
     let fail = |e: &dyn Display| Error::config(format!("{}: cannot read: {e}", path.display()));
     let mut bytes = Vec::new();
-    let longer = crate::fsutil::open_regular(path)
-        .and_then(|file| crate::fsutil::read_at_most(file, limit, &mut bytes))
+    let longer = crate::support::fsutil::open_regular(path)
+        .and_then(|file| crate::support::fsutil::read_at_most(file, limit, &mut bytes))
         .map_err(|e| fail(&e))?;
     if longer {
         return Err(Error::config(format!(
@@ -52,7 +52,7 @@ impl Config {
                 } else {
                     format!("the database's {suffix}")
                 };
-                (crate::fsutil::sibling(&self.database_file, suffix), what)
+                (crate::support::fsutil::sibling(&self.database_file, suffix), what)
             })
             .collect();
         taken.push((self.proc_net_dev.clone(), "the proc_net_dev".into()));
@@ -81,9 +81,9 @@ fn check_file_location(path: &Path, origin: &str) -> Result<()> {
             path.display()
         )));
     }
-    crate::fsutil::check_regular(path)
+    crate::support::fsutil::check_regular(path)
         .map_err(|e| fail(format!("{} {e}; name a regular file", path.display())))?;
-    crate::fsutil::check_link_owner(path).map_err(|e| fail(format!("{} {e}", path.display())))?;
+    crate::support::fsutil::check_link_owner(path).map_err(|e| fail(format!("{} {e}", path.display())))?;
     let mut ancestor = path.parent();
     while let Some(dir) = ancestor {
         let dir = if dir.as_os_str().is_empty() {
@@ -104,7 +104,7 @@ fn check_file_location(path: &Path, origin: &str) -> Result<()> {
                 fail(format!(
                     "{} is not writable ({}); choose another path or fix its permissions",
                     target.display(),
-                    crate::fsutil::reason(&e.into())
+                    crate::support::fsutil::reason(&e.into())
                 ))
             });
         }

@@ -7,9 +7,9 @@ use super::invalid::Invalid;
 use super::keys::Layers;
 use super::layers::Sourced;
 use super::{CollectorKind, Config, LogSettings};
-use crate::error::{Error, Result};
+use crate::support::error::{Error, Result};
 use crate::report::period::BillingDays;
-use crate::sampler::{SampleOptions, SpikeGuard};
+use crate::sample::{SampleOptions, SpikeGuard};
 use regex_lite::{Regex, RegexBuilder};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -79,9 +79,9 @@ pub(super) fn validate(
         flush_every,
         billing,
         database_access: if parsed.database.group_readable {
-            crate::fsutil::Access::GroupReadable
+            crate::support::fsutil::Access::GroupReadable
         } else {
-            crate::fsutil::Access::Private
+            crate::support::fsutil::Access::Private
         },
         sample: SampleOptions {
             track_per_interface: options.track_per_interface,
@@ -167,12 +167,12 @@ fn per_interface(
     check_names(parsed.per_interface.keys(), per_interface_fail)?;
     if parsed
         .per_interface
-        .contains_key(crate::sampler::TOTAL_INTERFACE)
+        .contains_key(crate::sample::TOTAL_INTERFACE)
     {
         return Err(per_interface_fail(format!(
             "{0} is the sum of the interfaces and follows the global billing_day and \
              max_bandwidth_mbit; set those, or name a real interface called {0} as \\x5ftotal",
-            crate::sampler::TOTAL_INTERFACE
+            crate::sample::TOTAL_INTERFACE
         )));
     }
     let mut guard = SpikeGuard {

@@ -4,7 +4,7 @@
 //! crate's text encoder (format 0.0.4).
 
 use super::stats::MonitorStats;
-use crate::collector::{DeviceColumns, COLUMN_NAMES};
+use crate::source::{DeviceColumns, COLUMN_NAMES};
 use prometheus::proto::{Counter, Gauge, LabelPair, Metric, MetricFamily, MetricType};
 use prometheus::{Encoder, TextEncoder};
 

@@ -17,10 +17,10 @@ pub mod exposition;
 pub mod stats;
 
 use crate::cli::Period;
-use crate::collector::CounterSource;
+use crate::source::CounterSource;
 use crate::report::current::{current_totals, PeriodTotals};
 use crate::report::period::BillingDays;
-use crate::select::Selection;
+use crate::sample::select::Selection;
 use crate::store::history::ReadError;
 use chrono::{DateTime, Utc};
 use connections::Connections;
@@ -320,7 +320,7 @@ fn respond(request: &Request<Incoming>, exporter: &Mutex<Exporter>) -> Response<
             let text = exporter
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .scrape(crate::wallclock::now());
+                .scrape(crate::support::wallclock::now());
             (exposition::CONTENT_TYPE, Bytes::from(text))
         }
         "/" => (
@@ -349,10 +349,10 @@ fn plain(status: StatusCode, text: &'static str) -> Response<Full<Bytes>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::calendar::Calendar;
-    use crate::collector::InterfaceCounters;
-    use crate::counters::Counters;
-    use crate::sampler::{SampleOptions, Sampler};
+    use crate::model::calendar::Calendar;
+    use crate::source::InterfaceCounters;
+    use crate::model::counters::Counters;
+    use crate::sample::{SampleOptions, Sampler};
     use crate::store::Store;
     use chrono::{Duration, TimeZone};
 

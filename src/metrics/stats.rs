@@ -2,8 +2,8 @@
 //! by the sampling loop after each cycle, read by each scrape. The lock is
 //! held only to copy numbers, never across I/O.
 
-use crate::provenance::Provenance;
-use crate::sampler::Cycle;
+use crate::model::provenance::Provenance;
+use crate::sample::Cycle;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -94,9 +94,9 @@ impl SharedStats {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collector::InterfaceCounters;
-    use crate::counters::Counters;
-    use crate::sampler::{SampleOptions, Sampler, SpikeGuard};
+    use crate::source::InterfaceCounters;
+    use crate::model::counters::Counters;
+    use crate::sample::{SampleOptions, Sampler, SpikeGuard};
     use chrono::{TimeZone, Utc};
 
     fn snapshot(values: &[(&str, u64)]) -> Vec<InterfaceCounters> {

@@ -3,11 +3,11 @@
 //! per interface; the caller exits 3 when any limit is exceeded.
 
 use super::current::CurrentPeriod;
-use crate::calendar::Calendar;
+use crate::model::calendar::Calendar;
 use crate::cli::{Direction, Period};
-use crate::ifname::printable;
+use crate::model::ifname::printable;
 use crate::store::history::{History, ReadError};
-use crate::units::{HumanBytes, RxTx};
+use crate::model::units::{HumanBytes, RxTx};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use std::io::{self, Write};
@@ -137,12 +137,12 @@ pub fn check_known(history: &History, interfaces: &[String]) -> Result<(), Unkno
         Some(unknown) => {
             let listed: Vec<String> = known
                 .iter()
-                .filter(|name| *name != crate::sampler::TOTAL_INTERFACE)
+                .filter(|name| *name != crate::sample::TOTAL_INTERFACE)
                 .take(10)
-                .map(|name| crate::ifname::printable(name).into_owned())
+                .map(|name| crate::model::ifname::printable(name).into_owned())
                 .collect();
             Err(UnknownInterface::Unknown {
-                name: crate::ifname::printable(unknown).into_owned(),
+                name: crate::model::ifname::printable(unknown).into_owned(),
                 stored: listed.join(", "),
             })
         }

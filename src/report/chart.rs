@@ -7,8 +7,8 @@
 
 use super::{InterfaceReport, Report};
 use crate::cli::Period;
-use crate::ifname::printable;
-use crate::units::IEC_BYTES;
+use crate::model::ifname::printable;
+use crate::model::units::IEC_BYTES;
 use chrono::{DateTime, FixedOffset, Utc};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -177,7 +177,7 @@ fn panel(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::calendar::Calendar;
+    use crate::model::calendar::Calendar;
     use crate::report::Totals;
     use chrono::TimeZone;
 

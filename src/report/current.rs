@@ -4,10 +4,10 @@
 
 use super::period::{BillingDays, Periods};
 use super::Totals;
-use crate::calendar::Calendar;
+use crate::model::calendar::Calendar;
 use crate::cli::Period;
 use crate::store::history::{History, ReadResult};
-use crate::units::RxTx;
+use crate::model::units::RxTx;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -17,10 +17,10 @@ pub mod render;
 mod top;
 pub mod window;
 
-use crate::calendar::Calendar;
+use crate::model::calendar::Calendar;
 use crate::cli::Period;
-use crate::error::{Error, Result};
-use crate::sampler::TOTAL_INTERFACE;
+use crate::support::error::{Error, Result};
+use crate::sample::TOTAL_INTERFACE;
 use crate::store::history::{History, Level, Piece, ReadResult};
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use std::collections::btree_map::{BTreeMap, Entry};

@@ -13,7 +13,7 @@
 //! slots kept in the hourly rollups ([`crate::store::slots`]), the rest of
 //! the window from raw samples.
 
-use crate::calendar::Calendar;
+use crate::model::calendar::Calendar;
 use crate::store::history::{History, ReadResult};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;

@@ -4,7 +4,7 @@
 //! daily bins, a billing month from the 15th is the daily bins from one 15th
 //! to the next, a year twelve monthly bins.
 
-use crate::calendar::Calendar;
+use crate::model::calendar::Calendar;
 use crate::cli::Period;
 use crate::store::history::Level;
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, Utc};

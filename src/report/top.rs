@@ -2,7 +2,7 @@
 //! window, biggest first, the earlier of equal days first.
 
 use super::{InterfaceReport, Totals};
-use crate::calendar::Calendar;
+use crate::model::calendar::Calendar;
 use crate::store::history::{History, ReadResult};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;

@@ -5,7 +5,7 @@
 //! hours, 30 days or 12 months.
 
 use super::period::Periods;
-use crate::calendar::Calendar;
+use crate::model::calendar::Calendar;
 use crate::cli::Period;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 

@@ -5,11 +5,11 @@
 //! plain line per interface per sample; `--format json` prints NDJSON.
 //! Ctrl-C (or `--count`) ends it with a summary of the session.
 
-use crate::collector::CounterSource;
+use crate::source::CounterSource;
 use crate::run::{Limit, Pipeline, Plan, Signal, Sink, SystemClock};
-use crate::sampler::{Cycle, Row, SampleOptions, Sampler};
-use crate::select::Selection;
-use crate::units::{name_width, per_second, HumanBytes, HumanRate, RxTx};
+use crate::sample::{Cycle, Row, SampleOptions, Sampler};
+use crate::sample::select::Selection;
+use crate::model::units::{name_width, per_second, HumanBytes, HumanRate, RxTx};
 use chrono::Local;
 use serde_json::json;
 use std::io::{self, Write};
@@ -353,8 +353,8 @@ pub fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collector::InterfaceCounters;
-    use crate::counters::Counters;
+    use crate::source::InterfaceCounters;
+    use crate::model::counters::Counters;
     use chrono::{TimeZone, Utc};
     use std::collections::BTreeMap;
 

@@ -8,6 +8,7 @@
 pub mod live;
 pub mod monitor;
 mod pipeline;
+pub mod print;
 #[cfg(test)]
 mod tests;
 mod ticker;

@@ -2,17 +2,17 @@
 //! as its keeper, stdout and the endpoint's statistics as its sinks, and
 //! the resume point read before the first cycle.
 
-use crate::boot::boot_clock;
-use crate::collector::CounterSource;
+use crate::source::boot::boot_clock;
+use crate::source::CounterSource;
 use crate::config::Config;
-use crate::error::{Error, Result};
-use crate::logging::LogHandle;
+use crate::support::error::{Error, Result};
+use crate::support::logging::LogHandle;
 use crate::metrics::{MetricsServer, SharedStats};
-use crate::output;
-use crate::resume::Resumed;
+use crate::run::print;
+use crate::sample::resume::Resumed;
 use crate::run::{Keeper, Limit, Pipeline, Plan, Signal, Sink, SystemClock};
-use crate::sampler::{Cycle, Sampler};
-use crate::select::Selection;
+use crate::sample::{Cycle, Sampler};
+use crate::sample::select::Selection;
 use crate::store::retention::Retention;
 use crate::store::writer::Writer;
 use crate::store::Store;
@@ -49,9 +49,9 @@ struct Stdout {
 impl Sink for Stdout {
     fn cycle(&mut self, cycle: &Cycle) -> std::io::Result<()> {
         let shown = if self.detailed {
-            output::print_sample(&mut self.out, cycle)
+            print::print_sample(&mut self.out, cycle)
         } else {
-            output::print_rates(&mut self.out, cycle)
+            print::print_rates(&mut self.out, cycle)
         };
         if let Err(e) = shown {
             tracing::debug!("stdout closed: {e}");
@@ -228,11 +228,11 @@ fn publish(stats: &SharedStats, writer: &Writer, wrote: bool) {
     stats.cycles_merged = writer.merged();
     stats.write_failures = writer.failures();
     if wrote {
-        stats.last_write_unix = Some(crate::wallclock::now().timestamp_millis() as f64 / 1000.0);
+        stats.last_write_unix = Some(crate::support::wallclock::now().timestamp_millis() as f64 / 1000.0);
     }
 }
 
-/// Continues from the database's resume point (see [`crate::resume`]) and
+/// Continues from the database's resume point (see [`crate::sample::resume`]) and
 /// tells the store which boot and selection this run's cycles belong to.
 /// `(interval, selection)`: the monitoring interval and
 /// [`Selection::fingerprint`].
@@ -243,16 +243,16 @@ fn resume(
     (interval, selection): (f64, u64),
 ) {
     let boot = source.boot();
-    let start = crate::resume::Start {
+    let start = crate::sample::resume::Start {
         boot: &boot,
         clock: boot_clock(),
-        wall: crate::wallclock::now(),
+        wall: crate::support::wallclock::now(),
         interval,
         selection,
     };
     let point = store.resume_point();
     let interfaces = point.interfaces.len();
-    let resumed = crate::resume::continue_from(point, &start, sampler);
+    let resumed = crate::sample::resume::continue_from(point, &start, sampler);
     match resumed {
         Resumed::Fresh if interfaces > 0 => {
             tracing::info!("the stored counters cannot be told to be of this boot: starting fresh")
@@ -273,7 +273,7 @@ fn resume(
         tracing::warn!(
             "cannot tell which boot this is ({} unreadable): a later run will not continue \
              from this one's counters",
-            crate::boot::BOOT_ID_PATH
+            crate::source::boot::BOOT_ID_PATH
         );
     }
     store.begin_run(boot.id, selection, resumed);
@@ -287,7 +287,7 @@ pub fn write_wait(config: &Config) -> Duration {
 
 fn plan_retention(config: &Config, store: &Store) -> Option<Retention> {
     Retention::plan(
-        crate::wallclock::now(),
+        crate::support::wallclock::now(),
         config.retention_days,
         config.rollup_retention_days,
         store.calendar(),

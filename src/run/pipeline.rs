@@ -3,10 +3,10 @@
 //! nothing listed or selected) are logged when they start and end.
 
 use super::ticker::Clock;
-use crate::collector::{CounterSource, ReadError};
-use crate::episode::Episode;
-use crate::sampler::{Cycle, Sampler};
-use crate::select::Selection;
+use crate::source::{CounterSource, ReadError};
+use crate::support::episode::Episode;
+use crate::sample::{Cycle, Sampler};
+use crate::sample::select::Selection;
 use std::io;
 
 /// Something that sees every sampled cycle: a printer, the endpoint's

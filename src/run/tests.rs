@@ -2,11 +2,11 @@
 //! when, what reaches the sinks and the keeper, and how it ends.
 
 use super::*;
-use crate::boot::Boot;
-use crate::collector::{CounterSource, InterfaceCounters, ReadError};
-use crate::counters::Counters;
-use crate::sampler::{Cycle, SampleOptions, Sampler};
-use crate::select::Selection;
+use crate::source::boot::Boot;
+use crate::source::{CounterSource, InterfaceCounters, ReadError};
+use crate::model::counters::Counters;
+use crate::sample::{Cycle, SampleOptions, Sampler};
+use crate::sample::select::Selection;
 use chrono::{DateTime, TimeZone, Utc};
 use std::collections::VecDeque;
 

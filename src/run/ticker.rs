@@ -76,11 +76,11 @@ impl Clock for SystemClock {
     }
 
     fn boot(&self) -> f64 {
-        crate::boot::boot_clock()
+        crate::source::boot::boot_clock()
     }
 
     fn wall(&self) -> DateTime<Utc> {
-        crate::wallclock::now()
+        crate::support::wallclock::now()
     }
 
     fn wait(&mut self, until: f64) -> Option<Signal> {

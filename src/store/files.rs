@@ -15,12 +15,12 @@ pub struct NotAFile {
     /// The path.
     pub path: PathBuf,
     /// What it is instead.
-    pub why: crate::fsutil::NotRegular,
+    pub why: crate::support::fsutil::NotRegular,
 }
 
 /// Checks that `path` names a regular file, or nothing yet.
 pub(super) fn check_database_file(path: &Path) -> Result<(), NotAFile> {
-    crate::fsutil::check_regular(path).map_err(|why| NotAFile {
+    crate::support::fsutil::check_regular(path).map_err(|why| NotAFile {
         path: path.to_path_buf(),
         why,
     })
@@ -66,7 +66,7 @@ impl Store {
             None => Some(LostFiles::Removed),
             Some(found) if found != self.identity => Some(LostFiles::Replaced),
             _ if self.wal_identity.is_some()
-                && identity(&crate::fsutil::sibling(&self.real_path, "-wal"))?
+                && identity(&crate::support::fsutil::sibling(&self.real_path, "-wal"))?
                     != self.wal_identity =>
             {
                 Some(LostFiles::LogLost)

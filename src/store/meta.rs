@@ -22,7 +22,7 @@ pub const FOLDED_UNTIL: &str = "rollups_complete_until_ms";
 /// `netmon_events`; set when a database from before schema 4 is upgraded,
 /// whose earlier samples record only their baselines.
 pub const PROVENANCE_FROM: &str = "provenance_complete_from_ms";
-/// The time zone day and month rollups are cut in ([`crate::calendar::Calendar::spec`]).
+/// The time zone day and month rollups are cut in ([`crate::model::calendar::Calendar::spec`]).
 pub const ZONE: &str = "rollup_time_zone";
 /// Seconds past each UTC hour at which hour rollups start.
 pub const HOUR_PHASE: &str = "rollup_hour_phase_s";

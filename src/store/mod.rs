@@ -23,8 +23,8 @@ pub mod slots;
 mod write;
 pub mod writer;
 
-use crate::calendar::Calendar;
-use crate::fsutil::Access;
+use crate::model::calendar::Calendar;
+use crate::support::fsutil::Access;
 pub use codec::{format_timestamp, from_ms, interval_us, parse_timestamp, to_ms};
 use files::{check_database_file, file_identity};
 pub use files::{LostFiles, NotAFile};
@@ -92,7 +92,7 @@ pub enum ZoneError {
     /// This process's time zone, for a database that records none yet, is
     /// not one this machine knows.
     #[error(transparent)]
-    System(crate::calendar::ZoneError),
+    System(crate::model::calendar::ZoneError),
     /// The zone the database records is unknown here, found upgrading it.
     #[error(transparent)]
     Upgrading(schema::UpgradeError),
@@ -193,7 +193,7 @@ impl Store {
         access: Access,
     ) -> Result<Store, StoreError> {
         check_database_file(path).map_err(Refusal::NotAFile)?;
-        crate::fsutil::open_append(path, access).map_err(|source| StoreError::Create {
+        crate::support::fsutil::open_append(path, access).map_err(|source| StoreError::Create {
             path: path.to_path_buf(),
             source,
         })?;
@@ -332,7 +332,7 @@ pub enum CalendarError {
     Sqlite(#[from] rusqlite::Error),
     /// The recorded zone is not one this machine knows.
     #[error(transparent)]
-    Unknown(crate::calendar::ZoneError),
+    Unknown(crate::model::calendar::ZoneError),
 }
 
 /// The calendar recorded in the database (UTC hours and days for a database

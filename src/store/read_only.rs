@@ -4,7 +4,7 @@
 use super::files::{check_database_file, NotAFile};
 use super::history::History;
 use super::schema;
-use crate::fsutil::sibling;
+use crate::support::fsutil::sibling;
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 

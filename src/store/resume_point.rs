@@ -8,7 +8,7 @@
 //! boot told by `btime`) are converted once, by the schema upgrade.
 
 use super::{from_ms, meta, to_ms};
-use crate::counters::Counters;
+use crate::model::counters::Counters;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
@@ -102,7 +102,7 @@ pub struct ResumePoint {
     /// time (`btime`) it was written in.
     pub legacy_btime: Option<i64>,
     /// Which interfaces the run that wrote the last cycle selected (see
-    /// [`crate::select::Selection::fingerprint`]).
+    /// [`crate::sample::select::Selection::fingerprint`]).
     pub selection: Option<u64>,
     /// The last cycle written.
     pub last_cycle: Option<Reading>,

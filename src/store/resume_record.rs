@@ -5,9 +5,9 @@
 
 use super::resume_point::{LastReading, Reading, ResumePoint};
 use super::Store;
-use crate::provenance::Provenance;
-use crate::resume::Resumed;
-use crate::sampler::{Baseline, Cycle};
+use crate::model::provenance::Provenance;
+use crate::sample::resume::Resumed;
+use crate::sample::{Baseline, Cycle};
 
 impl Store {
     /// Rolls the resume point in memory back to the one in the database
@@ -114,7 +114,7 @@ impl Store {
     }
 
     /// Sets the boot and selection this run's cycles are taken in, and how
-    /// the run continues the resume point (see [`crate::resume`]). They are
+    /// the run continues the resume point (see [`crate::sample::resume`]). They are
     /// recorded with its first cycle written: until then the point keeps
     /// saying what the earlier run left. Then the readings of the point that
     /// the first cycle did not replace stay if they are of the same boot,

@@ -8,7 +8,7 @@
 
 use super::rollup::{period_key, LEVELS};
 use super::{meta, to_ms, Store, StoreError};
-use crate::calendar::Calendar;
+use crate::model::calendar::Calendar;
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::params;
 use rusqlite::types::Value;

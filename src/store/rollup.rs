@@ -12,7 +12,7 @@
 use super::codec::{merge_sql, slot_number_sql, Merge, COVERED_SECONDS_SQL, SLOT_MS};
 use super::slots::{HourSlots, SlotSums};
 use super::{format_timestamp, from_ms, to_ms};
-use crate::calendar::Calendar;
+use crate::model::calendar::Calendar;
 use chrono::{DateTime, Datelike, Duration, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::BTreeMap;

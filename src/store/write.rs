@@ -7,7 +7,7 @@ use super::files::file_identity;
 use super::ids::{interface_id, interface_ids};
 use super::resume_point::Reading;
 use super::{codec, format_timestamp, interval_us, meta, rollup, to_ms, Store, StoreError};
-use crate::sampler::Cycle;
+use crate::sample::Cycle;
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{params, Connection, ErrorCode};
 
@@ -71,7 +71,7 @@ impl Store {
             return Err(self.sqlite(e));
         }
         if self.wal_identity.is_none() {
-            self.wal_identity = file_identity(&crate::fsutil::sibling(&self.real_path, "-wal"));
+            self.wal_identity = file_identity(&crate::support::fsutil::sibling(&self.real_path, "-wal"));
         }
         if written.purged {
             // Committed: nothing may fail now. Without the reloaded map,

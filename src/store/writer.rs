@@ -6,8 +6,8 @@
 //! ([`Cycle::absorb`]): the sums stay exact, only granularity is lost.
 
 use super::{LostFiles, Store, StoreError};
-use crate::fsutil::{sibling, Access};
-use crate::sampler::Cycle;
+use crate::support::fsutil::{sibling, Access};
+use crate::sample::Cycle;
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -265,7 +265,7 @@ impl Writer {
         let rescue = sibling(&path, ".rescue");
         let moved = std::fs::remove_file(&rescue)
             .or_else(ignore_missing)
-            .and_then(|()| crate::fsutil::open_append(&rescue, self.opened_as.access).map(drop))
+            .and_then(|()| crate::support::fsutil::open_append(&rescue, self.opened_as.access).map(drop))
             .map_err(|source| StoreError::Create {
                 path: rescue.clone(),
                 source,

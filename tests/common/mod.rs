@@ -288,12 +288,12 @@ pub fn write_history(path: &Path, cycles: &[ScriptedCycle]) {
 /// [`write_history`] into a database whose calendar is `zone` (as netmon
 /// records it) with hours starting `hour_phase` seconds past the UTC hour.
 pub fn write_history_in(path: &Path, cycles: &[ScriptedCycle], zone: &str, hour_phase: i64) {
-    use netmon::collector::InterfaceCounters;
-    use netmon::counters::Counters;
-    use netmon::sampler::{SampleOptions, Sampler};
-    let calendar = netmon::calendar::Calendar::from_spec(zone, hour_phase).unwrap();
+    use netmon::api::InterfaceCounters;
+    use netmon::api::Counters;
+    use netmon::api::{SampleOptions, Sampler};
+    let calendar = netmon::api::Calendar::from_spec(zone, hour_phase).unwrap();
     let mut store =
-        netmon::store::Store::open_in(path, std::time::Duration::from_secs(5), Some(&calendar))
+        netmon::api::Store::open_in(path, std::time::Duration::from_secs(5), Some(&calendar))
             .unwrap();
     let mut sampler = Sampler::new(SampleOptions::default());
     let Some(origin) = cycles.first().map(|c| c.0) else {

@@ -9,9 +9,9 @@
 pub mod render;
 
 use super::Totals;
-use crate::calendar::Calendar;
-use crate::provenance::Provenance;
-use crate::sampler::TOTAL_INTERFACE;
+use crate::model::calendar::Calendar;
+use crate::model::provenance::Provenance;
+use crate::sample::TOTAL_INTERFACE;
 use crate::store::codec::{from_ms, parse_timestamp};
 use crate::store::history::{Event, History, ReadResult};
 use chrono::{DateTime, Utc};

@@ -2,9 +2,9 @@
 //! one per unwatched stretch, or one JSON object.
 
 use super::{Audit, Bridge, Cause, InterfaceAudit, Stretch, Tally, Unaccounted};
-use crate::calendar::Calendar;
-use crate::ifname::printable;
-use crate::units::HumanBytes;
+use crate::model::calendar::Calendar;
+use crate::model::ifname::printable;
+use crate::model::units::HumanBytes;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use std::io::{self, Write};
@@ -77,7 +77,7 @@ pub fn table(out: &mut impl Write, audit: &Audit) -> io::Result<()> {
         "window: {} .. {}, times in {}",
         bound(audit.since, "beginning"),
         bound(audit.until, "now"),
-        calendar.describe(crate::wallclock::now())
+        calendar.describe(crate::support::wallclock::now())
     )?;
     if let Some(from) = audit.facts_from {
         writeln!(

@@ -1,6 +1,6 @@
 //! The summary as CSV, and the one rule for a text field in CSV.
 
-use crate::ifname::printable;
+use crate::model::ifname::printable;
 use crate::report::{InterfaceReport, Report, Totals};
 use chrono::{DateTime, FixedOffset, SecondsFormat};
 use std::borrow::Cow;

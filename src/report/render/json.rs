@@ -1,11 +1,11 @@
 //! The summary as one JSON object (SPEC §6), serialized straight from the
 //! [`Report`] without an intermediate value tree.
 
-use crate::calendar::Calendar;
+use crate::model::calendar::Calendar;
 use crate::report::current::CurrentPeriod;
 use crate::report::percentile::Percentile;
 use crate::report::{Report, Totals};
-use crate::units::RxTx;
+use crate::model::units::RxTx;
 use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;

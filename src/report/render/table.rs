@@ -1,12 +1,12 @@
 //! The human-readable summary: the window, one line per interface, then
 //! the `--by`/`--top` blocks, the estimates and the percentiles.
 
-use crate::calendar::Calendar;
-use crate::ifname::printable;
+use crate::model::calendar::Calendar;
+use crate::model::ifname::printable;
 use crate::report::current::MIN_ESTIMATE_SECONDS;
 use crate::report::{Report, Totals};
 use crate::store::codec::parse_timestamp;
-use crate::units::{name_width, BitRate, HumanBytes, HumanRate, RxTx};
+use crate::model::units::{name_width, BitRate, HumanBytes, HumanRate, RxTx};
 use chrono::{DateTime, FixedOffset, Utc};
 use std::io::{self, Write};
 
@@ -55,7 +55,7 @@ pub fn table(out: &mut impl Write, report: &Report) -> io::Result<()> {
     writeln!(
         out,
         "times, days and months in {}, the time zone this database records",
-        calendar.describe(crate::wallclock::now())
+        calendar.describe(crate::support::wallclock::now())
     )?;
     for (flag, requested, effective) in [
         ("--since", report.rounded.0, report.since),

@@ -2,8 +2,8 @@
 //! (`netmon_events`), interface ids, and which cycles stored only `_total`.
 
 use super::{History, ReadResult};
-use crate::provenance::Provenance;
-use crate::sampler::TOTAL_INTERFACE;
+use crate::model::provenance::Provenance;
+use crate::sample::TOTAL_INTERFACE;
 use crate::store::rollup::period_key;
 use crate::store::schema::TOTAL_ID;
 use crate::store::{format_timestamp, from_ms, meta, parse_timestamp, to_ms};

@@ -13,7 +13,7 @@ pub use audit::Event;
 pub use totals::{Piece, Totals};
 
 use super::{format_timestamp, from_ms, meta, parse_timestamp, to_ms};
-use crate::calendar::Calendar;
+use crate::model::calendar::Calendar;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Transaction};
 use std::collections::{BTreeMap, BTreeSet};

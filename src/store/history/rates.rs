@@ -3,7 +3,7 @@
 //! samples.
 
 use super::{History, Level, ReadResult};
-use crate::calendar::Calendar;
+use crate::model::calendar::Calendar;
 use crate::store::rollup::period_key;
 use crate::store::slots::{slot_rates, HourSlots};
 use crate::store::{interval_us, to_ms};

@@ -4,7 +4,7 @@
 
 use super::totals::{aggregate, piece_of_row, Source, BIN_COLUMNS};
 use super::{History, Level, Piece, ReadResult, LEVELS};
-use crate::calendar::Calendar;
+use crate::model::calendar::Calendar;
 use crate::store::rollup::period_key;
 use chrono::{DateTime, Utc};
 use rusqlite::types::ValueRef;

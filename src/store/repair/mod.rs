@@ -8,9 +8,9 @@
 use super::rollup::{period_key, Level, LEVELS};
 use super::schema::TOTAL_ID;
 use super::{from_ms, meta, to_ms};
-use crate::calendar::Calendar;
-use crate::counters::{Counters, MAX_BYTES_PER_SECOND};
-use crate::provenance::Provenance;
+use crate::model::calendar::Calendar;
+use crate::model::counters::{Counters, MAX_BYTES_PER_SECOND};
+use crate::model::provenance::Provenance;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
 use std::collections::BTreeMap;

@@ -1,8 +1,8 @@
 //! The deltas of seed-era rows (schema 0 stored only counters), derived
 //! with the sampler's own rule when such a database is upgraded.
 
-use crate::counters::{Continuity, Counters};
-use crate::sampler::TOTAL_INTERFACE;
+use crate::model::counters::{Continuity, Counters};
+use crate::sample::TOTAL_INTERFACE;
 use rusqlite::{params, Transaction};
 use std::collections::HashMap;
 

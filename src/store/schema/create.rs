@@ -2,8 +2,8 @@
 //! (the upgrades add them to older databases). Nothing here moves rows.
 
 use super::TOTAL_ID;
-use crate::calendar::Calendar;
-use crate::sampler::TOTAL_INTERFACE;
+use crate::model::calendar::Calendar;
+use crate::sample::TOTAL_INTERFACE;
 use crate::store::{codec, meta};
 use rusqlite::{params, Connection, Transaction};
 
@@ -111,7 +111,7 @@ FROM netmon_samples s JOIN netmon_interfaces i ON i.id = s.iface;
 });
 
 /// Schema 4: the facts of the deltas that did not simply follow the
-/// previous reading (see [`crate::provenance::Provenance`]), one row per
+/// previous reading (see [`crate::model::provenance::Provenance`]), one row per
 /// sample that has any.
 pub(super) const SCHEMA_4_OBJECTS: &str = "
 CREATE TABLE IF NOT EXISTS netmon_events (

@@ -8,9 +8,9 @@ use super::create::{
 };
 use super::inspect::table_columns;
 use super::{Kind, APPLICATION_ID, SCHEMA_VERSION, TOTAL_ID};
-use crate::calendar::Calendar;
-use crate::provenance::Provenance;
-use crate::sampler::TOTAL_INTERFACE;
+use crate::model::calendar::Calendar;
+use crate::model::provenance::Provenance;
+use crate::sample::TOTAL_INTERFACE;
 use crate::store::{codec, meta};
 use rusqlite::{params, Connection, Transaction};
 

@@ -9,10 +9,10 @@ mod write;
 mod writer;
 
 use super::{Store, BUSY_TIMEOUT};
-use crate::calendar::Calendar;
-use crate::collector::InterfaceCounters;
-use crate::counters::Counters;
-use crate::sampler::{Cycle, Sampler};
+use crate::model::calendar::Calendar;
+use crate::source::InterfaceCounters;
+use crate::model::counters::Counters;
+use crate::sample::{Cycle, Sampler};
 use chrono::{DateTime, TimeZone, Utc};
 use std::path::Path;
 

@@ -1,7 +1,7 @@
 //! Opening: a new database, the one-writer lock, and the files refused untouched.
 
 use super::{count, open};
-use crate::calendar::Calendar;
+use crate::model::calendar::Calendar;
 use crate::store::{schema, Store, StoreError, BUSY_TIMEOUT};
 use rusqlite::Connection;
 use std::fs;

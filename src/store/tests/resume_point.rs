@@ -1,8 +1,8 @@
 //! The resume point's record of each run's boot.
 
 use super::{cycle_at, open};
-use crate::resume::Resumed;
-use crate::sampler::{SampleOptions, Sampler};
+use crate::sample::resume::Resumed;
+use crate::sample::{SampleOptions, Sampler};
 use crate::store::resume_point::ResumePoint;
 use crate::store::writer::Writer;
 use rusqlite::Connection;

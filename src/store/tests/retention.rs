@@ -1,7 +1,7 @@
 //! Retention: deleting in slices, keeping the rollups, forgetting gone interfaces.
 
 use super::{at, count, cycle_at, open};
-use crate::sampler::{SampleOptions, Sampler};
+use crate::sample::{SampleOptions, Sampler};
 use crate::store::retention::Retention;
 use crate::store::Store;
 

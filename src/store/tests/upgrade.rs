@@ -1,7 +1,7 @@
 //! Upgrading seed-era and schema-1 databases in place.
 
 use super::{count, counters, open, rollup};
-use crate::calendar::Calendar;
+use crate::model::calendar::Calendar;
 use crate::store::{format_timestamp, schema, slots, Store, BUSY_TIMEOUT};
 use rusqlite::{params, Connection};
 use std::path::Path;

@@ -1,8 +1,8 @@
 //! Writing cycles: rows, rollups, facts and resume points in one transaction.
 
 use super::{at, count, counters, cycle_at, open, rollup};
-use crate::provenance::Provenance;
-use crate::sampler::{SampleOptions, Sampler};
+use crate::model::provenance::Provenance;
+use crate::sample::{SampleOptions, Sampler};
 use crate::store::resume_point::ResumePoint;
 use crate::store::{format_timestamp, slots, StoreError};
 use chrono::Duration;

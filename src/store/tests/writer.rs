@@ -1,9 +1,9 @@
 //! The writer: refused cycles folded, a bounded queue, batching.
 
 use super::{count, cycle_at, open};
-use crate::calendar::Calendar;
-use crate::counters::Counters;
-use crate::sampler::{SampleOptions, Sampler};
+use crate::model::calendar::Calendar;
+use crate::model::counters::Counters;
+use crate::sample::{SampleOptions, Sampler};
 use crate::store::writer::Writer;
 use crate::store::{Store, BUSY_TIMEOUT};
 use rusqlite::Connection;

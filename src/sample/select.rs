@@ -1,6 +1,6 @@
 //! Which interfaces are monitored: the include list and exclude patterns.
 
-use crate::collector::InterfaceCounters;
+use crate::source::InterfaceCounters;
 use regex_lite::Regex;
 use std::collections::HashSet;
 
@@ -136,7 +136,7 @@ fn bounded_list(names: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::counters::Counters;
+    use crate::model::counters::Counters;
 
     fn names(list: &[&str]) -> Vec<InterfaceCounters> {
         list.iter()

@@ -15,7 +15,7 @@
 //! [`escape`] and [`unescape`] are inverse: distinct kernel names give
 //! distinct stored names.
 
-use crate::sampler::TOTAL_INTERFACE;
+use crate::sample::TOTAL_INTERFACE;
 use std::borrow::Cow;
 use std::fmt::Write;
 

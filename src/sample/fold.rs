@@ -75,9 +75,9 @@ impl Row {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::counters::Counters;
-    use crate::provenance::Provenance;
-    use crate::sampler::{Baseline, NextFrom};
+    use crate::model::counters::Counters;
+    use crate::model::provenance::Provenance;
+    use crate::sample::{Baseline, NextFrom};
     use chrono::{TimeZone, Utc};
 
     fn row(name: &str, deltas: Option<u64>, interval: Option<f64>) -> Row {

@@ -1,9 +1,9 @@
 //! The portable source, for systems without procfs.
 
 use super::{CounterSource, InterfaceCounters, ReadError};
-use crate::boot::Boot;
-use crate::counters::Counters;
-use crate::ifname;
+use crate::source::boot::Boot;
+use crate::model::counters::Counters;
+use crate::model::ifname;
 
 /// Portable counters through the sysinfo crate, for systems without procfs.
 /// sysinfo exposes no drop counters: they are recorded as 0.

@@ -3,14 +3,16 @@
 //! counters and a fake clock.
 
 mod fold;
+pub mod resume;
+pub mod select;
 mod guard;
 mod measure;
 
 pub use guard::SpikeGuard;
 
-use crate::collector::InterfaceCounters;
-use crate::counters::{Continuity, Counters};
-use crate::provenance::Provenance;
+use crate::source::InterfaceCounters;
+use crate::model::counters::{Continuity, Counters};
+use crate::model::provenance::Provenance;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
@@ -217,7 +219,7 @@ impl Sampler {
     }
 
     /// Seeds an interface with a reading of an earlier run, so that its
-    /// next sample's delta continues from it (see [`crate::resume`]): read
+    /// next sample's delta continues from it (see [`crate::sample::resume`]): read
     /// in the first cycle, it relates to it as `continuation.continuity`
     /// says; read later, it was re-created. Call before the first
     /// [`Sampler::sample`], with `now` the sampler's clock (a reading not

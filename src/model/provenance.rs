@@ -3,7 +3,7 @@
 //! delta bridges). The bits are stored as they are in `netmon_events.kind`,
 //! so this is the one place that gives them their meaning.
 
-use crate::counters::Step;
+use crate::model::counters::Step;
 
 /// A set of facts about one sample's delta.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]

@@ -1,7 +1,7 @@
 //! The per-cycle lines the monitor prints on stdout.
 
-use crate::sampler::{Cycle, Row};
-use crate::units::{name_width, HumanBytes, HumanRate};
+use crate::sample::{Cycle, Row};
+use crate::model::units::{name_width, HumanBytes, HumanRate};
 use chrono::Local;
 use std::io::Write;
 

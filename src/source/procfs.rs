@@ -3,9 +3,9 @@
 
 use super::parse::{parse_all_columns, parse_proc_net_dev, Parsed};
 use super::{CounterSource, DeviceColumns, InterfaceCounters, ReadError};
-use crate::boot::Boot;
-use crate::episode::Episode;
-use crate::ifname;
+use crate::source::boot::Boot;
+use crate::support::episode::Episode;
+use crate::model::ifname;
 use std::fs;
 use std::io::Seek;
 use std::os::unix::fs::MetadataExt;
@@ -120,7 +120,7 @@ impl ProcfsSource {
                 .seek(std::io::SeekFrom::Start(0))
                 .and_then(|_| read_counters(&mut file, &mut self.buffer))
                 .map(|_| file),
-            None => crate::fsutil::open_regular(&self.path)
+            None => crate::support::fsutil::open_regular(&self.path)
                 .and_then(|mut file| read_counters(&mut file, &mut self.buffer).map(|_| file)),
         };
         match read {
@@ -171,7 +171,7 @@ pub const MAX_COUNTERS_BYTES: u64 = 16 << 20;
 /// Reads a counters file into `buffer`, refusing one larger than
 /// [`MAX_COUNTERS_BYTES`].
 pub(super) fn read_counters(file: &mut fs::File, buffer: &mut Vec<u8>) -> std::io::Result<()> {
-    if crate::fsutil::read_at_most(file, MAX_COUNTERS_BYTES, buffer)? {
+    if crate::support::fsutil::read_at_most(file, MAX_COUNTERS_BYTES, buffer)? {
         buffer.clear();
         buffer.shrink_to_fit();
         return Err(std::io::Error::new(

@@ -2,8 +2,8 @@
 //! line costing only itself.
 
 use super::{DeviceColumns, InterfaceCounters, ParseError, STORED_COLUMNS};
-use crate::counters::Counters;
-use crate::ifname;
+use crate::model::counters::Counters;
+use crate::model::ifname;
 use std::collections::HashSet;
 
 /// Longest part of a malformed line quoted in an error.

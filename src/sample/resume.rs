@@ -13,10 +13,10 @@
 //! - **Unknown boot** (no identity recorded, or none readable now):
 //!   nothing is continued.
 
-use crate::boot::Boot;
-use crate::counters::{Continuity, Counters};
-use crate::provenance::Provenance;
-use crate::sampler::{Baseline, Continuation, NextFrom, Sampler, FORGET_AFTER_SECONDS};
+use crate::source::boot::Boot;
+use crate::model::counters::{Continuity, Counters};
+use crate::model::provenance::Provenance;
+use crate::sample::{Baseline, Continuation, NextFrom, Sampler, FORGET_AFTER_SECONDS};
 use crate::store::resume_point::{LastReading, Reading, ResumePoint};
 use chrono::{DateTime, Utc};
 
@@ -47,7 +47,7 @@ pub struct Start<'a> {
     pub wall: DateTime<Utc>,
     /// The monitoring interval, seconds.
     pub interval: f64,
-    /// Which interfaces this run selects ([`crate::select::Selection::fingerprint`]).
+    /// Which interfaces this run selects ([`crate::sample::select::Selection::fingerprint`]).
     pub selection: u64,
 }
 

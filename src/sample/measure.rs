@@ -6,8 +6,8 @@
 //! reading when the set-aside one was corrupt (then nothing is lost).
 
 use super::{whole_microseconds, Baseline, NextFrom, Previous, Row, SpikeGuard};
-use crate::counters::{Advance, Continuity, Counters, Step};
-use crate::provenance::Provenance;
+use crate::model::counters::{Advance, Continuity, Counters, Step};
+use crate::model::provenance::Provenance;
 
 /// Which reading a delta was measured from.
 enum From {

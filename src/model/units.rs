@@ -132,7 +132,7 @@ pub fn per_second(amount: u64, seconds: f64) -> Option<f64> {
 }
 
 /// Width of an interface column: its longest name in characters, at least
-/// `narrowest` (names are already printable: see [`crate::ifname`]).
+/// `narrowest` (names are already printable: see [`crate::model::ifname`]).
 pub fn name_width<S: AsRef<str>>(names: impl IntoIterator<Item = S>, narrowest: usize) -> usize {
     names
         .into_iter()

@@ -90,7 +90,7 @@ impl Calendar {
     pub fn system() -> Result<Calendar, ZoneError> {
         let zone = TimeZone::try_system().map_err(ZoneError::System)?;
         let tz = std::env::var("TZ").ok();
-        let now = jiff::Timestamp::from_second(crate::wallclock::now().timestamp())
+        let now = jiff::Timestamp::from_second(crate::support::wallclock::now().timestamp())
             .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
         Calendar::of_zone(zone, tz.as_deref(), now)
     }

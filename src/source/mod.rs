@@ -1,6 +1,7 @@
 //! Where counters come from: the [`CounterSource`] trait, the pure
 //! `/proc/net/dev` parser, and the procfs and sysinfo sources.
 
+pub mod boot;
 mod parse;
 mod procfs;
 mod sysinfo;
@@ -11,15 +12,15 @@ pub use parse::{parse_all_columns, parse_proc_net_dev, Parsed};
 pub use procfs::{ProcfsSource, MAX_COUNTERS_BYTES};
 pub use sysinfo::SysinfoSource;
 
-use crate::boot::Boot;
-use crate::counters::Counters;
+use crate::source::boot::Boot;
+use crate::model::counters::Counters;
 use std::path::PathBuf;
 
 /// One interface's counters as read at one instant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InterfaceCounters {
     /// Interface name as stored: the kernel name, escaped where it is not
-    /// printable UTF-8 (see [`crate::ifname`]).
+    /// printable UTF-8 (see [`crate::model::ifname`]).
     pub name: String,
     /// The kernel's interface index, where netmon can ask this namespace's
     /// kernel (`None` for another namespace's counters and for sysinfo).
@@ -69,7 +70,7 @@ pub struct ParseError {
 pub trait CounterSource {
     /// Reads every interface's counters once.
     fn read(&mut self) -> Result<Vec<InterfaceCounters>, ReadError>;
-    /// The boot the counters belong to (see [`crate::boot`]).
+    /// The boot the counters belong to (see [`crate::source::boot`]).
     fn boot(&self) -> Boot;
     /// Short name for logs (`procfs`, `sysinfo`).
     fn name(&self) -> &'static str;

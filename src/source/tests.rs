@@ -3,7 +3,7 @@
 use super::parse::*;
 use super::procfs::*;
 use super::*;
-use crate::episode::Episode;
+use crate::support::episode::Episode;
 use std::fs;
 use std::io::Seek;
 use std::path::Path;

@@ -1,7 +1,7 @@
 //! Deltas that are set aside instead of counted: beyond any link (a
 //! corrupt reading), or above the opt-in spike guard of an interface.
 
-use crate::counters::{Counters, MAX_BYTES_PER_SECOND};
+use crate::model::counters::{Counters, MAX_BYTES_PER_SECOND};
 use std::collections::HashMap;
 
 /// Bytes per second in one Mbit/s.

@@ -1,7 +1,7 @@
 //! Tracing to stderr and to a size-rotated log file (SPEC §7).
 
 use crate::config::LogSettings;
-use crate::fsutil::open_private_append;
+use crate::support::fsutil::open_private_append;
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::os::unix::fs::MetadataExt;

@@ -1,0 +1,10 @@
+//! The pure rules every layer shares: the counters and their delta rule,
+//! interface names, the calendar rollups are cut in, how a delta was
+//! obtained, and the units netmon prints. Nothing here reads or writes
+//! files, but the calendar asking the system for its time zone.
+
+pub mod counters;
+pub mod ifname;
+pub mod calendar;
+pub mod provenance;
+pub mod units;
