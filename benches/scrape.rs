@@ -6,11 +6,11 @@
 
 use chrono::Utc;
 use criterion::{criterion_group, criterion_main, Criterion};
+use netmon::api::Selection;
+use netmon::api::Store;
 use netmon::api::{CounterSource, ProcfsSource};
 use netmon::api::{Exporter, SharedStats};
 use netmon::api::{SampleOptions, Sampler};
-use netmon::api::Selection;
-use netmon::api::Store;
 use std::fmt::Write;
 use std::path::Path;
 use std::time::Duration;

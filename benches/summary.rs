@@ -10,10 +10,10 @@
 //! Run: `cargo bench --bench summary`
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use netmon::api::cached_history;
 use netmon::api::Calendar;
 use netmon::api::Period;
 use netmon::api::{build, open_read_only, recent_periods_start, Periods, Query};
-use netmon::api::cached_history;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 

@@ -160,7 +160,7 @@ pub enum Format {
 /// A `--percentile` value that is not one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("a percentile is a number above 0 and at most 100, e.g. 95")]
-pub struct BadPercentile;
+pub(crate) struct BadPercentile;
 
 /// A percentile: a number above 0 and at most 100.
 fn parse_percent(text: &str) -> Result<f64, BadPercentile> {

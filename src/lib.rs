@@ -6,21 +6,23 @@
 //! rules they share, [`cli`] and [`config`] what the user asked for, and
 //! [`app`] the program that ties them together; `main.rs` only calls it.
 
-pub mod model;
-pub mod source;
-pub mod sample;
-pub mod run;
-pub mod store;
-pub mod report;
-pub mod metrics;
-pub mod cli;
-pub mod config;
-pub mod manual;
-pub mod app;
-pub mod support;
+#![warn(unreachable_pub)]
+
+mod model;
+mod source;
+mod sample;
+mod run;
+mod store;
+mod report;
+mod metrics;
+mod cli;
+mod config;
+mod manual;
+mod app;
+mod support;
 pub mod api;
 #[cfg(feature = "synth")]
-pub mod synth;
+mod synth;
 #[cfg(test)]
 mod test_support;
 

@@ -12,7 +12,7 @@ use std::io::{self, Write};
 const RELEASE_DATE: &str = "2026-12-01";
 
 /// Writes the completion script for `shell`.
-pub fn completions(shell: Shell, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn completions(shell: Shell, out: &mut dyn Write) -> io::Result<()> {
     let mut command = Cli::command();
     command.set_bin_name("netmon");
     command.build();
@@ -21,7 +21,7 @@ pub fn completions(shell: Shell, out: &mut dyn Write) -> io::Result<()> {
 
 /// Writes the roff man page: clap's sections (the same text as `--help`)
 /// plus configuration, environment, files and exit status.
-pub fn manpage(out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn manpage(out: &mut dyn Write) -> io::Result<()> {
     let man = clap_mangen::Man::new(Cli::command())
         .date(RELEASE_DATE)
         .source(format!("netmon {}", env!("CARGO_PKG_VERSION")))

@@ -2,9 +2,9 @@
 //! write path with a simulated clock: for benchmarks, demos and the
 //! `synth_history` example.
 
-use crate::source::InterfaceCounters;
 use crate::model::counters::Counters;
 use crate::sample::{SampleOptions, Sampler};
+use crate::source::InterfaceCounters;
 use crate::store::Store;
 use chrono::{DateTime, Duration, Timelike, Utc};
 use std::path::Path;

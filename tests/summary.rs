@@ -274,9 +274,7 @@ fn summary_works_on_a_read_only_mount() {
 fn empty_database_is_reported_plainly() {
     let sandbox = Sandbox::with_config("logging:\n  file: ''\n");
     std::fs::create_dir_all(sandbox.path("data")).unwrap();
-    drop(
-        netmon::api::Store::open(&sandbox.db_path(), std::time::Duration::from_secs(1)).unwrap(),
-    );
+    drop(netmon::api::Store::open(&sandbox.db_path(), std::time::Duration::from_secs(1)).unwrap());
     let output = sandbox.run(&["--summary"]);
     assert!(output.status.success());
     assert!(

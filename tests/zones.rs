@@ -8,13 +8,13 @@
 use chrono::{DateTime, Datelike, TimeZone, Utc};
 use jiff::tz::TimeZone as Zone;
 use netmon::api::Calendar;
-use netmon::api::Period;
-use netmon::api::InterfaceCounters;
 use netmon::api::Counters;
+use netmon::api::History;
+use netmon::api::InterfaceCounters;
+use netmon::api::Period;
+use netmon::api::Store;
 use netmon::api::{build, Query};
 use netmon::api::{SampleOptions, Sampler};
-use netmon::api::History;
-use netmon::api::Store;
 use std::collections::BTreeMap;
 use std::path::Path;
 

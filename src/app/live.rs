@@ -4,9 +4,9 @@
 use super::{open_source, signal_channel};
 use crate::cli::Cli;
 use crate::config::{self, Config};
-use crate::support::error::{Error, Result};
 use crate::run::live::{self, Style};
 use crate::sample::select;
+use crate::support::error::{Error, Result};
 use crate::support::logging;
 
 /// `--live`: rates now, from the configured counter source and selection;

@@ -8,10 +8,10 @@ mod monitor;
 mod report;
 
 use crate::cli::{Cli, Format};
-use crate::source::{CounterSource, ProcfsSource, SysinfoSource};
 use crate::config::{self, CollectorKind, Config};
-use crate::support::error::{Error, Result};
 use crate::run::live::Style;
+use crate::source::{CounterSource, ProcfsSource, SysinfoSource};
+use crate::support::error::{Error, Result};
 use crate::support::{fsutil, wallclock};
 use crate::{manual, report as reports};
 use clap::Parser;
@@ -60,7 +60,7 @@ fn usage_error(error: &clap::Error) -> u8 {
 
 /// What netmon was asked to do, once the flags are known to fit together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Command {
+pub(crate) enum Command {
     /// `--completions SHELL`: print a completion script.
     Completions(clap_complete::Shell),
     /// `--manpage`: print the man page.
@@ -71,7 +71,7 @@ pub enum Command {
 
 /// A command that runs with the configuration loaded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Job {
+pub(crate) enum Job {
     /// Sample into the database (the default; `--once`, `--count`).
     Monitor,
     /// `--live`: rates now, printed in this style.
@@ -87,7 +87,7 @@ pub enum Job {
 impl Command {
     /// The command the flags ask for; a combination that cannot be honoured
     /// is a usage error naming what to change.
-    pub fn resolve(cli: &Cli) -> Result<Command> {
+    pub(crate) fn resolve(cli: &Cli) -> Result<Command> {
         if let Some(shell) = cli.completions {
             return Ok(Command::Completions(shell));
         }
@@ -147,7 +147,7 @@ fn check_window(cli: &Cli) -> Result<()> {
 }
 
 /// Runs netmon for already-parsed flags.
-pub fn run(cli: &Cli) -> Result<()> {
+pub(crate) fn run(cli: &Cli) -> Result<()> {
     let job = match Command::resolve(cli)? {
         Command::Completions(shell) => {
             return manual::completions(shell, &mut std::io::stdout().lock())

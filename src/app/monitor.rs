@@ -5,10 +5,10 @@
 use super::{open_source, signal_channel};
 use crate::cli::Cli;
 use crate::config::{CollectorKind, Config};
-use crate::support::error::{Error, Result};
-use crate::store::{self, Store};
 use crate::model::calendar;
 use crate::sample::select;
+use crate::store::{self, Store};
+use crate::support::error::{Error, Result};
 use crate::support::{logging, wallclock};
 use crate::{metrics, run};
 

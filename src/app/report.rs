@@ -4,8 +4,8 @@
 
 use crate::cli::{self, Cli, Format};
 use crate::config::Config;
-use crate::support::error::{Error, Result};
 use crate::sample as sampler;
+use crate::support::error::{Error, Result};
 use crate::support::wallclock;
 use crate::{report, store};
 use std::io::Write;

@@ -11,18 +11,18 @@ use std::path::Path;
 /// Longest value a `.env` variable may take once `${VAR}` references are
 /// expanded: each line may double the text before it, so a 500-byte file
 /// could otherwise ask for gigabytes.
-pub const MAX_DOTENV_VALUE: usize = 64 * 1024;
+pub(crate) const MAX_DOTENV_VALUE: usize = 64 * 1024;
 
 /// Most `$` characters a `.env` file may hold: with [`MAX_DOTENV_VALUE`],
 /// what expanding it can cost is bounded (16 MiB).
-pub const MAX_DOTENV_REFERENCES: usize = 256;
+pub(crate) const MAX_DOTENV_REFERENCES: usize = 256;
 
 /// The environment the configuration is read from: the process's
 /// variables, and beneath them those of `.env` in `cwd` (a variable the
 /// process has, even with a value that is not UTF-8, keeps it; one set
 /// twice in `.env` keeps its first value). A variable netmon reads whose
 /// value is not UTF-8 is an error, never silently ignored.
-pub fn environment(cwd: &Path) -> Result<Env> {
+pub(crate) fn environment(cwd: &Path) -> Result<Env> {
     let dotenv = load(cwd)?;
     let (env, adopted) = layer(std::env::vars_os(), dotenv)?;
     for (key, value) in adopted.iter().filter(|(key, _)| !configures(key)) {

@@ -9,7 +9,7 @@ use super::keys::Layers;
 use super::Context;
 use crate::support::error::{Error, Result};
 
-pub use super::keys::ENV_KEYS;
+pub(crate) use super::keys::ENV_KEYS;
 
 /// A list from the environment: comma-separated (`eth0,wlan0`), or, for
 /// values that contain commas (a regex like `^veth.{1,3}$`), a YAML flow

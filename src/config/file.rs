@@ -7,12 +7,12 @@ use crate::support::error::{Error, Result};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
-pub use super::keys::FileConfig;
+pub(crate) use super::keys::FileConfig;
 
 /// One interface's entry in `per_interface:`.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
-pub struct InterfaceSection {
+pub(crate) struct InterfaceSection {
     /// This interface's spike guard, overriding the global one.
     pub max_bandwidth_mbit: Option<f64>,
     /// This interface's billing day, overriding the global one.
@@ -22,7 +22,7 @@ pub struct InterfaceSection {
 /// The `database:` section.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
-pub struct DatabaseSection {
+pub(crate) struct DatabaseSection {
     /// Raw samples older than this many days are deleted; 0 keeps them forever.
     pub retention_days: u32,
     /// Hourly rollups older than this many days are deleted; 0 keeps them forever.
@@ -42,7 +42,7 @@ pub struct DatabaseSection {
 /// The `options:` section.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
-pub struct OptionsSection {
+pub(crate) struct OptionsSection {
     /// One row per interface.
     pub track_per_interface: bool,
     /// A `_total` row per cycle.
@@ -56,7 +56,7 @@ pub struct OptionsSection {
 /// The `logging:` section.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
-pub struct LoggingSection {
+pub(crate) struct LoggingSection {
     /// TRACE, DEBUG, INFO, WARNING/WARN, ERROR or CRITICAL.
     pub level: String,
     /// Log file path; empty for none.
@@ -103,11 +103,11 @@ impl Default for LoggingSection {
 }
 
 /// The system-wide configuration file, last in the lookup order.
-pub const SYSTEM_CONFIG: &str = "/etc/netmon/config.yaml";
+pub(crate) const SYSTEM_CONFIG: &str = "/etc/netmon/config.yaml";
 
 /// Parses configuration text; `origin` names the file in error messages.
 /// An empty (or comment-only) document means all defaults.
-pub fn parse(text: &str, origin: &Path) -> Result<FileConfig> {
+pub(crate) fn parse(text: &str, origin: &Path) -> Result<FileConfig> {
     let fail = |e: serde_yaml::Error| {
         Error::config(format!(
             "{}: {} (fix the file or see the commented config.yaml shipped with netmon)",
@@ -131,7 +131,7 @@ pub(super) const MAX_NESTING: usize = 32;
 
 /// Refuses text whose `[`/`{` brackets nest deeper than [`MAX_NESTING`]
 /// (counted everywhere, quoted or not: only the depth matters).
-pub fn check_nesting(text: &str) -> std::result::Result<(), Invalid> {
+pub(crate) fn check_nesting(text: &str) -> std::result::Result<(), Invalid> {
     let mut depth = 0usize;
     for byte in text.bytes() {
         match byte {
@@ -152,7 +152,7 @@ pub fn check_nesting(text: &str) -> std::result::Result<(), Invalid> {
 /// `./config.yaml`, else `$XDG_CONFIG_HOME/netmon/config.yaml` (or
 /// `$HOME/.config/...` when XDG_CONFIG_HOME is unset), else
 /// `system_config` (normally [`SYSTEM_CONFIG`]); `None` means defaults only.
-pub fn locate(
+pub(crate) fn locate(
     explicit: Option<&Path>,
     cwd: &Path,
     env: &Env,

@@ -5,7 +5,7 @@ use super::validate::{shown, MAX_BANDWIDTH_MBIT};
 
 /// A value that cannot be used, whatever layer gave it.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum Invalid {
+pub(crate) enum Invalid {
     /// YAML flow brackets nested too deep (32) to parse cheaply.
     #[error(
         "brackets nest more than {} deep; no setting nests more than two",

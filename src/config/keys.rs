@@ -33,7 +33,7 @@ macro_rules! keys {
         /// default; unknown keys are rejected by name.
         #[derive(Debug, Clone, serde::Deserialize, PartialEq)]
         #[serde(deny_unknown_fields, default)]
-        pub struct FileConfig {
+        pub(crate) struct FileConfig {
             $( $(#[doc = $doc])* pub $key: $type, )*
         }
 
@@ -46,7 +46,7 @@ macro_rules! keys {
         /// The `NETMON_<KEY>` variables, one per top-level key they
         /// override; any other `NETMON_*` variable is reported as a
         /// probable typo.
-        pub const ENV_KEYS: [&str; [$($($env,)?)*].len()] = [$($($env,)?)*];
+        pub(crate) const ENV_KEYS: [&str; [$($($env,)?)*].len()] = [$($($env,)?)*];
 
         /// Every setting that an override can replace, tagged with its origin.
         pub(super) struct Layers {

@@ -3,22 +3,22 @@
 //! The keys are listed once, in `keys`; `layers` says how each kind of
 //! value is read from each layer, `validate` checks the result.
 
-pub mod dotenv;
-pub mod env;
-pub mod file;
+pub(crate) mod dotenv;
+pub(crate) mod env;
+pub(crate) mod file;
 mod invalid;
 mod keys;
 mod layers;
 mod paths;
 mod validate;
 
-pub use dotenv::{environment, parse_dotenv};
-pub use invalid::Invalid;
-pub use paths::read_limited;
+pub(crate) use dotenv::environment;
+pub use dotenv::parse_dotenv;
+pub(crate) use paths::read_limited;
 
 use crate::cli::Cli;
-use crate::support::error::Result;
 use crate::sample::{SampleOptions, SpikeGuard};
+use crate::support::error::Result;
 use file::FileConfig;
 use keys::Layers;
 use regex_lite::Regex;
@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 pub type Env = BTreeMap<String, String>;
 
 /// Largest configuration file read (a real one is a few KiB).
-pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
+pub(crate) const MAX_CONFIG_BYTES: u64 = 1 << 20;
 
 /// Which counter source to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,7 +113,7 @@ pub struct Context<'a> {
 
 /// Loads and validates the configuration for `cli` (SPEC §2 precedence:
 /// flags > environment > file > defaults). Reads files, writes nothing.
-pub fn load(cli: &Cli, context: &Context) -> Result<Config> {
+pub(crate) fn load(cli: &Cli, context: &Context) -> Result<Config> {
     let config_file = file::locate(
         cli.config.as_deref(),
         context.cwd,
@@ -168,7 +168,7 @@ const MAX_MESSAGE_CHARS: usize = 1000;
 /// A message quoting what a user wrote, on one line: the control characters a key or value
 /// from the file may carry (a line break inside a quoted key) escaped
 /// (`\n`), and at most [`MAX_MESSAGE_CHARS`] characters.
-pub fn single_line(message: &str) -> String {
+pub(crate) fn single_line(message: &str) -> String {
     let mut out = String::with_capacity(message.len().min(MAX_MESSAGE_CHARS));
     for (shown, c) in message.chars().enumerate() {
         if shown == MAX_MESSAGE_CHARS {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 /// Reads a text file of at most `limit` bytes; a bigger one is refused
 /// before it is read (a configuration that asks for gigabytes is a mistake).
-pub fn read_limited(path: &Path, limit: u64) -> Result<String> {
+pub(crate) fn read_limited(path: &Path, limit: u64) -> Result<String> {
     let fail = |e: &dyn Display| Error::config(format!("{}: cannot read: {e}", path.display()));
     let mut bytes = Vec::new();
     let longer = crate::support::fsutil::open_regular(path)
@@ -52,7 +52,10 @@ impl Config {
                 } else {
                     format!("the database's {suffix}")
                 };
-                (crate::support::fsutil::sibling(&self.database_file, suffix), what)
+                (
+                    crate::support::fsutil::sibling(&self.database_file, suffix),
+                    what,
+                )
             })
             .collect();
         taken.push((self.proc_net_dev.clone(), "the proc_net_dev".into()));
@@ -83,7 +86,8 @@ fn check_file_location(path: &Path, origin: &str) -> Result<()> {
     }
     crate::support::fsutil::check_regular(path)
         .map_err(|e| fail(format!("{} {e}; name a regular file", path.display())))?;
-    crate::support::fsutil::check_link_owner(path).map_err(|e| fail(format!("{} {e}", path.display())))?;
+    crate::support::fsutil::check_link_owner(path)
+        .map_err(|e| fail(format!("{} {e}", path.display())))?;
     let mut ancestor = path.parent();
     while let Some(dir) = ancestor {
         let dir = if dir.as_os_str().is_empty() {

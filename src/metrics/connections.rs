@@ -16,7 +16,7 @@ use tokio::sync::oneshot;
 
 /// The open connections, with what choosing one to close needs.
 #[derive(Debug)]
-pub struct Connections {
+pub(crate) struct Connections {
     most: usize,
     most_per_peer: usize,
     next: u64,
@@ -37,7 +37,7 @@ struct Open {
 
 /// What admitting a connection did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Admitted {
+pub(crate) struct Admitted {
     /// The new connection's id, for [`Connections::used`] and
     /// [`Connections::leave`].
     pub id: u64,
@@ -47,7 +47,7 @@ pub struct Admitted {
 
 impl Connections {
     /// A table for at most `most` connections, `most_per_peer` from one address.
-    pub fn new(most: usize, most_per_peer: usize) -> Self {
+    pub(crate) fn new(most: usize, most_per_peer: usize) -> Self {
         Connections {
             most: most.max(1),
             most_per_peer: most_per_peer.max(1),
@@ -58,7 +58,12 @@ impl Connections {
 
     /// Takes in a connection from `peer` accepted at `now`, closing (through
     /// its `close` sender) the least useful one if a limit is reached.
-    pub fn admit(&mut self, peer: IpAddr, now: Instant, close: oneshot::Sender<()>) -> Admitted {
+    pub(crate) fn admit(
+        &mut self,
+        peer: IpAddr,
+        now: Instant,
+        close: oneshot::Sender<()>,
+    ) -> Admitted {
         let from_peer = self.open.values().filter(|c| c.peer == peer).count();
         let evicted = if from_peer >= self.most_per_peer {
             self.least_useful(|c| c.peer == peer)
@@ -86,7 +91,7 @@ impl Connections {
     }
 
     /// Notes that connection `id` sent a request at `now`.
-    pub fn used(&mut self, id: u64, now: Instant) {
+    pub(crate) fn used(&mut self, id: u64, now: Instant) {
         if let Some(open) = self.open.get_mut(&id) {
             open.used = true;
             open.active = now;
@@ -94,7 +99,7 @@ impl Connections {
     }
 
     /// Forgets connection `id`, which ended.
-    pub fn leave(&mut self, id: u64) {
+    pub(crate) fn leave(&mut self, id: u64) {
         self.open.remove(&id);
     }
 

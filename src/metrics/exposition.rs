@@ -9,11 +9,11 @@ use prometheus::proto::{Counter, Gauge, LabelPair, Metric, MetricFamily, MetricT
 use prometheus::{Encoder, TextEncoder};
 
 /// The content type of the text format the endpoint serves.
-pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+pub(crate) const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 /// Bytes of the current day or month of one interface, from the rollups.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PeriodUsage {
+pub(crate) struct PeriodUsage {
     /// `day` or `month` (of the time zone the database records).
     pub period: &'static str,
     /// Interface name as stored (`_total` for the sum).
@@ -26,7 +26,7 @@ pub struct PeriodUsage {
 
 /// Everything one scrape publishes.
 #[derive(Debug)]
-pub struct Scrape<'a> {
+pub(crate) struct Scrape<'a> {
     /// The selected interfaces' counters, read for this scrape; `None` when
     /// the read failed.
     pub devices: Option<&'a [DeviceColumns]>,
@@ -37,7 +37,7 @@ pub struct Scrape<'a> {
 }
 
 /// Renders a scrape in the Prometheus text format, families sorted by name.
-pub fn render(scrape: &Scrape) -> String {
+pub(crate) fn render(scrape: &Scrape) -> String {
     let mut families = netdev_families(scrape.devices.unwrap_or_default());
     families.extend(netmon_families(scrape));
     families.retain(|family| !family.get_metric().is_empty());

@@ -11,16 +11,16 @@
 //! limit is still served, and the least useful one is closed instead (see
 //! [`connections`]), so that holding sockets open never locks a scraper out.
 
-pub mod connections;
+pub(crate) mod connections;
 
-pub mod exposition;
-pub mod stats;
+pub(crate) mod exposition;
+pub(crate) mod stats;
 
 use crate::cli::Period;
-use crate::source::CounterSource;
 use crate::report::current::{current_totals, PeriodTotals};
 use crate::report::period::BillingDays;
 use crate::sample::select::Selection;
+use crate::source::CounterSource;
 use crate::store::history::ReadError;
 use chrono::{DateTime, Utc};
 use connections::Connections;
@@ -30,7 +30,7 @@ use hyper::body::{Bytes, Incoming};
 use hyper::header::{HeaderValue, ALLOW, CONTENT_TYPE};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
-pub use stats::{MonitorStats, SharedStats};
+pub use stats::SharedStats;
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -39,21 +39,21 @@ use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 /// A client must send its request head within this time.
-pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// A connection (kept alive between scrapes) is closed after this long.
-pub const CONNECTION_LIFETIME: Duration = Duration::from_secs(120);
+pub(crate) const CONNECTION_LIFETIME: Duration = Duration::from_secs(120);
 /// Connections served at once.
-pub const MAX_CONNECTIONS: usize = 512;
+pub(crate) const MAX_CONNECTIONS: usize = 512;
 /// Connections served at once from one IP address.
-pub const MAX_PER_PEER: usize = 64;
+pub(crate) const MAX_PER_PEER: usize = 64;
 /// Largest request head accepted (hyper's minimum buffer).
-pub const MAX_REQUEST_BYTES: usize = 8192;
+pub(crate) const MAX_REQUEST_BYTES: usize = 8192;
 /// How long a scrape waits for the database's rollups.
 const DATABASE_WAIT: Duration = Duration::from_millis(200);
 
 /// Binds the endpoint's socket, before anything is sampled or written, so
 /// that an address in use or not permitted stops netmon at once.
-pub fn bind(address: SocketAddr) -> std::io::Result<TcpListener> {
+pub(crate) fn bind(address: SocketAddr) -> std::io::Result<TcpListener> {
     let listener = TcpListener::bind(address)?;
     listener.set_nonblocking(true)?;
     Ok(listener)
@@ -150,8 +150,7 @@ fn current_usage(
 }
 
 /// The running endpoint; [`MetricsServer::stop`] ends it.
-pub struct MetricsServer {
-    address: SocketAddr,
+pub(crate) struct MetricsServer {
     stats: SharedStats,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
@@ -159,7 +158,7 @@ pub struct MetricsServer {
 
 impl MetricsServer {
     /// Serves `exporter` on the bound `listener` in a thread of its own.
-    pub fn start(listener: TcpListener, exporter: Exporter) -> std::io::Result<Self> {
+    pub(crate) fn start(listener: TcpListener, exporter: Exporter) -> std::io::Result<Self> {
         let address = listener.local_addr()?;
         let stats = exporter.stats.clone();
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -188,25 +187,19 @@ impl MetricsServer {
             );
         }
         Ok(MetricsServer {
-            address,
             stats,
             stop: Some(stop),
             thread: Some(thread),
         })
     }
 
-    /// The address it listens on.
-    pub fn address(&self) -> SocketAddr {
-        self.address
-    }
-
     /// The stats the sampling loop keeps up to date for the endpoint.
-    pub fn stats(&self) -> &SharedStats {
+    pub(crate) fn stats(&self) -> &SharedStats {
         &self.stats
     }
 
     /// Stops accepting, drops every connection and waits for the thread.
-    pub fn stop(mut self) {
+    pub(crate) fn stop(mut self) {
         self.shut_down();
     }
 
@@ -350,9 +343,9 @@ fn plain(status: StatusCode, text: &'static str) -> Response<Full<Bytes>> {
 mod tests {
     use super::*;
     use crate::model::calendar::Calendar;
-    use crate::source::InterfaceCounters;
     use crate::model::counters::Counters;
     use crate::sample::{SampleOptions, Sampler};
+    use crate::source::InterfaceCounters;
     use crate::store::Store;
     use chrono::{Duration, TimeZone};
 

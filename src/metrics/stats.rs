@@ -94,9 +94,9 @@ impl SharedStats {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::InterfaceCounters;
     use crate::model::counters::Counters;
     use crate::sample::{SampleOptions, Sampler, SpikeGuard};
+    use crate::source::InterfaceCounters;
     use chrono::{TimeZone, Utc};
 
     fn snapshot(values: &[(&str, u64)]) -> Vec<InterfaceCounters> {

@@ -166,7 +166,7 @@ impl Add for Counters {
 /// a corrupt reading: 2^38 B/s (275 GB/s, 2.2 Tbit/s), above every link and
 /// above loopback's memory-copy speed. At this rate a sum of an
 /// interface's deltas would need more than a year to reach 2^63.
-pub const MAX_BYTES_PER_SECOND: u64 = 1 << 38;
+pub(crate) const MAX_BYTES_PER_SECOND: u64 = 1 << 38;
 
 /// A drop of at most this fraction of a counter's value (1/64) within one
 /// interface incarnation is a glitch, not a reset: a reset would have to be

@@ -20,7 +20,7 @@ use std::borrow::Cow;
 use std::fmt::Write;
 
 /// The printable, distinct text a kernel interface name is stored under.
-pub fn escape(raw: &[u8]) -> String {
+pub(crate) fn escape(raw: &[u8]) -> String {
     if raw == TOTAL_INTERFACE.as_bytes() {
         return format!("\\x{:02x}{}", b'_', &TOTAL_INTERFACE[1..]);
     }
@@ -37,7 +37,7 @@ pub fn escape(raw: &[u8]) -> String {
 /// Makes a name read back from a database (or given by a user) safe for a
 /// terminal: control and format characters become `\xNN`. Names netmon
 /// stored are already printable and come back borrowed, unchanged.
-pub fn printable(name: &str) -> Cow<'_, str> {
+pub(crate) fn printable(name: &str) -> Cow<'_, str> {
     if !name.chars().any(is_hidden) {
         return Cow::Borrowed(name);
     }
@@ -54,7 +54,7 @@ pub fn printable(name: &str) -> Cow<'_, str> {
 
 /// The kernel bytes of a stored name (the inverse of [`escape`]); `None` when
 /// `stored` is not something [`escape`] produces.
-pub fn unescape(stored: &str) -> Option<Vec<u8>> {
+pub(crate) fn unescape(stored: &str) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(stored.len());
     let mut rest = stored.as_bytes();
     while let Some((&first, tail)) = rest.split_first() {

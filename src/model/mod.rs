@@ -3,8 +3,8 @@
 //! obtained, and the units netmon prints. Nothing here reads or writes
 //! files, but the calendar asking the system for its time zone.
 
-pub mod counters;
-pub mod ifname;
-pub mod calendar;
-pub mod provenance;
-pub mod units;
+pub(crate) mod counters;
+pub(crate) mod ifname;
+pub(crate) mod calendar;
+pub(crate) mod provenance;
+pub(crate) mod units;

@@ -7,7 +7,7 @@ use std::fmt;
 
 /// One ladder of units, each `base` times the one before it.
 #[derive(Debug)]
-pub struct Steps {
+pub(crate) struct Steps {
     /// How much bigger each unit is than the one before.
     base: f64,
     /// The units, smallest first.
@@ -17,14 +17,14 @@ pub struct Steps {
 }
 
 /// Bytes in IEC units: `512 B`, `1.50 KiB`, `3.21 GiB`.
-pub const IEC_BYTES: Steps = Steps {
+pub(crate) const IEC_BYTES: Steps = Steps {
     base: 1024.0,
     units: &["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"],
     first_decimals: 0,
 };
 
 /// Bits in SI units: `12.00 bit`, `12.34 Mbit`.
-pub const SI_BITS: Steps = Steps {
+pub(crate) const SI_BITS: Steps = Steps {
     base: 1000.0,
     units: &["bit", "kbit", "Mbit", "Gbit", "Tbit"],
     first_decimals: 2,
@@ -34,7 +34,7 @@ impl Steps {
     /// `value` in the largest unit of which it is at least one (the
     /// smallest unit below that, the largest beyond): (scaled value, unit
     /// index).
-    pub fn scale(&self, value: f64) -> (f64, usize) {
+    pub(crate) fn scale(&self, value: f64) -> (f64, usize) {
         let mut scaled = value;
         let mut unit = 0;
         while scaled.abs() >= self.base && unit < self.units.len() - 1 {
@@ -45,12 +45,12 @@ impl Steps {
     }
 
     /// The name of unit `index`.
-    pub fn name(&self, index: usize) -> &'static str {
+    pub(crate) fn name(&self, index: usize) -> &'static str {
         self.units[index]
     }
 
     /// How many of the smallest unit make one of unit `index`.
-    pub fn size(&self, index: usize) -> f64 {
+    pub(crate) fn size(&self, index: usize) -> f64 {
         self.base.powi(index as i32)
     }
 
@@ -95,12 +95,12 @@ pub struct HumanBytes(pub f64);
 /// A rate in bytes per second in [`IEC_BYTES`] (`2.00 KiB/s`), or `-` when
 /// unknown; formats like [`HumanBytes`].
 #[derive(Debug, Clone, Copy)]
-pub struct HumanRate(pub Option<f64>);
+pub(crate) struct HumanRate(pub Option<f64>);
 
 /// A rate given in bytes per second, shown in bits per second in
 /// [`SI_BITS`] (`12.34 Mbit/s`), or `-` when unknown.
 #[derive(Debug, Clone, Copy)]
-pub struct BitRate(pub Option<f64>);
+pub(crate) struct BitRate(pub Option<f64>);
 
 impl fmt::Display for HumanBytes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -127,13 +127,16 @@ impl fmt::Display for BitRate {
 }
 
 /// `amount` per second over `seconds`; `None` over no time.
-pub fn per_second(amount: u64, seconds: f64) -> Option<f64> {
+pub(crate) fn per_second(amount: u64, seconds: f64) -> Option<f64> {
     (seconds > 0.0).then(|| amount as f64 / seconds)
 }
 
 /// Width of an interface column: its longest name in characters, at least
 /// `narrowest` (names are already printable: see [`crate::model::ifname`]).
-pub fn name_width<S: AsRef<str>>(names: impl IntoIterator<Item = S>, narrowest: usize) -> usize {
+pub(crate) fn name_width<S: AsRef<str>>(
+    names: impl IntoIterator<Item = S>,
+    narrowest: usize,
+) -> usize {
     names
         .into_iter()
         .map(|name| name.as_ref().chars().count())

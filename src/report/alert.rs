@@ -3,11 +3,11 @@
 //! per interface; the caller exits 3 when any limit is exceeded.
 
 use super::current::CurrentPeriod;
-use crate::model::calendar::Calendar;
 use crate::cli::{Direction, Period};
+use crate::model::calendar::Calendar;
 use crate::model::ifname::printable;
-use crate::store::history::{History, ReadError};
 use crate::model::units::{HumanBytes, RxTx};
+use crate::store::history::{History, ReadError};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use std::io::{self, Write};
@@ -15,7 +15,7 @@ use std::io::{self, Write};
 /// An `--alert` value that is not a size.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("--alert {shown:?}: {source}; write a size such as 500GiB, 1.5TB or 123456789 (bytes)")]
-pub struct BadLimit {
+pub(crate) struct BadLimit {
     /// The value as given, cut to 40 characters.
     shown: String,
     /// What the size parser said.
@@ -25,7 +25,7 @@ pub struct BadLimit {
 
 /// Parses a size: bytes (`123456789`), SI (`1.5TB`, `500 GB`) or IEC
 /// (`500GiB`) units, any case.
-pub fn parse_limit(text: &str) -> Result<u64, BadLimit> {
+pub(crate) fn parse_limit(text: &str) -> Result<u64, BadLimit> {
     parse_size::parse_size(text.trim()).map_err(|source| BadLimit {
         shown: text.chars().take(40).collect(),
         source,
@@ -34,7 +34,7 @@ pub fn parse_limit(text: &str) -> Result<u64, BadLimit> {
 
 /// One interface's verdict.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Verdict {
+pub(crate) struct Verdict {
     /// Interface name or `_total`.
     pub interface: String,
     /// The current period's start, in the database's zone (RFC 3339).
@@ -53,7 +53,7 @@ pub struct Verdict {
 
 /// What `--alert` was asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Alert {
+pub(crate) struct Alert {
     /// Bytes allowed per period.
     pub limit: u64,
     /// The period compared.
@@ -67,7 +67,7 @@ pub struct Alert {
 impl Alert {
     /// The verdict for each of `interfaces` from their current periods (an
     /// interface without samples in its period has moved 0 bytes).
-    pub fn judge(
+    pub(crate) fn judge(
         &self,
         interfaces: &[String],
         current: &[CurrentPeriod],
@@ -111,7 +111,7 @@ impl Alert {
 
 /// Why an alert's interfaces cannot be checked.
 #[derive(Debug, thiserror::Error)]
-pub enum UnknownInterface {
+pub(crate) enum UnknownInterface {
     /// The database never stored an interface of that name.
     #[error(
         "--interfaces {name:?}: this database never stored an interface of that name, so \
@@ -131,7 +131,10 @@ pub enum UnknownInterface {
 /// Refuses an interface name that this database never stored (not in its
 /// samples nor in its monthly rollups): an alert on a misspelled name
 /// would say "ok" forever.
-pub fn check_known(history: &History, interfaces: &[String]) -> Result<(), UnknownInterface> {
+pub(crate) fn check_known(
+    history: &History,
+    interfaces: &[String],
+) -> Result<(), UnknownInterface> {
     let known = history.known_interfaces()?;
     match interfaces.iter().find(|name| !known.contains(*name)) {
         Some(unknown) => {
@@ -159,7 +162,7 @@ fn direction_name(direction: Direction) -> &'static str {
 }
 
 /// One line per interface: usage, limit, verdict.
-pub fn table(out: &mut impl Write, alert: &Alert, verdicts: &[Verdict]) -> io::Result<()> {
+pub(crate) fn table(out: &mut impl Write, alert: &Alert, verdicts: &[Verdict]) -> io::Result<()> {
     for v in verdicts {
         let what = if v.estimated {
             "estimated at the end of"
@@ -185,7 +188,7 @@ pub fn table(out: &mut impl Write, alert: &Alert, verdicts: &[Verdict]) -> io::R
 }
 
 /// One JSON object: the question and each verdict.
-pub fn json(out: &mut impl Write, alert: &Alert, verdicts: &[Verdict]) -> io::Result<()> {
+pub(crate) fn json(out: &mut impl Write, alert: &Alert, verdicts: &[Verdict]) -> io::Result<()> {
     let document = serde_json::json!({
         "alert": {
             "limit": alert.limit,
@@ -201,7 +204,7 @@ pub fn json(out: &mut impl Write, alert: &Alert, verdicts: &[Verdict]) -> io::Re
 }
 
 /// A header and one row per interface.
-pub fn csv(out: &mut impl Write, verdicts: &[Verdict]) -> io::Result<()> {
+pub(crate) fn csv(out: &mut impl Write, verdicts: &[Verdict]) -> io::Result<()> {
     writeln!(
         out,
         "interface,period_start,period_end,bytes,limit,estimated,exceeded"

@@ -38,11 +38,11 @@ fn label(period: Period, start: &DateTime<FixedOffset>) -> String {
 /// Why the chart could not be drawn: what plotters said.
 #[derive(Debug, thiserror::Error)]
 #[error(transparent)]
-pub struct ChartError(#[from] DrawingAreaErrorKind<std::io::Error>);
+pub(crate) struct ChartError(#[from] DrawingAreaErrorKind<std::io::Error>);
 
 /// The SVG text of the report's periods, one panel per interface that has
 /// periods; `host` names the machine in the titles.
-pub fn svg(report: &Report, period: Period, host: &str) -> Result<String, ChartError> {
+pub(crate) fn svg(report: &Report, period: Period, host: &str) -> Result<String, ChartError> {
     let panels: Vec<&InterfaceReport> = report
         .interfaces
         .iter()

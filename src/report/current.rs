@@ -4,15 +4,15 @@
 
 use super::period::{BillingDays, Periods};
 use super::Totals;
-use crate::model::calendar::Calendar;
 use crate::cli::Period;
-use crate::store::history::{History, ReadResult};
+use crate::model::calendar::Calendar;
 use crate::model::units::RxTx;
+use crate::store::history::{History, ReadResult};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Least data an estimate is made from: less than this is no basis.
-pub const MIN_ESTIMATE_SECONDS: f64 = 3600.0;
+pub(crate) const MIN_ESTIMATE_SECONDS: f64 = 3600.0;
 
 /// One interface's current period.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,7 +38,7 @@ pub struct CurrentPeriod {
 /// data covers (from the period's start, or from when the data starts if
 /// later), scaled to the period's whole length. `None` when that time is
 /// under [`MIN_ESTIMATE_SECONDS`].
-pub fn estimate(
+pub(crate) fn estimate(
     so_far: (u64, u64),
     start: DateTime<Utc>,
     end: DateTime<Utc>,
@@ -58,7 +58,7 @@ pub fn estimate(
 /// One current period of the interfaces whose periods start on the same
 /// day: its bounds and their traffic in it so far.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PeriodTotals {
+pub(crate) struct PeriodTotals {
     /// Start of the period holding now.
     pub start: DateTime<Utc>,
     /// End of that period (exclusive).
@@ -72,7 +72,7 @@ pub struct PeriodTotals {
 /// billing day: one per billing day in use), with the traffic of its
 /// interfaces in [start, `until`). The one billing-period rule of the
 /// summary's estimates, `--alert` and the metrics' usage families.
-pub fn current_totals(
+pub(crate) fn current_totals(
     history: &History,
     calendar: &Calendar,
     period: Period,
@@ -109,7 +109,7 @@ pub fn current_totals(
 
 /// The current `period` of every interface with samples in it, up to `now`
 /// (months from each interface's billing day).
-pub fn current_periods(
+pub(crate) fn current_periods(
     history: &History,
     calendar: &Calendar,
     period: Period,

@@ -7,26 +7,26 @@
 //! so the totals of an absolute window are the same in any reader's time
 //! zone. Opens the database read-only and never writes.
 
-pub mod alert;
-pub mod audit;
-pub mod chart;
-pub mod current;
-pub mod percentile;
-pub mod period;
-pub mod render;
+pub(crate) mod alert;
+pub(crate) mod audit;
+pub(crate) mod chart;
+pub(crate) mod current;
+pub(crate) mod percentile;
+pub(crate) mod period;
+pub(crate) mod render;
 mod top;
-pub mod window;
+pub(crate) mod window;
 
-use crate::model::calendar::Calendar;
 use crate::cli::Period;
-use crate::support::error::{Error, Result};
+use crate::model::calendar::Calendar;
 use crate::sample::TOTAL_INTERFACE;
 use crate::store::history::{History, Level, Piece, ReadResult};
+use crate::support::error::{Error, Result};
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use std::collections::btree_map::{BTreeMap, Entry};
 use std::path::{Path, PathBuf};
 
-pub use crate::store::history::Totals;
+pub(crate) use crate::store::history::Totals;
 
 /// One interface's section of the report.
 #[derive(Debug, Clone, PartialEq)]

@@ -53,7 +53,7 @@ impl Percentile {
 
 /// The nearest-rank `p`-th percentile of `values` (reordered in place):
 /// the smallest value that at least `p` % of them do not exceed.
-pub fn nearest_rank(values: &mut [f64], p: f64) -> Option<f64> {
+pub(crate) fn nearest_rank(values: &mut [f64], p: f64) -> Option<f64> {
     if values.is_empty() {
         return None;
     }
@@ -65,7 +65,7 @@ pub fn nearest_rank(values: &mut [f64], p: f64) -> Option<f64> {
 /// The percentile of every interface over [from, to): the 5-minute slots
 /// of the whole hours the hourly rollups hold, and the raw samples of the
 /// rest (the window's partial hours and the time since the last fold).
-pub fn of_window(
+pub(crate) fn of_window(
     history: &History,
     calendar: &Calendar,
     from: DateTime<Utc>,

@@ -4,16 +4,16 @@
 //! daily bins, a billing month from the 15th is the daily bins from one 15th
 //! to the next, a year twelve monthly bins.
 
-use crate::model::calendar::Calendar;
 use crate::cli::Period;
+use crate::model::calendar::Calendar;
 use crate::store::history::Level;
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, Utc};
 use std::collections::BTreeMap;
 
 /// Earliest billing day: months start on it.
-pub const MIN_BILLING_DAY: u32 = 1;
+pub(crate) const MIN_BILLING_DAY: u32 = 1;
 /// Latest billing day (every month has it).
-pub const MAX_BILLING_DAY: u32 = 28;
+pub(crate) const MAX_BILLING_DAY: u32 = 28;
 
 /// The day each interface's months start on (`billing_day`, with
 /// per-interface overrides); `_total` uses the global one.

@@ -1,9 +1,9 @@
 //! Unit tests for window splitting and folding, on real SQLite files.
 
 use super::*;
-use crate::source::InterfaceCounters;
 use crate::model::counters::Counters;
 use crate::sample::{SampleOptions, Sampler};
+use crate::source::InterfaceCounters;
 use crate::store::fixtures::{delete_raw_before, raw_deltas};
 use crate::store::slots::slot_rates;
 use crate::store::{Store, BUSY_TIMEOUT};

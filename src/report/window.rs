@@ -5,8 +5,8 @@
 //! hours, 30 days or 12 months.
 
 use super::period::Periods;
-use crate::model::calendar::Calendar;
 use crate::cli::Period;
+use crate::model::calendar::Calendar;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 /// The `--since` value that means the whole history.
@@ -16,11 +16,11 @@ const WHOLE_HISTORY: &str = "all";
 const MAX_LENGTH: usize = 64;
 
 /// A summary's window: inclusive start, exclusive end; `None` is open.
-pub type Window = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+pub(crate) type Window = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
 
 /// A parsed `--since`/`--until` value, before it is placed in a calendar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum When {
+pub(crate) enum When {
     /// The whole history (`--since all`).
     All,
     /// This long before now.

@@ -5,11 +5,11 @@
 //! plain line per interface per sample; `--format json` prints NDJSON.
 //! Ctrl-C (or `--count`) ends it with a summary of the session.
 
-use crate::source::CounterSource;
-use crate::run::{Limit, Pipeline, Plan, Signal, Sink, SystemClock};
-use crate::sample::{Cycle, Row, SampleOptions, Sampler};
-use crate::sample::select::Selection;
 use crate::model::units::{name_width, per_second, HumanBytes, HumanRate, RxTx};
+use crate::run::{Limit, Pipeline, Plan, Signal, Sink, SystemClock};
+use crate::sample::select::Selection;
+use crate::sample::{Cycle, Row, SampleOptions, Sampler};
+use crate::source::CounterSource;
 use chrono::Local;
 use serde_json::json;
 use std::io::{self, Write};
@@ -17,7 +17,7 @@ use std::sync::mpsc::Receiver;
 
 /// How the session prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Style {
+pub(crate) enum Style {
     /// A terminal: the lines are rewritten in place.
     InPlace,
     /// A pipe or file: one line per interface per sample.
@@ -27,7 +27,7 @@ pub enum Style {
 }
 
 /// What `--live` was asked to do.
-pub struct LiveOptions {
+pub(crate) struct LiveOptions {
     /// Seconds between reads.
     pub interval: f64,
     /// Stop after this many samples with rates; `None`: until Ctrl-C.
@@ -50,7 +50,7 @@ fn packet_rates(row: &Row) -> RxTx<Option<f64>> {
 
 /// The lowest, sum and highest of a series of rates.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct RateRange {
+pub(crate) struct RateRange {
     /// Lowest rate seen.
     pub min: Option<f64>,
     /// Highest rate seen.
@@ -68,7 +68,7 @@ impl RateRange {
 
 /// One interface's traffic over the session.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct SessionTotals {
+pub(crate) struct SessionTotals {
     /// Bytes received (sum of the deltas).
     pub bytes_recv: u64,
     /// Bytes sent.
@@ -87,19 +87,19 @@ pub struct SessionTotals {
 
 impl SessionTotals {
     /// Average receive rate over the session.
-    pub fn avg_recv_rate(&self) -> Option<f64> {
+    pub(crate) fn avg_recv_rate(&self) -> Option<f64> {
         per_second(self.bytes_recv, self.seconds)
     }
 
     /// Average send rate over the session.
-    pub fn avg_sent_rate(&self) -> Option<f64> {
+    pub(crate) fn avg_sent_rate(&self) -> Option<f64> {
         per_second(self.bytes_sent, self.seconds)
     }
 }
 
 /// What a live session saw, per interface (`_total` included).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Session {
+pub(crate) struct Session {
     /// Samples with rates.
     pub samples: u64,
     /// Per interface, in the order first seen.
@@ -108,7 +108,7 @@ pub struct Session {
 
 impl Session {
     /// Adds a cycle's deltas and rates.
-    pub fn add(&mut self, cycle: &Cycle) {
+    pub(crate) fn add(&mut self, cycle: &Cycle) {
         let mut counted = false;
         for row in &cycle.rows {
             let (Some(deltas), Some(seconds)) = (row.deltas, row.interval_s) else {
@@ -316,7 +316,7 @@ impl<W: Write> Sink for View<W> {
 }
 
 /// Runs a live session until `--count` samples with rates or a stop signal.
-pub fn run(
+pub(crate) fn run(
     source: Box<dyn CounterSource + Send>,
     selection: Selection,
     signals: Receiver<Signal>,
@@ -353,8 +353,8 @@ pub fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::InterfaceCounters;
     use crate::model::counters::Counters;
+    use crate::source::InterfaceCounters;
     use chrono::{TimeZone, Utc};
     use std::collections::BTreeMap;
 

@@ -5,23 +5,23 @@
 //! come in through [`Clock`], the counters through the pipeline's source;
 //! [`monitor`] and [`live`] wire it to the database and to stdout.
 
-pub mod live;
-pub mod monitor;
+pub(crate) mod live;
+pub(crate) mod monitor;
 mod pipeline;
-pub mod print;
+pub(crate) mod print;
 #[cfg(test)]
 mod tests;
 mod ticker;
 
-pub use pipeline::{Keeper, Pipeline, Sink, Unread};
-pub use ticker::{next_slot, signal_channel, Clock, Signal, SystemClock};
+pub(crate) use pipeline::{Keeper, Pipeline, Sink};
+pub(crate) use ticker::{signal_channel, Clock, Signal, SystemClock};
 
 use std::io;
 use ticker::{next_tick, Wake};
 
 /// When the loop ends on its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Limit {
+pub(crate) enum Limit {
     /// Never: only a stop signal ends it.
     Endless,
     /// After this many cycles, whether their counters could be read or not
@@ -33,7 +33,7 @@ pub enum Limit {
 
 /// How the loop runs.
 #[derive(Debug, Clone, Copy)]
-pub struct Plan {
+pub(crate) struct Plan {
     /// Seconds between cycles.
     pub interval: f64,
     /// When it ends on its own.
@@ -45,7 +45,7 @@ pub struct Plan {
 
 /// Runs `pipeline` on `clock`'s schedule until `plan`'s limit or a stop
 /// signal; `on_reopen` runs for each SIGHUP. Fails when a sink does.
-pub fn run(
+pub(crate) fn run(
     plan: &Plan,
     pipeline: &mut Pipeline,
     clock: &mut impl Clock,

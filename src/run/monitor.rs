@@ -2,20 +2,20 @@
 //! as its keeper, stdout and the endpoint's statistics as its sinks, and
 //! the resume point read before the first cycle.
 
-use crate::source::boot::boot_clock;
-use crate::source::CounterSource;
 use crate::config::Config;
-use crate::support::error::{Error, Result};
-use crate::support::logging::LogHandle;
 use crate::metrics::{MetricsServer, SharedStats};
 use crate::run::print;
-use crate::sample::resume::Resumed;
 use crate::run::{Keeper, Limit, Pipeline, Plan, Signal, Sink, SystemClock};
-use crate::sample::{Cycle, Sampler};
+use crate::sample::resume::Resumed;
 use crate::sample::select::Selection;
+use crate::sample::{Cycle, Sampler};
+use crate::source::boot::boot_clock;
+use crate::source::CounterSource;
 use crate::store::retention::Retention;
 use crate::store::writer::Writer;
 use crate::store::Store;
+use crate::support::error::{Error, Result};
+use crate::support::logging::LogHandle;
 use std::io::Write;
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
@@ -30,7 +30,7 @@ const RETENTION_SHARE: f64 = 0.25;
 const RETENTION_SLICE_MAX: Duration = Duration::from_secs(1);
 
 /// What the loop was asked to do.
-pub struct RunOptions {
+pub(crate) struct RunOptions {
     /// Stop after this many samples (`--once` is 1); `None` runs until a signal.
     pub samples: Option<u64>,
     /// Print `--once`'s detailed sample instead of rate lines.
@@ -130,7 +130,7 @@ impl Keeper for Keep<'_> {
 /// stop by a signal, it takes one last sample first, so the traffic up to
 /// the stop is kept. A metrics endpoint, if given, is kept up to date and
 /// stopped before the database is closed.
-pub fn run(
+pub(crate) fn run(
     config: &Config,
     source: Box<dyn CounterSource + Send>,
     mut store: Store,
@@ -228,7 +228,8 @@ fn publish(stats: &SharedStats, writer: &Writer, wrote: bool) {
     stats.cycles_merged = writer.merged();
     stats.write_failures = writer.failures();
     if wrote {
-        stats.last_write_unix = Some(crate::support::wallclock::now().timestamp_millis() as f64 / 1000.0);
+        stats.last_write_unix =
+            Some(crate::support::wallclock::now().timestamp_millis() as f64 / 1000.0);
     }
 }
 
@@ -281,7 +282,7 @@ fn resume(
 
 /// How long a write waits for another process's lock: half the interval
 /// (between 50 ms and 5 s), so a held lock delays sampling only briefly.
-pub fn write_wait(config: &Config) -> Duration {
+pub(crate) fn write_wait(config: &Config) -> Duration {
     Duration::from_secs_f64((config.interval / 2.0).clamp(0.05, 5.0))
 }
 

@@ -3,15 +3,15 @@
 //! nothing listed or selected) are logged when they start and end.
 
 use super::ticker::Clock;
+use crate::sample::select::Selection;
+use crate::sample::{Cycle, Sampler};
 use crate::source::{CounterSource, ReadError};
 use crate::support::episode::Episode;
-use crate::sample::{Cycle, Sampler};
-use crate::sample::select::Selection;
 use std::io;
 
 /// Something that sees every sampled cycle: a printer, the endpoint's
 /// statistics, the live view.
-pub trait Sink {
+pub(crate) trait Sink {
     /// Sees a cycle with interfaces in it. An error stops the loop.
     fn cycle(&mut self, cycle: &Cycle) -> io::Result<()>;
     /// The counters could not be read this cycle.
@@ -20,7 +20,7 @@ pub trait Sink {
 
 /// Where cycles are kept (the store's writer), and what it does between
 /// cycles (retention).
-pub trait Keeper {
+pub(crate) trait Keeper {
     /// Keeps a cycle, after the sinks saw it.
     fn keep(&mut self, cycle: Cycle);
     /// Work that runs after each cycle, before the wait for the next.
@@ -29,7 +29,7 @@ pub trait Keeper {
 
 /// The cycles whose counters could not be read.
 #[derive(Debug, Default)]
-pub struct Unread {
+pub(crate) struct Unread {
     /// How many.
     pub cycles: u64,
     /// Why the last of them failed.
@@ -37,7 +37,7 @@ pub struct Unread {
 }
 
 /// Reads, selects and samples one cycle at a time, and hands it on.
-pub struct Pipeline<'a> {
+pub(crate) struct Pipeline<'a> {
     source: Box<dyn CounterSource + Send>,
     selection: Selection,
     sampler: Sampler,
@@ -58,7 +58,7 @@ pub struct Pipeline<'a> {
 
 impl<'a> Pipeline<'a> {
     /// A pipeline over `source`, keeping the interfaces `selection` picks.
-    pub fn new(
+    pub(crate) fn new(
         source: Box<dyn CounterSource + Send>,
         selection: Selection,
         sampler: Sampler,
@@ -80,20 +80,20 @@ impl<'a> Pipeline<'a> {
     }
 
     /// Adds a sink, which sees every cycle after those added before it.
-    pub fn with_sink(mut self, sink: &'a mut dyn Sink) -> Self {
+    pub(crate) fn with_sink(mut self, sink: &'a mut dyn Sink) -> Self {
         self.sinks.push(sink);
         self
     }
 
     /// Keeps the cycles in `keeper`.
-    pub fn with_keeper(mut self, keeper: &'a mut dyn Keeper) -> Self {
+    pub(crate) fn with_keeper(mut self, keeper: &'a mut dyn Keeper) -> Self {
         self.keeper = Some(keeper);
         self
     }
 
     /// Ends the pipeline: the cycles it took, and those of them whose
     /// counters could not be read.
-    pub fn into_tally(self) -> (u64, Unread) {
+    pub(crate) fn into_tally(self) -> (u64, Unread) {
         (self.taken, self.unread)
     }
 

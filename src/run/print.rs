@@ -1,7 +1,7 @@
 //! The per-cycle lines the monitor prints on stdout.
 
-use crate::sample::{Cycle, Row};
 use crate::model::units::{name_width, HumanBytes, HumanRate};
+use crate::sample::{Cycle, Row};
 use chrono::Local;
 use std::io::Write;
 
@@ -14,7 +14,7 @@ fn interface_width(cycle: &Cycle) -> usize {
 }
 
 /// Prints one continuous-mode line per row: time, interface, rx and tx rates.
-pub fn print_rates(out: &mut impl Write, cycle: &Cycle) -> std::io::Result<()> {
+pub(crate) fn print_rates(out: &mut impl Write, cycle: &Cycle) -> std::io::Result<()> {
     let time = cycle
         .timestamp
         .with_timezone(&Local)
@@ -33,7 +33,7 @@ pub fn print_rates(out: &mut impl Write, cycle: &Cycle) -> std::io::Result<()> {
 }
 
 /// Prints a `--once` sample: counters, deltas where known, and rates.
-pub fn print_sample(out: &mut impl Write, cycle: &Cycle) -> std::io::Result<()> {
+pub(crate) fn print_sample(out: &mut impl Write, cycle: &Cycle) -> std::io::Result<()> {
     let time = cycle
         .timestamp
         .with_timezone(&Local)

@@ -1,12 +1,13 @@
 //! The loop driven by a scripted source and a fake clock: what it reads
 //! when, what reaches the sinks and the keeper, and how it ends.
 
+use super::pipeline::Unread;
 use super::*;
+use crate::model::counters::Counters;
+use crate::sample::select::Selection;
+use crate::sample::{Cycle, SampleOptions, Sampler};
 use crate::source::boot::Boot;
 use crate::source::{CounterSource, InterfaceCounters, ReadError};
-use crate::model::counters::Counters;
-use crate::sample::{Cycle, SampleOptions, Sampler};
-use crate::sample::select::Selection;
 use chrono::{DateTime, TimeZone, Utc};
 use std::collections::VecDeque;
 

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 /// A signal the loop reacts to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Signal {
+pub(crate) enum Signal {
     /// SIGINT or SIGTERM: finish the current cycle, commit, exit 0.
     Stop,
     /// SIGHUP: reopen the log file.
@@ -17,7 +17,7 @@ pub enum Signal {
 }
 
 /// Forwards SIGINT, SIGTERM and SIGHUP to a channel the loop waits on.
-pub fn signal_channel() -> std::io::Result<Receiver<Signal>> {
+pub(crate) fn signal_channel() -> std::io::Result<Receiver<Signal>> {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
     let (sender, receiver) = mpsc::channel();
     let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])?;
@@ -39,7 +39,7 @@ pub fn signal_channel() -> std::io::Result<Receiver<Signal>> {
 /// Everything the loop asks of the outside world about time: the schedule's
 /// clock, the clocks a sample is stamped with, and waiting (which a signal
 /// may cut short). The process has [`SystemClock`]; tests drive a fake one.
-pub trait Clock {
+pub(crate) trait Clock {
     /// Seconds since the loop started, on a clock that never steps back.
     fn elapsed(&self) -> f64;
     /// Seconds on the boot clock, which intervals between samples are
@@ -55,14 +55,14 @@ pub trait Clock {
 }
 
 /// The process's clocks and signals.
-pub struct SystemClock {
+pub(crate) struct SystemClock {
     start: Instant,
     signals: Receiver<Signal>,
 }
 
 impl SystemClock {
     /// Clocks starting now, woken by `signals`.
-    pub fn new(signals: Receiver<Signal>) -> Self {
+    pub(crate) fn new(signals: Receiver<Signal>) -> Self {
         SystemClock {
             start: Instant::now(),
             signals,
@@ -103,7 +103,7 @@ impl Clock for SystemClock {
 
 /// Why a wait for the next slot ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Wake {
+pub(super) enum Wake {
     /// The next slot is here: take a cycle.
     Slot,
     /// A stop signal arrived.
@@ -112,7 +112,11 @@ pub enum Wake {
 
 /// Waits on `clock` for the slot after now, every `interval` seconds;
 /// `on_reopen` runs for each SIGHUP meanwhile.
-pub fn next_tick(clock: &mut impl Clock, interval: f64, on_reopen: &mut dyn FnMut()) -> Wake {
+pub(super) fn next_tick(
+    clock: &mut impl Clock,
+    interval: f64,
+    on_reopen: &mut dyn FnMut(),
+) -> Wake {
     let at = next_slot(clock.elapsed(), interval) as f64 * interval;
     loop {
         match clock.wait(at) {
@@ -124,7 +128,7 @@ pub fn next_tick(clock: &mut impl Clock, interval: f64, on_reopen: &mut dyn FnMu
 }
 
 /// The index of the next slot strictly after `elapsed` seconds since start.
-pub fn next_slot(elapsed: f64, interval: f64) -> u64 {
+pub(crate) fn next_slot(elapsed: f64, interval: f64) -> u64 {
     (elapsed / interval).floor().max(0.0) as u64 + 1
 }
 

@@ -3,26 +3,26 @@
 //! counters and a fake clock.
 
 mod fold;
-pub mod resume;
-pub mod select;
+pub(crate) mod resume;
+pub(crate) mod select;
 mod guard;
 mod measure;
 
-pub use guard::SpikeGuard;
+pub(crate) use guard::SpikeGuard;
 
-use crate::source::InterfaceCounters;
 use crate::model::counters::{Continuity, Counters};
 use crate::model::provenance::Provenance;
+use crate::source::InterfaceCounters;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
 /// Name of the row holding the sum of the monitored interfaces.
-pub const TOTAL_INTERFACE: &str = "_total";
+pub(crate) const TOTAL_INTERFACE: &str = "_total";
 
 /// Interfaces of this boot unseen for this long (boot-clock seconds) are
 /// forgotten, so container churn cannot grow memory without bound; a run
 /// continuing an earlier one forgets them the same way.
-pub const FORGET_AFTER_SECONDS: f64 = 3600.0;
+pub(crate) const FORGET_AFTER_SECONDS: f64 = 3600.0;
 
 /// What each cycle stores (the `options` configuration section).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -399,7 +399,7 @@ impl Cycle {
     }
 }
 
-pub use crate::store::codec::whole_microseconds;
+pub(crate) use crate::store::codec::whole_microseconds;
 
 impl Row {
     /// Sets the byte rates to delta / interval where both are known (and the

@@ -13,10 +13,10 @@
 //! - **Unknown boot** (no identity recorded, or none readable now):
 //!   nothing is continued.
 
-use crate::source::boot::Boot;
 use crate::model::counters::{Continuity, Counters};
 use crate::model::provenance::Provenance;
 use crate::sample::{Baseline, Continuation, NextFrom, Sampler, FORGET_AFTER_SECONDS};
+use crate::source::boot::Boot;
 use crate::store::resume_point::{LastReading, Reading, ResumePoint};
 use chrono::{DateTime, Utc};
 
@@ -32,13 +32,13 @@ const CONTINUATION_MIN_SECONDS: f64 = 1200.0;
 /// Longest pause (boot-clock seconds) after which a run is still the next
 /// consecutive cycle of the previous one: three monitoring intervals, and
 /// at least 20 minutes.
-pub fn continuation_window(interval: f64) -> f64 {
+pub(crate) fn continuation_window(interval: f64) -> f64 {
     (3.0 * interval).max(CONTINUATION_MIN_SECONDS)
 }
 
 /// The run that is starting.
 #[derive(Debug, Clone)]
-pub struct Start<'a> {
+pub(crate) struct Start<'a> {
     /// The boot running now.
     pub boot: &'a Boot,
     /// The boot clock now (the sampler's clock).
@@ -101,7 +101,7 @@ fn same_reading(a: Reading, b: Reading) -> bool {
 }
 
 /// Seeds `sampler` from `point` for the run `start` describes; says how.
-pub fn continue_from(point: &ResumePoint, start: &Start, sampler: &mut Sampler) -> Resumed {
+pub(crate) fn continue_from(point: &ResumePoint, start: &Start, sampler: &mut Sampler) -> Resumed {
     let in_last = |at: Reading| point.last_cycle.is_some_and(|c| same_reading(at, c));
     // A reading of another boot counts everything since this one began.
     let since_boot = |last: &LastReading, provenance| Continuation {

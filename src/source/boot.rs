@@ -9,7 +9,7 @@ use std::io::Read;
 use std::path::Path;
 
 /// Where Linux publishes the boot's identity.
-pub const BOOT_ID_PATH: &str = "/proc/sys/kernel/random/boot_id";
+pub(crate) const BOOT_ID_PATH: &str = "/proc/sys/kernel/random/boot_id";
 
 /// Where Linux publishes the boot time (`btime`).
 const PROC_STAT: &str = "/proc/stat";
@@ -48,7 +48,7 @@ impl Boot {
 
 /// Seconds on the clock readings are placed on: CLOCK_BOOTTIME (since boot,
 /// suspend included) on Linux, CLOCK_MONOTONIC elsewhere.
-pub fn boot_clock() -> f64 {
+pub(crate) fn boot_clock() -> f64 {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     let id = rustix::time::ClockId::Boottime;
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
@@ -59,7 +59,7 @@ pub fn boot_clock() -> f64 {
 
 /// The `boot_id` in the file at `path`: a UUID (hex digits and dashes);
 /// `None` when it cannot be read or is something else.
-pub fn read_boot_id(path: &Path) -> Option<String> {
+pub(crate) fn read_boot_id(path: &Path) -> Option<String> {
     let text = read_small(path, MAX_BOOT_ID + 2)?;
     let id = text.trim();
     let plausible = !id.is_empty()

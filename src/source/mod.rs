@@ -1,19 +1,19 @@
 //! Where counters come from: the [`CounterSource`] trait, the pure
 //! `/proc/net/dev` parser, and the procfs and sysinfo sources.
 
-pub mod boot;
+pub(crate) mod boot;
 mod parse;
 mod procfs;
 mod sysinfo;
 #[cfg(test)]
 mod tests;
 
-pub use parse::{parse_all_columns, parse_proc_net_dev, Parsed};
-pub use procfs::{ProcfsSource, MAX_COUNTERS_BYTES};
+pub use parse::parse_proc_net_dev;
+pub use procfs::ProcfsSource;
 pub use sysinfo::SysinfoSource;
 
-use crate::source::boot::Boot;
 use crate::model::counters::Counters;
+use crate::source::boot::Boot;
 use std::path::PathBuf;
 
 /// One interface's counters as read at one instant.
@@ -93,7 +93,7 @@ pub trait CounterSource {
 
 /// The 16 columns of a `/proc/net/dev` line, in file order, named as
 /// node_exporter names them (`node_network_<name>_total`).
-pub const COLUMN_NAMES: [&str; 16] = [
+pub(crate) const COLUMN_NAMES: [&str; 16] = [
     "receive_bytes",
     "receive_packets",
     "receive_errs",

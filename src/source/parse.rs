@@ -55,7 +55,7 @@ pub fn parse_proc_net_dev(text: &[u8]) -> Parsed<InterfaceCounters> {
 
 /// Parses `/proc/net/dev` text like [`parse_proc_net_dev`], keeping all 16
 /// columns of every interface.
-pub fn parse_all_columns(text: &[u8]) -> Parsed<DeviceColumns> {
+pub(crate) fn parse_all_columns(text: &[u8]) -> Parsed<DeviceColumns> {
     parse_lines(text, |name, fields| DeviceColumns {
         name,
         values: fields.map(Some),

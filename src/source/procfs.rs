@@ -3,9 +3,9 @@
 
 use super::parse::{parse_all_columns, parse_proc_net_dev, Parsed};
 use super::{CounterSource, DeviceColumns, InterfaceCounters, ReadError};
+use crate::model::ifname;
 use crate::source::boot::Boot;
 use crate::support::episode::Episode;
-use crate::model::ifname;
 use std::fs;
 use std::io::Seek;
 use std::os::unix::fs::MetadataExt;
@@ -166,7 +166,7 @@ impl ProcfsSource {
 /// Largest counters file read: `/proc/net/dev` lines are about 150 bytes,
 /// so this is some 100,000 interfaces. A bigger file is not a counters
 /// file, and reading it whole every cycle would cost its size in memory.
-pub const MAX_COUNTERS_BYTES: u64 = 16 << 20;
+pub(crate) const MAX_COUNTERS_BYTES: u64 = 16 << 20;
 
 /// Reads a counters file into `buffer`, refusing one larger than
 /// [`MAX_COUNTERS_BYTES`].

@@ -1,9 +1,9 @@
 //! The portable source, for systems without procfs.
 
 use super::{CounterSource, InterfaceCounters, ReadError};
-use crate::source::boot::Boot;
 use crate::model::counters::Counters;
 use crate::model::ifname;
+use crate::source::boot::Boot;
 
 /// Portable counters through the sysinfo crate, for systems without procfs.
 /// sysinfo exposes no drop counters: they are recorded as 0.

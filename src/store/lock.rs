@@ -13,7 +13,7 @@ use std::time::Duration;
 
 /// Held for as long as this process writes the database.
 #[derive(Debug)]
-pub struct DatabaseLock {
+pub(crate) struct DatabaseLock {
     _file: File,
 }
 
@@ -49,7 +49,7 @@ const ATTEMPTS: u32 = 5;
 impl DatabaseLock {
     /// Takes the lock of the existing file at `path`, or fails naming the
     /// process that holds it.
-    pub fn acquire(path: &Path) -> Result<DatabaseLock, LockError> {
+    pub(crate) fn acquire(path: &Path) -> Result<DatabaseLock, LockError> {
         let io = |source| LockError::Io {
             path: path.to_path_buf(),
             source,

@@ -3,39 +3,39 @@
 use rusqlite::{Connection, OptionalExtension};
 
 /// What the next run continues from ([`super::resume_point::ResumePoint`]).
-pub const RESUME_POINT: &str = "resume_point";
+pub(crate) const RESUME_POINT: &str = "resume_point";
 /// Schemas 1 to 3: the kernel boot (`btime`) the resume points' counters
 /// belong to (converted into [`RESUME_POINT`]).
-pub const LEGACY_BOOT_TIME: &str = "counters_boot_time";
+pub(crate) const LEGACY_BOOT_TIME: &str = "counters_boot_time";
 /// Schemas 2 and 3: the time of the last cycle written (converted).
-pub const LEGACY_LAST_CYCLE: &str = "last_cycle";
+pub(crate) const LEGACY_LAST_CYCLE: &str = "last_cycle";
 /// Schema 3: each interface's last written counters (converted).
-pub const LEGACY_LAST_SAMPLES: &str = "last_samples";
+pub(crate) const LEGACY_LAST_SAMPLES: &str = "last_samples";
 /// Rows in `network_stats` (kept with each write and deletion, so that
 /// counting them costs nothing).
-pub const RAW_ROWS: &str = "raw_rows";
+pub(crate) const RAW_ROWS: &str = "raw_rows";
 /// Milliseconds since the epoch before which every sample is in the
 /// rollups (an hour boundary); samples from there on are folded in once
 /// their hour has passed.
-pub const FOLDED_UNTIL: &str = "rollups_complete_until_ms";
+pub(crate) const FOLDED_UNTIL: &str = "rollups_complete_until_ms";
 /// Milliseconds since the epoch from which every sample's facts are in
 /// `netmon_events`; set when a database from before schema 4 is upgraded,
 /// whose earlier samples record only their baselines.
-pub const PROVENANCE_FROM: &str = "provenance_complete_from_ms";
+pub(crate) const PROVENANCE_FROM: &str = "provenance_complete_from_ms";
 /// The time zone day and month rollups are cut in ([`crate::model::calendar::Calendar::spec`]).
-pub const ZONE: &str = "rollup_time_zone";
+pub(crate) const ZONE: &str = "rollup_time_zone";
 /// Seconds past each UTC hour at which hour rollups start.
-pub const HOUR_PHASE: &str = "rollup_hour_phase_s";
+pub(crate) const HOUR_PHASE: &str = "rollup_hour_phase_s";
 
 /// The value of `key`, if set.
-pub fn get(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
+pub(crate) fn get(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
     conn.prepare_cached("SELECT value FROM netmon_meta WHERE key = ?1")?
         .query_row([key], |r| r.get(0))
         .optional()
 }
 
 /// Sets `key` to `value`.
-pub fn set(conn: &Connection, key: &str, value: &str) -> rusqlite::Result<()> {
+pub(crate) fn set(conn: &Connection, key: &str, value: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT INTO netmon_meta (key, value) VALUES (?1, ?2)
          ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -45,7 +45,7 @@ pub fn set(conn: &Connection, key: &str, value: &str) -> rusqlite::Result<()> {
 }
 
 /// Adds `n` to the integer value of `key`.
-pub fn add(conn: &Connection, key: &str, n: i64) -> rusqlite::Result<()> {
+pub(crate) fn add(conn: &Connection, key: &str, n: i64) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "UPDATE netmon_meta SET value = CAST(value AS INTEGER) + ?2 WHERE key = ?1",
     )?
@@ -54,7 +54,7 @@ pub fn add(conn: &Connection, key: &str, n: i64) -> rusqlite::Result<()> {
 }
 
 /// Removes `key`.
-pub fn remove(conn: &Connection, key: &str) -> rusqlite::Result<()> {
+pub(crate) fn remove(conn: &Connection, key: &str) -> rusqlite::Result<()> {
     conn.execute("DELETE FROM netmon_meta WHERE key = ?1", [key])?;
     Ok(())
 }

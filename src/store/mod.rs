@@ -4,30 +4,30 @@
 //! ids, the resume point, retention and its files are its modules' own;
 //! reading the history is [`history`]'s, which never writes.
 
-pub mod codec;
+pub(crate) mod codec;
 mod files;
 #[cfg(test)]
 pub(crate) mod fixtures;
-pub mod history;
+pub(crate) mod history;
 mod ids;
-pub mod lock;
-pub mod meta;
-pub mod read_only;
+pub(crate) mod lock;
+pub(crate) mod meta;
+pub(crate) mod read_only;
 mod repair;
-pub mod resume_point;
+pub(crate) mod resume_point;
 mod resume_record;
-pub mod retention;
-pub mod rollup;
-pub mod schema;
-pub mod slots;
+pub(crate) mod retention;
+pub(crate) mod rollup;
+pub(crate) mod schema;
+pub(crate) mod slots;
 mod write;
-pub mod writer;
+pub(crate) mod writer;
 
 use crate::model::calendar::Calendar;
 use crate::support::fsutil::Access;
-pub use codec::{format_timestamp, from_ms, interval_us, parse_timestamp, to_ms};
+pub(crate) use codec::{format_timestamp, from_ms, interval_us, parse_timestamp, to_ms};
 use files::{check_database_file, file_identity};
-pub use files::{LostFiles, NotAFile};
+pub(crate) use files::{LostFiles, NotAFile};
 use ids::interface_ids;
 use lock::{DatabaseLock, LockError};
 use resume_point::ResumePoint;
@@ -38,7 +38,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// How long a reader waits for a lock before failing.
-pub const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+pub(crate) const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Why the store failed.
 #[derive(Debug, thiserror::Error)]
@@ -337,7 +337,7 @@ pub enum CalendarError {
 
 /// The calendar recorded in the database (UTC hours and days for a database
 /// that records none).
-pub fn read_calendar(conn: &Connection) -> Result<Calendar, CalendarError> {
+pub(crate) fn read_calendar(conn: &Connection) -> Result<Calendar, CalendarError> {
     let zone = meta::get(conn, meta::ZONE)?;
     let phase = meta::get(conn, meta::HOUR_PHASE)?
         .and_then(|p| p.parse().ok())

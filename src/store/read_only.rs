@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 /// Why a database cannot be read.
 #[derive(Debug, thiserror::Error)]
-pub enum OpenError {
+pub(crate) enum OpenError {
     /// The path names something other than a database file.
     #[error(transparent)]
     NotAFile(NotAFile),
@@ -76,14 +76,14 @@ impl OpenError {
     /// Whether the configuration names something that is no netmon
     /// database (a usage error), rather than a database that cannot be
     /// read now.
-    pub fn is_usage(&self) -> bool {
+    pub(crate) fn is_usage(&self) -> bool {
         matches!(self, OpenError::NotAFile(_) | OpenError::NotNetmon(_))
     }
 }
 
 /// Opens `path` like [`open`] after checking that it is a netmon database
 /// at the current schema; a read waits at most `wait` for a writer's lock.
-pub fn open_current(path: &Path, wait: std::time::Duration) -> Result<ReadOnly, OpenError> {
+pub(crate) fn open_current(path: &Path, wait: std::time::Duration) -> Result<ReadOnly, OpenError> {
     let at = || path.to_path_buf();
     check_database_file(path).map_err(OpenError::NotAFile)?;
     let readable = std::fs::metadata(path).and_then(|_| std::fs::File::open(path));
@@ -109,7 +109,7 @@ pub fn open_current(path: &Path, wait: std::time::Duration) -> Result<ReadOnly, 
 
 /// Opens `path` like [`open`]; a read waits at most `wait` for a writer's
 /// lock.
-pub fn open_waiting(path: &Path, wait: std::time::Duration) -> rusqlite::Result<ReadOnly> {
+pub(crate) fn open_waiting(path: &Path, wait: std::time::Duration) -> rusqlite::Result<ReadOnly> {
     let opened = open(path)?;
     opened.conn.busy_timeout(wait)?;
     Ok(opened)
@@ -128,7 +128,7 @@ pub fn open_waiting(path: &Path, wait: std::time::Duration) -> rusqlite::Result<
 ///   holds all its data in the main file and is opened as immutable, so no
 ///   `-wal`/`-shm` file is created beside it. [`ReadOnly::still_valid`]
 ///   tells whether a monitor started meanwhile (then read again).
-pub fn open(path: &Path) -> rusqlite::Result<ReadOnly> {
+pub(crate) fn open(path: &Path) -> rusqlite::Result<ReadOnly> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let wal = sibling(path, "-wal");
     if !wal.exists() && is_wal_mode(path) {

@@ -273,7 +273,7 @@ impl<'a> Stored<'a> {
 /// 3's `last_samples` value, with `counters_boot_time` and `last_cycle`.
 /// Removes those; the boot is told by its `btime`, and boot clock times are
 /// unknown.
-pub fn convert_legacy(conn: &Connection) -> rusqlite::Result<ResumePoint> {
+pub(crate) fn convert_legacy(conn: &Connection) -> rusqlite::Result<ResumePoint> {
     let mut point = ResumePoint {
         legacy_btime: meta::get(conn, meta::LEGACY_BOOT_TIME)?.and_then(|v| v.parse().ok()),
         last_cycle: meta::get(conn, meta::LEGACY_LAST_CYCLE)?

@@ -35,7 +35,7 @@ enum Task {
 
 /// Retention work in progress.
 #[derive(Debug)]
-pub struct Retention {
+pub(crate) struct Retention {
     tasks: Vec<Task>,
     batch: usize,
     raw_deleted: usize,
@@ -45,7 +45,7 @@ pub struct Retention {
 
 /// What a finished retention run did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetentionReport {
+pub(crate) struct RetentionReport {
     /// Raw rows deleted.
     pub raw_deleted: usize,
     /// Rollup rows deleted (all levels).
@@ -57,7 +57,7 @@ pub struct RetentionReport {
 impl Retention {
     /// The work for retention at `now`: `None` when both periods are 0
     /// (keep forever) or reach before the calendar's range.
-    pub fn plan(
+    pub(crate) fn plan(
         now: DateTime<Utc>,
         raw_days: u32,
         rollup_days: u32,
@@ -117,7 +117,7 @@ impl Retention {
 
     /// Deletes batches for at most about `budget`; returns the report once
     /// every table is done, `None` while work remains.
-    pub fn step(
+    pub(crate) fn step(
         &mut self,
         store: &mut Store,
         budget: std::time::Duration,

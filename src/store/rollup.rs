@@ -33,7 +33,7 @@ pub enum Level {
 }
 
 /// All levels, finest first.
-pub const LEVELS: [Level; 3] = [Level::Hour, Level::Day, Level::Month];
+pub(crate) const LEVELS: [Level; 3] = [Level::Hour, Level::Day, Level::Month];
 
 impl Level {
     /// The table holding this level's rollups.
@@ -88,7 +88,7 @@ impl Level {
 }
 
 /// Formats a bin start as stored in `period_start`.
-pub fn period_key(start: DateTime<Utc>) -> String {
+pub(crate) fn period_key(start: DateTime<Utc>) -> String {
     start.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
@@ -110,7 +110,7 @@ const ROLLUP_COLUMNS: &str = "samples INTEGER NOT NULL,
 
 /// The DDL of one level's table (the hourly one also holds the 5-minute
 /// slots of `--percentile`, see [`super::slots`]).
-pub fn create_table(level: Level) -> String {
+pub(crate) fn create_table(level: Level) -> String {
     let slots = if level == Level::Hour {
         ",\n    slots BLOB"
     } else {
@@ -207,7 +207,7 @@ GROUP BY slot, s.iface ORDER BY slot",
 /// epoch) to the hour, day and month rollups and the hours' 5-minute slots,
 /// one hour bin at a time. Each sample must be added once: the caller
 /// folds each range once.
-pub fn fold(
+pub(crate) fn fold(
     conn: &Connection,
     calendar: &Calendar,
     start_ms: i64,
@@ -280,7 +280,7 @@ type BinSlots = BTreeMap<String, HourSlots>;
 /// Adds the 5-minute slots of the samples stored in [`start_ms`, `end_ms`)
 /// (of one interface, or all) to their hour rollups (which must hold those
 /// samples already).
-pub fn fold_slots(
+pub(crate) fn fold_slots(
     conn: &Connection,
     calendar: &Calendar,
     start_ms: i64,

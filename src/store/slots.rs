@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 /// The sums of one slot.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SlotSums {
+pub(crate) struct SlotSums {
     /// Received bytes.
     pub recv: u64,
     /// Sent bytes.
@@ -21,7 +21,7 @@ pub struct SlotSums {
 
 impl SlotSums {
     /// Adds another slot's (or sample's) sums.
-    pub fn add(&mut self, other: SlotSums) {
+    pub(crate) fn add(&mut self, other: SlotSums) {
         self.recv = self.recv.saturating_add(other.recv);
         self.sent = self.sent.saturating_add(other.sent);
         self.covered_us = self.covered_us.saturating_add(other.covered_us);
@@ -29,7 +29,7 @@ impl SlotSums {
 
     /// The slot's average (received, sent) bytes/s; `None` when it covers
     /// no time.
-    pub fn rates(&self) -> Option<(f64, f64)> {
+    pub(crate) fn rates(&self) -> Option<(f64, f64)> {
         (self.covered_us > 0).then(|| {
             let seconds = self.covered_us as f64 / 1e6;
             (self.recv as f64 / seconds, self.sent as f64 / seconds)
@@ -40,7 +40,9 @@ impl SlotSums {
 /// The per-slot (received, sent) average rates of samples given as (time
 /// in ms, received bytes, sent bytes, microseconds covered); slots covering
 /// no time are left out.
-pub fn slot_rates(samples: impl IntoIterator<Item = (i64, u64, u64, u64)>) -> Vec<(f64, f64)> {
+pub(crate) fn slot_rates(
+    samples: impl IntoIterator<Item = (i64, u64, u64, u64)>,
+) -> Vec<(f64, f64)> {
     let mut slots: std::collections::BTreeMap<i64, SlotSums> = std::collections::BTreeMap::new();
     for (t_ms, recv, sent, covered_us) in samples {
         slots.entry(slot_number(t_ms)).or_default().add(SlotSums {
@@ -54,11 +56,11 @@ pub fn slot_rates(samples: impl IntoIterator<Item = (i64, u64, u64, u64)>) -> Ve
 
 /// The slots of one hour rollup, by slot number, in order.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HourSlots(Vec<(i64, SlotSums)>);
+pub(crate) struct HourSlots(Vec<(i64, SlotSums)>);
 
 impl HourSlots {
     /// Adds `sums` to slot `number`.
-    pub fn add(&mut self, number: i64, sums: SlotSums) {
+    pub(crate) fn add(&mut self, number: i64, sums: SlotSums) {
         match self.0.binary_search_by_key(&number, |(n, _)| *n) {
             Ok(i) => self.0[i].1.add(sums),
             Err(i) => self.0.insert(i, (number, sums)),
@@ -66,20 +68,21 @@ impl HourSlots {
     }
 
     /// Adds every slot of `other`.
-    pub fn merge(&mut self, other: &HourSlots) {
+    pub(crate) fn merge(&mut self, other: &HourSlots) {
         for &(number, sums) in &other.0 {
             self.add(number, sums);
         }
     }
 
-    /// The slots, oldest first.
-    pub fn iter(&self) -> impl Iterator<Item = &(i64, SlotSums)> {
+    /// The slots, oldest first (the tests read them).
+    #[cfg(test)]
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &(i64, SlotSums)> {
         self.0.iter()
     }
 
     /// The stored form: the first slot's number, then each slot's offset
     /// from it and its sums.
-    pub fn encode(&self) -> Vec<u8> {
+    pub(crate) fn encode(&self) -> Vec<u8> {
         let first = self.0.first().map_or(0, |(n, _)| *n);
         let relative: Vec<(u16, SlotSums)> = self
             .0
@@ -92,14 +95,14 @@ impl HourSlots {
     /// Appends the (received, sent) rate of every slot of the stored form
     /// `bytes` to `out` (nothing when it is not one): what `--percentile`
     /// needs, without building the slots.
-    pub fn rates_into(bytes: &[u8], out: &mut Vec<(f64, f64)>) {
+    pub(crate) fn rates_into(bytes: &[u8], out: &mut Vec<(f64, f64)>) {
         if let Ok((_, relative)) = postcard::from_bytes::<(i64, Vec<(u16, SlotSums)>)>(bytes) {
             out.extend(relative.iter().filter_map(|(_, sums)| sums.rates()));
         }
     }
 
     /// Reads the stored form; `None` when it is not one.
-    pub fn decode(bytes: &[u8]) -> Option<HourSlots> {
+    pub(crate) fn decode(bytes: &[u8]) -> Option<HourSlots> {
         let (first, relative): (i64, Vec<(u16, SlotSums)>) = postcard::from_bytes(bytes).ok()?;
         Some(HourSlots(
             relative

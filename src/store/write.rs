@@ -71,7 +71,8 @@ impl Store {
             return Err(self.sqlite(e));
         }
         if self.wal_identity.is_none() {
-            self.wal_identity = file_identity(&crate::support::fsutil::sibling(&self.real_path, "-wal"));
+            self.wal_identity =
+                file_identity(&crate::support::fsutil::sibling(&self.real_path, "-wal"));
         }
         if written.purged {
             // Committed: nothing may fail now. Without the reloaded map,

@@ -6,14 +6,14 @@
 //! ([`Cycle::absorb`]): the sums stay exact, only granularity is lost.
 
 use super::{LostFiles, Store, StoreError};
-use crate::support::fsutil::{sibling, Access};
 use crate::sample::Cycle;
+use crate::support::fsutil::{sibling, Access};
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// A store plus the queue of cycles not yet written.
-pub struct Writer {
+pub(crate) struct Writer {
     store: Option<Store>,
     path: PathBuf,
     opened_as: OpenedAs,
@@ -43,7 +43,7 @@ struct OpenedAs {
 
 /// What a flush achieved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FlushOutcome {
+pub(crate) struct FlushOutcome {
     /// Cycles written by this flush.
     pub written: usize,
     /// Cycles still waiting.
@@ -52,7 +52,7 @@ pub struct FlushOutcome {
 
 impl Writer {
     /// A writer over an open store, keeping at most `max_pending` unwritten cycles.
-    pub fn new(store: Store, max_pending: usize, busy_timeout: Duration) -> Self {
+    pub(crate) fn new(store: Store, max_pending: usize, busy_timeout: Duration) -> Self {
         Writer {
             path: store.path().to_path_buf(),
             opened_as: OpenedAs {
@@ -77,62 +77,62 @@ impl Writer {
 
     /// Keeps `cycles` cycles in memory and writes them in one transaction
     /// (`database.flush_every`, for flash storage); 1 writes every cycle.
-    pub fn with_flush_every(mut self, cycles: usize) -> Self {
+    pub(crate) fn with_flush_every(mut self, cycles: usize) -> Self {
         self.flush_every = cycles.clamp(1, self.max_pending);
         self
     }
 
     /// The open store, if the database is currently open.
-    pub fn store(&self) -> Option<&Store> {
+    pub(crate) fn store(&self) -> Option<&Store> {
         self.store.as_ref()
     }
 
     /// The open store, for maintenance that changes what it keeps in
     /// memory (retention of resume points).
-    pub fn store_mut(&mut self) -> Option<&mut Store> {
+    pub(crate) fn store_mut(&mut self) -> Option<&mut Store> {
         self.store.as_mut()
     }
 
     /// The database path.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
     /// Cycles written so far.
-    pub fn written(&self) -> u64 {
+    pub(crate) fn written(&self) -> u64 {
         self.written
     }
 
     /// Rows (interface samples, `_total` included) written so far.
-    pub fn rows_written(&self) -> u64 {
+    pub(crate) fn rows_written(&self) -> u64 {
         self.rows_written
     }
 
     /// Writes that failed so far (each retried or folded later).
-    pub fn failures(&self) -> u64 {
+    pub(crate) fn failures(&self) -> u64 {
         self.failures
     }
 
     /// Cycles waiting in memory.
-    pub fn pending(&self) -> usize {
+    pub(crate) fn pending(&self) -> usize {
         self.pending.len()
     }
 
     /// What became of the database's files, if they are no longer at the
     /// path and could not be re-created there yet.
-    pub fn lost_files(&self) -> Option<LostFiles> {
+    pub(crate) fn lost_files(&self) -> Option<LostFiles> {
         self.store.as_ref()?.lost_files()
     }
 
     /// Cycles folded into a later one so far (queue overflow or refusal).
-    pub fn merged(&self) -> u64 {
+    pub(crate) fn merged(&self) -> u64 {
         self.merged
     }
 
     /// Queues `cycle` (folding the oldest one into the next if the queue is
     /// full) and, once `flush_every` cycles wait, writes as much of the
     /// queue as the database accepts.
-    pub fn submit(&mut self, cycle: Cycle) -> FlushOutcome {
+    pub(crate) fn submit(&mut self, cycle: Cycle) -> FlushOutcome {
         self.pending.push_back(cycle);
         if self.pending.len() > self.max_pending {
             self.fold_oldest("write queue full");
@@ -170,14 +170,14 @@ impl Writer {
 
     /// Writes queued cycles in order until one fails; logs a warning once
     /// per failure episode and an info line when it ends.
-    pub fn flush(&mut self) -> FlushOutcome {
+    pub(crate) fn flush(&mut self) -> FlushOutcome {
         self.flush_with(false)
     }
 
     /// The last flush before exit: like [`Writer::flush`], and if the
     /// database's files were lost, re-creating them is tried now whatever
     /// the back-off says.
-    pub fn finish(&mut self) -> FlushOutcome {
+    pub(crate) fn finish(&mut self) -> FlushOutcome {
         self.flush_with(true)
     }
 
@@ -265,7 +265,9 @@ impl Writer {
         let rescue = sibling(&path, ".rescue");
         let moved = std::fs::remove_file(&rescue)
             .or_else(ignore_missing)
-            .and_then(|()| crate::support::fsutil::open_append(&rescue, self.opened_as.access).map(drop))
+            .and_then(|()| {
+                crate::support::fsutil::open_append(&rescue, self.opened_as.access).map(drop)
+            })
             .map_err(|source| StoreError::Create {
                 path: rescue.clone(),
                 source,

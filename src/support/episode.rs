@@ -5,20 +5,20 @@
 /// A condition logged once when it starts and once when it ends (with the
 /// number of cycles it lasted), never every cycle.
 #[derive(Debug, Default)]
-pub struct Episode {
+pub(crate) struct Episode {
     cycles: Option<u64>,
 }
 
 impl Episode {
     /// Records one more cycle in the condition; true on its first.
-    pub fn occurs(&mut self) -> bool {
+    pub(crate) fn occurs(&mut self) -> bool {
         let first = self.cycles.is_none();
         *self.cycles.get_or_insert(0) += 1;
         first
     }
 
     /// Ends the condition; the number of cycles it lasted, if it was on.
-    pub fn ends(&mut self) -> Option<u64> {
+    pub(crate) fn ends(&mut self) -> Option<u64> {
         self.cycles.take()
     }
 }

@@ -66,4 +66,4 @@ impl Error {
 }
 
 /// Shorthand for results that fail with [`Error`].
-pub type Result<T> = std::result::Result<T, Error>;
+pub(crate) type Result<T> = std::result::Result<T, Error>;

@@ -11,7 +11,7 @@ const NOFOLLOW: i32 = rustix::fs::OFlags::NOFOLLOW.bits() as i32;
 
 /// What the OS said, without the " (os error N)" that `io::Error` adds:
 /// the words of `strerror`, for messages that read as one sentence.
-pub fn reason(error: &io::Error) -> String {
+pub(crate) fn reason(error: &io::Error) -> String {
     let text = error.to_string();
     match (text.find(" (os error "), error.raw_os_error()) {
         (Some(at), Some(_)) => text[..at].to_string(),
@@ -48,7 +48,7 @@ impl Access {
 
 /// `path` with `suffix` added to its file name: SQLite's `-wal` and
 /// `-shm` beside a database, netmon's `.rescue` and `.replaced` copies.
-pub fn sibling(path: &Path, suffix: &str) -> PathBuf {
+pub(crate) fn sibling(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push(suffix);
     PathBuf::from(name)
@@ -68,7 +68,7 @@ fn create_parent(path: &Path, access: Access) -> io::Result<()> {
 /// Refuses anything at `path` that is not a regular file (or a link to
 /// one): opening a FIFO blocks forever, a device or directory is never a
 /// database or log. A missing file is fine (it will be created).
-pub fn check_regular(path: &Path) -> Result<(), NotRegular> {
+pub(crate) fn check_regular(path: &Path) -> Result<(), NotRegular> {
     match fs::metadata(path) {
         Ok(metadata) => regular(&metadata),
         Err(_) => Ok(()),
@@ -115,7 +115,7 @@ fn regular(metadata: &fs::Metadata) -> Result<(), NotRegular> {
 /// Opens the regular file at `path` for reading. A FIFO, device or socket
 /// is refused without blocking (it is opened non-blocking and looked at
 /// before anything is read), so no path netmon reads can hang it.
-pub fn open_regular(path: &Path) -> io::Result<File> {
+pub(crate) fn open_regular(path: &Path) -> io::Result<File> {
     let file = OpenOptions::new()
         .read(true)
         .custom_flags(NONBLOCK)
@@ -127,7 +127,11 @@ pub fn open_regular(path: &Path) -> io::Result<File> {
 /// Reads `reader` to its end into `buffer` (cleared first), stopping after
 /// `limit` bytes; whether it was longer than that (then `buffer` holds
 /// `limit + 1` bytes and is not to be used).
-pub fn read_at_most(reader: impl io::Read, limit: u64, buffer: &mut Vec<u8>) -> io::Result<bool> {
+pub(crate) fn read_at_most(
+    reader: impl io::Read,
+    limit: u64,
+    buffer: &mut Vec<u8>,
+) -> io::Result<bool> {
     buffer.clear();
     reader.take(limit + 1).read_to_end(buffer)?;
     Ok(buffer.len() as u64 > limit)
@@ -138,7 +142,7 @@ pub fn read_at_most(reader: impl io::Read, limit: u64, buffer: &mut Vec<u8>) -> 
 /// planted would make netmon (perhaps running as root) write wherever it
 /// points. The check systemd and logrotate make; the kernel's
 /// `protected_symlinks` only covers sticky directories.
-pub fn check_link_owner(path: &Path) -> io::Result<()> {
+pub(crate) fn check_link_owner(path: &Path) -> io::Result<()> {
     use std::os::unix::fs::MetadataExt;
     let me = rustix::process::geteuid().as_raw();
     for step in path.ancestors().filter(|p| !p.as_os_str().is_empty()) {
@@ -166,7 +170,7 @@ pub fn check_link_owner(path: &Path) -> io::Result<()> {
 
 /// Opens `path` for appending, creating it with mode 0600 (and its
 /// directories with 0700) if missing.
-pub fn open_private_append(path: &Path) -> io::Result<File> {
+pub(crate) fn open_private_append(path: &Path) -> io::Result<File> {
     open_append(path, Access::Private)
 }
 
@@ -174,7 +178,7 @@ pub fn open_private_append(path: &Path) -> io::Result<File> {
 /// `access`'s modes if missing. An existing file keeps its mode. A link at
 /// `path` is followed only when this user or root owns it
 /// ([`check_link_owner`]).
-pub fn open_append(path: &Path, access: Access) -> io::Result<File> {
+pub(crate) fn open_append(path: &Path, access: Access) -> io::Result<File> {
     check_link_owner(path)?;
     create_parent(path, access)?;
     let mut options = OpenOptions::new();

@@ -26,7 +26,7 @@ impl RotatingFile {
     /// A log at `path`, opened (created with mode 0600, its new directories
     /// 0700) on the first line written: nothing exists on disk before a
     /// line is logged.
-    pub fn new(path: &Path, max_bytes: u64, backup_count: u32) -> Self {
+    pub(crate) fn new(path: &Path, max_bytes: u64, backup_count: u32) -> Self {
         RotatingFile {
             path: path.to_path_buf(),
             max_bytes,
@@ -36,7 +36,7 @@ impl RotatingFile {
     }
 
     /// Closes and reopens the file (after logrotate moved it: SIGHUP).
-    pub fn reopen(&self) -> io::Result<()> {
+    pub(crate) fn reopen(&self) -> io::Result<()> {
         *self.lock() = Some(self.open_append()?);
         Ok(())
     }
@@ -122,13 +122,13 @@ impl Write for &RotatingFile {
 
 /// Keeps the log file reachable for SIGHUP reopening.
 #[derive(Debug, Clone, Default)]
-pub struct LogHandle {
+pub(crate) struct LogHandle {
     file: Option<Arc<RotatingFile>>,
 }
 
 impl LogHandle {
     /// Reopens the log file, if there is one.
-    pub fn reopen(&self) {
+    pub(crate) fn reopen(&self) {
         if let Some(file) = &self.file {
             match file.reopen() {
                 Ok(()) => tracing::info!(file = %file.path.display(), "log file reopened"),
@@ -142,7 +142,7 @@ impl LogHandle {
 
 /// Installs the global subscriber: stderr always, the file when configured
 /// (created when the first line is written).
-pub fn init(settings: &LogSettings) -> LogHandle {
+pub(crate) fn init(settings: &LogSettings) -> LogHandle {
     let level = LevelFilter::from_level(settings.level);
     let stderr = tracing_subscriber::fmt::layer()
         .with_writer(io::stderr)

@@ -2,8 +2,8 @@
 //! codes, careful file opening, logging, the wall clock's sane range, and
 //! conditions logged when they start and end.
 
-pub mod error;
-pub mod fsutil;
-pub mod logging;
-pub mod wallclock;
-pub mod episode;
+pub(crate) mod error;
+pub(crate) mod fsutil;
+pub(crate) mod logging;
+pub(crate) mod wallclock;
+pub(crate) mod episode;

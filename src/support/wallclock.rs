@@ -13,7 +13,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 const LATEST_SECONDS: i64 = 221_845_392_000;
 
 /// Now on the wall clock, held within 1970-01-01 to 9000-01-01.
-pub fn now() -> DateTime<Utc> {
+pub(crate) fn now() -> DateTime<Utc> {
     read(SystemTime::now()).unwrap_or_else(|nearest| nearest)
 }
 
@@ -22,13 +22,13 @@ pub fn now() -> DateTime<Utc> {
 #[error(
     "the system clock reads a time {side}; set it (timedatectl, chrony, ntpd) and run netmon again"
 )]
-pub struct ClockOutOfRange {
+pub(crate) struct ClockOutOfRange {
     /// `before 1970` or `after 9000`.
     side: &'static str,
 }
 
 /// Refuses a wall clock outside the range netmon works with, naming it.
-pub fn check() -> Result<(), ClockOutOfRange> {
+pub(crate) fn check() -> Result<(), ClockOutOfRange> {
     read(SystemTime::now()).map(drop).map_err(|nearest| {
         let side = if nearest.timestamp() == 0 {
             "before 1970"

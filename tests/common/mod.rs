@@ -288,8 +288,8 @@ pub fn write_history(path: &Path, cycles: &[ScriptedCycle]) {
 /// [`write_history`] into a database whose calendar is `zone` (as netmon
 /// records it) with hours starting `hour_phase` seconds past the UTC hour.
 pub fn write_history_in(path: &Path, cycles: &[ScriptedCycle], zone: &str, hour_phase: i64) {
-    use netmon::api::InterfaceCounters;
     use netmon::api::Counters;
+    use netmon::api::InterfaceCounters;
     use netmon::api::{SampleOptions, Sampler};
     let calendar = netmon::api::Calendar::from_spec(zone, hour_phase).unwrap();
     let mut store =

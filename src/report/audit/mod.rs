@@ -6,7 +6,7 @@
 //! Built from the facts stored with each sample (`netmon_events`, kept as
 //! long as the rollups) and the totals a summary reads. Never writes.
 
-pub mod render;
+pub(crate) mod render;
 
 use super::Totals;
 use crate::model::calendar::Calendar;
@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 /// What to audit.
 #[derive(Debug, Clone)]
-pub struct AuditQuery {
+pub(crate) struct AuditQuery {
     /// The database's calendar.
     pub calendar: Calendar,
     /// Inclusive start (`None`: the whole history).
@@ -35,7 +35,7 @@ pub struct AuditQuery {
 
 /// Why nobody watched an interface for a while.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cause {
+pub(crate) enum Cause {
     /// netmon was not running (same boot).
     Stopped,
     /// The host rebooted.
@@ -49,7 +49,7 @@ pub enum Cause {
 
 /// How the traffic of an unwatched stretch was counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Bridge {
+pub(crate) enum Bridge {
     /// The counters' rise across it, in the same boot and interface: exact.
     Continuation,
     /// The first reading of the new boot (everything since the boot).
@@ -65,7 +65,7 @@ pub enum Bridge {
 
 /// Bytes of a stretch or a window that no delta accounts for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Unaccounted {
+pub(crate) enum Unaccounted {
     /// Every byte is accounted for.
     None,
     /// At most this many bytes.
@@ -91,7 +91,7 @@ impl Unaccounted {
 
 /// A stretch nobody watched, and how its traffic was counted.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Stretch {
+pub(crate) struct Stretch {
     /// The last reading before it (`None` when no earlier sample is left).
     pub from: Option<DateTime<Utc>>,
     /// The reading that ended it.
@@ -106,7 +106,7 @@ pub struct Stretch {
 
 /// How many samples had a fact, and the bytes concerned.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Tally {
+pub(crate) struct Tally {
     /// Samples.
     pub count: u64,
     /// Bytes (received + sent): for resets the traffic counted since the
@@ -124,7 +124,7 @@ impl Tally {
 
 /// One interface's audit.
 #[derive(Debug, Clone, PartialEq)]
-pub struct InterfaceAudit {
+pub(crate) struct InterfaceAudit {
     /// Interface name.
     pub interface: String,
     /// Its totals over the window (bytes, covered seconds, first and last sample).
@@ -155,7 +155,7 @@ pub struct InterfaceAudit {
 
 impl InterfaceAudit {
     /// The share of the audited span its samples' deltas cover (0 to 1).
-    pub fn covered_share(&self) -> f64 {
+    pub(crate) fn covered_share(&self) -> f64 {
         if self.span_seconds > 0.0 {
             (self.totals.seconds / self.span_seconds).clamp(0.0, 1.0)
         } else {
@@ -165,7 +165,7 @@ impl InterfaceAudit {
 
     /// What no delta accounts for: the unbridged parts of its stretches,
     /// the traffic lost to resets, and the deltas set aside.
-    pub fn unaccounted(&self) -> Unaccounted {
+    pub(crate) fn unaccounted(&self) -> Unaccounted {
         let mut total = self
             .stretches
             .iter()
@@ -185,7 +185,7 @@ impl InterfaceAudit {
 
 /// The whole `--audit` answer.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Audit {
+pub(crate) struct Audit {
     /// Database path.
     pub database: PathBuf,
     /// Window start, if bounded.
@@ -209,7 +209,7 @@ impl Audit {
     /// Whether every byte of every interface in the window is accounted
     /// for. Where facts are missing (samples from before they were
     /// recorded, or only `_total` stored), nothing can be vouched for.
-    pub fn accounted(&self) -> bool {
+    pub(crate) fn accounted(&self) -> bool {
         self.facts_from.is_none()
             && !self.only_total
             && self
@@ -220,7 +220,7 @@ impl Audit {
 }
 
 /// Builds the audit for `query` from an open database.
-pub fn build(history: &History, database: &Path, query: &AuditQuery) -> ReadResult<Audit> {
+pub(crate) fn build(history: &History, database: &Path, query: &AuditQuery) -> ReadResult<Audit> {
     let snapshot = history.snapshot()?;
     let history = &snapshot.history();
     let (earliest, latest) = super::unbounded();

@@ -14,7 +14,7 @@ const NAME_WIDTH: usize = 15;
 
 impl Cause {
     /// What happened, in a few words.
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             Cause::Stopped => "netmon stopped",
             Cause::Reboot => "reboot",
@@ -26,7 +26,7 @@ impl Cause {
 
 impl Bridge {
     /// How the stretch was counted, in a few words.
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             Bridge::Continuation => "continuation",
             Bridge::SinceBoot => "since-boot reading",
@@ -63,7 +63,7 @@ fn tally(t: Tally) -> String {
 
 /// Prints the audit as a table: the window, one line per interface, its
 /// unwatched stretches, and the verdict.
-pub fn table(out: &mut impl Write, audit: &Audit) -> io::Result<()> {
+pub(crate) fn table(out: &mut impl Write, audit: &Audit) -> io::Result<()> {
     let calendar = &audit.calendar;
     let bound =
         |t: Option<DateTime<Utc>>, open: &str| t.map_or(open.into(), |t| local(calendar, t));
@@ -283,7 +283,7 @@ fn rfc3339(t: DateTime<Utc>) -> String {
 }
 
 /// Prints the audit as one JSON object.
-pub fn json(out: &mut impl Write, audit: &Audit) -> io::Result<()> {
+pub(crate) fn json(out: &mut impl Write, audit: &Audit) -> io::Result<()> {
     let document = JsonAudit {
         database: audit.database.display().to_string(),
         since: audit.since.map(rfc3339),

@@ -2,9 +2,9 @@
 //! names the boundary it reports.
 
 use super::*;
-use crate::source::InterfaceCounters;
 use crate::model::counters::{Continuity, Counters};
 use crate::sample::{Baseline, Continuation, NextFrom, SampleOptions, Sampler};
+use crate::source::InterfaceCounters;
 use crate::store::fixtures::set_meta;
 use crate::store::{meta, read_only, to_ms, Store};
 use chrono::TimeZone;

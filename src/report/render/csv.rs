@@ -8,7 +8,7 @@ use std::io::{self, Write};
 
 /// Prints CSV: one row per interface, or per interface and period with
 /// `--by` (per interface and top day with `--top`).
-pub fn csv(out: &mut impl Write, report: &Report) -> io::Result<()> {
+pub(crate) fn csv(out: &mut impl Write, report: &Report) -> io::Result<()> {
     let by_period = report.interfaces.iter().any(|e| !rows_of(e).is_empty());
     let header = "samples,bytes_recv,bytes_sent,bytes_total,avg_recv_rate,avg_sent_rate,peak_recv_rate,peak_sent_rate,errin,errout,dropin,dropout";
     if by_period {

@@ -2,10 +2,10 @@
 //! [`Report`] without an intermediate value tree.
 
 use crate::model::calendar::Calendar;
+use crate::model::units::RxTx;
 use crate::report::current::CurrentPeriod;
 use crate::report::percentile::Percentile;
 use crate::report::{Report, Totals};
-use crate::model::units::RxTx;
 use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -182,7 +182,7 @@ impl Serialize for JsonPeriods<'_> {
 }
 
 /// Prints the report as one JSON object (SPEC §6).
-pub fn json(out: &mut impl Write, report: &Report) -> io::Result<()> {
+pub(crate) fn json(out: &mut impl Write, report: &Report) -> io::Result<()> {
     let window =
         |t: Option<DateTime<Utc>>| t.map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true));
     let document = JsonReport {

@@ -5,7 +5,7 @@ mod csv;
 mod json;
 mod table;
 
-pub use csv::csv;
+pub(crate) use csv::csv;
 pub(super) use csv::csv_text;
-pub use json::json;
-pub use table::table;
+pub(crate) use json::json;
+pub(crate) use table::table;

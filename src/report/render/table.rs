@@ -3,10 +3,10 @@
 
 use crate::model::calendar::Calendar;
 use crate::model::ifname::printable;
+use crate::model::units::{name_width, BitRate, HumanBytes, HumanRate, RxTx};
 use crate::report::current::MIN_ESTIMATE_SECONDS;
 use crate::report::{Report, Totals};
 use crate::store::codec::parse_timestamp;
-use crate::model::units::{name_width, BitRate, HumanBytes, HumanRate, RxTx};
 use chrono::{DateTime, FixedOffset, Utc};
 use std::io::{self, Write};
 
@@ -34,7 +34,7 @@ fn interface_width(report: &Report) -> usize {
 }
 
 /// Prints the human-readable table.
-pub fn table(out: &mut impl Write, report: &Report) -> io::Result<()> {
+pub(crate) fn table(out: &mut impl Write, report: &Report) -> io::Result<()> {
     let calendar = &report.calendar;
     let bound = |t: Option<DateTime<Utc>>, open: &str| {
         t.map_or(open.to_string(), |t| {

@@ -2,10 +2,10 @@
 //! test names the boundary it pins.
 
 use super::*;
-use crate::source::InterfaceCounters;
 use crate::model::counters::Counters;
 use crate::sample::FORGET_AFTER_SECONDS;
 use crate::sample::{Cycle, Row, SampleOptions, TOTAL_INTERFACE};
+use crate::source::InterfaceCounters;
 use crate::store::resume_point::LastReading;
 use chrono::TimeZone;
 

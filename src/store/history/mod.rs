@@ -8,9 +8,9 @@ mod rates;
 mod totals;
 mod window;
 
-pub use super::rollup::{Level, LEVELS};
-pub use audit::Event;
-pub use totals::{Piece, Totals};
+pub(crate) use super::rollup::{Level, LEVELS};
+pub(crate) use audit::Event;
+pub(crate) use totals::{Piece, Totals};
 
 use super::{format_timestamp, from_ms, meta, parse_timestamp, to_ms};
 use crate::model::calendar::Calendar;
@@ -30,7 +30,7 @@ pub enum ReadError {
 }
 
 /// What reading the history gives.
-pub type ReadResult<T> = Result<T, ReadError>;
+pub(crate) type ReadResult<T> = Result<T, ReadError>;
 
 /// A netmon database seen by a reader.
 #[derive(Clone, Copy)]

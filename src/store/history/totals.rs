@@ -77,7 +77,7 @@ impl Totals {
 }
 
 /// (interface, rollup bin start if grouped by bin, totals)
-pub type Piece = (String, Option<DateTime<Utc>>, Totals);
+pub(crate) type Piece = (String, Option<DateTime<Utc>>, Totals);
 
 /// Where one piece of a window is answered from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -67,7 +67,7 @@ impl Measured {
 /// counters and loses its deltas, interval and rates; the `_total` row of
 /// its cycle becomes the sum of its members again; the rollups that hold
 /// it lose it; and a set-aside event records its bytes.
-pub fn set_aside_deltas_beyond_any_link(
+pub(super) fn set_aside_deltas_beyond_any_link(
     conn: &Connection,
     calendar: &Calendar,
     cut: HourCut,
@@ -136,7 +136,7 @@ pub fn set_aside_deltas_beyond_any_link(
 
 /// How the hour rollups being repaired were cut.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HourCut {
+pub(super) enum HourCut {
     /// On the calendar's clock hours, as before schema 4.
     ClockHours,
     /// Also at each midnight ([`Level::Hour`]), as now.

@@ -2,8 +2,8 @@
 //! earlier version left it, and its SQL rule pinned against the Rust one.
 
 use super::*;
-use crate::source::InterfaceCounters;
 use crate::sample::{SampleOptions, Sampler};
+use crate::source::InterfaceCounters;
 use crate::store::Store;
 use chrono::TimeZone;
 

@@ -64,7 +64,7 @@ pub enum Reason {
 
 /// Recognises the database at `path` without writing to it; a refusal
 /// says why the file is not touched.
-pub fn inspect(path: &Path) -> Result<Kind, NotNetmon> {
+pub(crate) fn inspect(path: &Path) -> Result<Kind, NotNetmon> {
     let refuse = |reason: Reason| NotNetmon {
         path: path.to_path_buf(),
         reason,

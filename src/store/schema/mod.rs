@@ -23,20 +23,20 @@ mod create;
 mod inspect;
 mod upgrade;
 
-pub use inspect::{inspect, NotNetmon, Reason};
-pub use upgrade::{upgrade, UpgradeError};
+pub(crate) use inspect::{inspect, NotNetmon};
+pub(crate) use upgrade::{upgrade, UpgradeError};
 
 /// `PRAGMA application_id` of netmon databases ("NTMN").
-pub const APPLICATION_ID: i64 = 0x4e54_4d4e;
+pub(crate) const APPLICATION_ID: i64 = 0x4e54_4d4e;
 /// `PRAGMA user_version` this build writes.
 pub const SCHEMA_VERSION: i64 = 4;
 /// The interface id `_total` is stored under: the highest, so that a
 /// cycle's `_total` row sorts after its interfaces.
-pub const TOTAL_ID: i64 = (1 << 20) - 1;
+pub(crate) const TOTAL_ID: i64 = (1 << 20) - 1;
 
 /// What an existing file turned out to be.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     /// A new or empty SQLite file: netmon creates its schema.
     Empty,
     /// A netmon (or original seed-schema) database at this schema version.

@@ -42,7 +42,7 @@ pub enum UpgradeError {
 /// keeping every row. A database that does not record its calendar yet gets
 /// `calendar` (this process's time zone); hour bins of a schema-1 database
 /// stay on the UTC hour, as they were cut.
-pub fn upgrade(
+pub(crate) fn upgrade(
     conn: &mut Connection,
     kind: &Kind,
     calendar: &Calendar,

@@ -10,9 +10,9 @@ mod writer;
 
 use super::{Store, BUSY_TIMEOUT};
 use crate::model::calendar::Calendar;
-use crate::source::InterfaceCounters;
 use crate::model::counters::Counters;
 use crate::sample::{Cycle, Sampler};
+use crate::source::InterfaceCounters;
 use chrono::{DateTime, TimeZone, Utc};
 use std::path::Path;
 
