@@ -39,7 +39,8 @@ fuzz_target!(|data: &[u8]| {
                         assert!(from < to);
                     }
                 }
-                Err(message) => {
+                Err(error) => {
+                    let message = error.to_string();
                     assert!(
                         message.starts_with("--since") || message.starts_with("--until"),
                         "{message}"
