@@ -90,8 +90,7 @@ impl Calendar {
     pub fn system() -> Result<Calendar, ZoneError> {
         let zone = TimeZone::try_system().map_err(ZoneError::System)?;
         let tz = std::env::var("TZ").ok();
-        let now = jiff::Timestamp::from_second(crate::support::wallclock::now().timestamp())
-            .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        let now = to_jiff(crate::support::wallclock::now()).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
         Calendar::of_zone(zone, tz.as_deref(), now)
     }
 
@@ -169,9 +168,7 @@ impl Calendar {
 
     /// The zone's UTC offset at instant `t`.
     fn offset_at(&self, t: DateTime<Utc>) -> FixedOffset {
-        let seconds = jiff::Timestamp::new(t.timestamp(), 0)
-            .map(|ts| self.zone.to_offset(ts).seconds())
-            .unwrap_or(0);
+        let seconds = to_jiff(t).map_or(0, |ts| self.zone.to_offset(ts).seconds());
         FixedOffset::east_opt(seconds).unwrap_or_else(|| Utc.fix())
     }
 
@@ -188,17 +185,14 @@ impl Calendar {
     /// The first instant of `date` in this zone: its midnight, or where a
     /// daylight-saving change skips midnight, the first time after it.
     pub fn start_of_day(&self, date: NaiveDate) -> DateTime<Utc> {
-        let civil = i16::try_from(date.year()).ok().and_then(|year| {
-            jiff::civil::Date::new(year, date.month() as i8, date.day() as i8).ok()
-        });
-        let start = civil.and_then(|day| {
+        let start = to_civil(date).and_then(|day| {
             self.zone
                 .to_ambiguous_timestamp(day.to_datetime(jiff::civil::Time::midnight()))
                 .compatible()
                 .ok()
         });
-        match start {
-            Some(ts) => DateTime::from_timestamp(ts.as_second(), 0).unwrap_or_default(),
+        match start.and_then(from_jiff) {
+            Some(start) => start,
             None => Utc.from_utc_datetime(&date.and_hms_opt(0, 0, 0).unwrap_or_default()),
         }
     }
@@ -244,6 +238,26 @@ fn decode_hex(hex: &str) -> Option<Vec<u8>> {
         .step_by(2)
         .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
         .collect()
+}
+
+// The one edge between the two time libraries: chrono carries instants and
+// dates everywhere else; jiff only knows the zones' rules (chrono has no
+// time zone database). Zone rules change on whole seconds.
+
+/// Instant `t` as jiff's, to the second.
+fn to_jiff(t: DateTime<Utc>) -> Option<jiff::Timestamp> {
+    jiff::Timestamp::new(t.timestamp(), 0).ok()
+}
+
+/// A jiff instant as chrono's, to the second.
+fn from_jiff(t: jiff::Timestamp) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(t.as_second(), 0)
+}
+
+/// A date as jiff's civil date (years jiff cannot hold have none).
+fn to_civil(date: NaiveDate) -> Option<jiff::civil::Date> {
+    let year = i16::try_from(date.year()).ok()?;
+    jiff::civil::Date::new(year, date.month() as i8, date.day() as i8).ok()
 }
 
 #[cfg(test)]
