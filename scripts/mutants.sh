@@ -5,7 +5,8 @@
 # spike guard and folding, the facts recorded with each delta, boots and the
 # boot clock, resuming a run, the resume point and its conversion, the
 # repair of absurd stored deltas, the line rules of /proc/net/dev, hour bins
-# cut at midnight, the audit, the schedule, the selection, the summary
+# cut at midnight, the audit, the sampling loop and its schedule, the
+# selection, the summary
 # window and its periods (weeks, billing months, years), the calendar,
 # interface names) must be pinned by a test that fails when the rule is
 # mutated.
@@ -18,21 +19,23 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # -C --lib: build the unit tests only (not every integration test) per mutant.
 exec cargo mutants -C --lib \
-  -f src/counters.rs \
-  -f src/provenance.rs \
-  -f src/boot.rs \
-  -f src/collector.rs \
-  -f 'src/sampler/*.rs' \
+  -f src/model/counters.rs \
+  -f src/model/provenance.rs \
+  -f src/model/calendar.rs \
+  -f src/model/ifname.rs \
+  -f src/source/boot.rs \
+  -f src/source/mod.rs \
+  -f src/source/parse.rs \
+  -f src/source/procfs.rs \
+  -f 'src/sample/*.rs' \
+  -f src/run/mod.rs \
+  -f src/run/pipeline.rs \
+  -f src/run/ticker.rs \
   -f src/store/resume_point.rs \
-  -f src/store/repair.rs \
+  -f src/store/repair/mod.rs \
   -f src/store/rollup.rs \
   -f src/report/audit/mod.rs \
-  -f src/schedule.rs \
-  -f src/select.rs \
   -f src/report/window.rs \
   -f src/report/period.rs \
-  -f src/calendar.rs \
-  -f src/ifname.rs \
-  -f src/resume.rs \
-  -f src/episode.rs \
+  -f src/support/episode.rs \
   "$@"
