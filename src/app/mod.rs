@@ -9,11 +9,12 @@ mod report;
 
 use crate::cli::{Cli, Format};
 use crate::config::{self, CollectorKind, Config};
+use crate::manual;
+use crate::report::{alert::parse_limit, window};
 use crate::run::live::Style;
 use crate::source::{CounterSource, ProcfsSource, SysinfoSource};
 use crate::support::error::{Error, Result};
 use crate::support::{fsutil, wallclock};
-use crate::{manual, report as reports};
 use clap::Parser;
 use std::path::Path;
 
@@ -58,20 +59,11 @@ fn usage_error(error: &clap::Error) -> u8 {
     2
 }
 
-/// What netmon was asked to do, once the flags are known to fit together.
+/// What netmon was asked to do, once the flags are known to fit together
+/// (`--completions` and `--manpage`, which read no configuration, are
+/// printed before it is loaded).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Command {
-    /// `--completions SHELL`: print a completion script.
-    Completions(clap_complete::Shell),
-    /// `--manpage`: print the man page.
-    Manpage,
-    /// Work that reads the configuration.
-    Run(Job),
-}
-
-/// A command that runs with the configuration loaded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Job {
     /// Sample into the database (the default; `--once`, `--count`).
     Monitor,
     /// `--live`: rates now, printed in this style.
@@ -86,14 +78,11 @@ pub(crate) enum Job {
 
 impl Command {
     /// The command the flags ask for; a combination that cannot be honoured
-    /// is a usage error naming what to change.
+    /// is a usage error naming what to change. Every such check is here
+    /// (clap's declared conflicts and requirements aside). Called once the
+    /// configuration is loaded, so a broken configuration is reported first,
+    /// as it always was.
     pub(crate) fn resolve(cli: &Cli) -> Result<Command> {
-        if let Some(shell) = cli.completions {
-            return Ok(Command::Completions(shell));
-        }
-        if cli.manpage {
-            return Ok(Command::Manpage);
-        }
         if cli.summary {
             if cli.format == Format::Svg && (cli.by.is_none() || cli.alert.is_some()) {
                 return Err(Error::config(
@@ -101,8 +90,8 @@ impl Command {
                 ));
             }
             if let Some(size) = &cli.alert {
-                let limit = reports::alert::parse_limit(size).map_err(Error::config)?;
-                return Ok(Command::Run(Job::Alert(limit)));
+                let limit = parse_limit(size).map_err(Error::config)?;
+                return Ok(Command::Alert(limit));
             }
             if cli.format == Format::Csv && cli.by.is_some() && cli.top.is_some() {
                 return Err(Error::config(
@@ -110,7 +99,7 @@ impl Command {
                 ));
             }
             check_window(cli)?;
-            return Ok(Command::Run(Job::Summary));
+            return Ok(Command::Summary);
         }
         if cli.audit {
             if matches!(cli.format, Format::Csv | Format::Svg) {
@@ -119,10 +108,10 @@ impl Command {
                 ));
             }
             check_window(cli)?;
-            return Ok(Command::Run(Job::Audit));
+            return Ok(Command::Audit);
         }
         if cli.live {
-            return Ok(Command::Run(Job::Live(match cli.format {
+            return Ok(Command::Live(match cli.format {
                 Format::Json => Style::Json,
                 Format::Csv | Format::Svg => {
                     return Err(Error::config(
@@ -133,32 +122,28 @@ impl Command {
                     Style::InPlace
                 }
                 Format::Table => Style::Plain,
-            })));
+            }));
         }
-        Ok(Command::Run(Job::Monitor))
+        Ok(Command::Monitor)
     }
 }
 
 /// `--since`/`--until` that name no window (a start after the end, a start
 /// in the future with no end) are usage errors.
 fn check_window(cli: &Cli) -> Result<()> {
-    reports::window::validate(cli.since.as_deref(), cli.until.as_deref(), wallclock::now())
+    window::validate(cli.since.as_deref(), cli.until.as_deref(), wallclock::now())
         .map_err(Error::config)
 }
 
 /// Runs netmon for already-parsed flags.
 pub(crate) fn run(cli: &Cli) -> Result<()> {
-    let job = match Command::resolve(cli)? {
-        Command::Completions(shell) => {
-            return manual::completions(shell, &mut std::io::stdout().lock())
-                .map_err(Error::write("to stdout"))
-        }
-        Command::Manpage => {
-            return manual::manpage(&mut std::io::stdout().lock())
-                .map_err(Error::write("to stdout"))
-        }
-        Command::Run(job) => job,
-    };
+    if let Some(shell) = cli.completions {
+        return manual::completions(shell, &mut std::io::stdout().lock())
+            .map_err(Error::write("to stdout"));
+    }
+    if cli.manpage {
+        return manual::manpage(&mut std::io::stdout().lock()).map_err(Error::write("to stdout"));
+    }
     wallclock::check().map_err(Error::runtime)?;
     let cwd = std::env::current_dir()
         .map_err(|e| Error::runtime(format!("cannot read the working directory: {e}")))?;
@@ -169,12 +154,12 @@ pub(crate) fn run(cli: &Cli) -> Result<()> {
         system_config: Path::new(config::file::SYSTEM_CONFIG),
     };
     let config = config::load(cli, &context)?;
-    match job {
-        Job::Monitor => monitor::start(cli, &config),
-        Job::Live(style) => live::start(cli, &config, style),
-        Job::Summary => report::summary(cli, &config),
-        Job::Alert(limit) => report::alert(cli, &config, limit),
-        Job::Audit => report::audit(cli, &config),
+    match Command::resolve(cli)? {
+        Command::Monitor => monitor::start(cli, &config),
+        Command::Live(style) => live::start(cli, &config, style),
+        Command::Summary => report::summary(cli, &config),
+        Command::Alert(limit) => report::alert(cli, &config, limit),
+        Command::Audit => report::audit(cli, &config),
     }
 }
 

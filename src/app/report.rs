@@ -4,22 +4,19 @@
 
 use crate::cli::{self, Cli, Format};
 use crate::config::Config;
-use crate::sample as sampler;
+use crate::sample::TOTAL_INTERFACE;
 use crate::support::error::{Error, Result};
 use crate::support::wallclock;
 use crate::{report, store};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// `--summary --alert`: the current period of each selected interface
 /// (default `_total`) against `limit`; exit 3 when any is over it.
 pub(super) fn alert(cli: &Cli, config: &Config, limit: u64) -> Result<()> {
     let database = &config.database_file;
     let opened = report::open_read_only(database)?;
-    let failed = |e: &dyn std::fmt::Display| {
-        Error::runtime(format!("cannot read {}: {e}", database.display()))
-    };
-    let calendar = store::read_calendar(&opened.conn).map_err(|e| failed(&e))?;
+    let calendar = store::read_calendar(&opened.conn).map_err(unreadable(database))?;
     let alert = report::alert::Alert {
         limit,
         period: cli.by.unwrap_or(cli::Period::Month),
@@ -34,9 +31,9 @@ pub(super) fn alert(cli: &Cli, config: &Config, limit: u64) -> Result<()> {
         &config.billing,
         now,
     )
-    .map_err(|e| failed(&e))?;
+    .map_err(unreadable(database))?;
     let interfaces = if config.interfaces.is_empty() {
-        vec![sampler::TOTAL_INTERFACE.to_string()]
+        vec![TOTAL_INTERFACE.to_string()]
     } else {
         report::alert::check_known(&opened.history(), &config.interfaces).map_err(Error::config)?;
         config.interfaces.clone()
@@ -69,10 +66,7 @@ pub(super) fn audit(cli: &Cli, config: &Config) -> Result<()> {
     let now = wallclock::now();
     let database = &config.database_file;
     let opened = report::open_read_only(database)?;
-    let failed = |e: &dyn std::fmt::Display| {
-        Error::runtime(format!("cannot read {}: {e}", database.display()))
-    };
-    let calendar = store::read_calendar(&opened.conn).map_err(|e| failed(&e))?;
+    let calendar = store::read_calendar(&opened.conn).map_err(unreadable(database))?;
     let (since, until) = report::window::resolve(
         cli.since.as_deref(),
         cli.until.as_deref(),
@@ -89,7 +83,7 @@ pub(super) fn audit(cli: &Cli, config: &Config) -> Result<()> {
         now,
     };
     let audit =
-        report::audit::build(&opened.history(), database, &query).map_err(|e| failed(&e))?;
+        report::audit::build(&opened.history(), database, &query).map_err(unreadable(database))?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let written = match cli.format {
         Format::Json => report::audit::render::json(&mut out, &audit),
@@ -106,6 +100,8 @@ pub(super) fn audit(cli: &Cli, config: &Config) -> Result<()> {
 /// writing while it is read.
 const SUMMARY_ATTEMPTS: usize = 3;
 
+/// `--summary`: totals, periods, top days or percentiles over a window, as
+/// a table, JSON, CSV or a chart.
 pub(super) fn summary(cli: &Cli, config: &Config) -> Result<()> {
     let database: PathBuf = config.database_file.clone();
     let mut attempt = 0;
@@ -136,8 +132,8 @@ pub(super) fn summary(cli: &Cli, config: &Config) -> Result<()> {
             estimate_at: Some(wallclock::now()),
             percentile: cli.percentile,
         };
-        let report = report::build(&opened.history(), &database, &query)
-            .map_err(|e| Error::runtime(format!("cannot read {}: {e}", database.display())))?;
+        let report =
+            report::build(&opened.history(), &database, &query).map_err(unreadable(&database))?;
         if opened.still_valid() || attempt == SUMMARY_ATTEMPTS {
             break report;
         }
@@ -166,4 +162,9 @@ pub(super) fn summary(cli: &Cli, config: &Config) -> Result<()> {
     }
     .and_then(|()| out.flush());
     written.map_err(Error::write("the report"))
+}
+
+/// A converter of a failed read of `database` into the error that says so.
+fn unreadable<E: std::fmt::Display>(database: &Path) -> impl Fn(E) -> Error + '_ {
+    move |e| Error::runtime(format!("cannot read {}: {e}", database.display()))
 }

@@ -63,8 +63,8 @@ pub(crate) fn run(
             return Ok(());
         }
         if next_tick(clock, plan.interval, on_reopen) == Wake::Stop {
-            tracing::info!("stop requested");
             if plan.final_sample {
+                tracing::info!("stop requested");
                 // The last sample is judged over at least one interval (at
                 // most a second), as any cycle is: a counter that a driver
                 // updates in bursts never looks like a spike for being read

@@ -133,13 +133,15 @@ impl<'a> Pipeline<'a> {
         }
         let listed = !snapshot.is_empty();
         let source = self.source.name();
-        let started_unlisted = note(&mut self.nothing_listed, !listed, || {
+        // What is stored is only worth a line when something stores.
+        let storing = self.keeper.is_some();
+        let started_unlisted = note(&mut self.nothing_listed, !listed && storing, || {
             format!("{source} lists no interfaces: nothing stored until it does")
         });
         let selected = self.selection.apply(snapshot);
         let started_unselected = note(
             &mut self.nothing_selected,
-            listed && selected.is_empty(),
+            listed && selected.is_empty() && storing,
             || {
                 "no interface is selected (see interfaces / exclude_interfaces): nothing stored until one is".into()
             },

@@ -128,7 +128,7 @@ pub(super) fn next_tick(
 }
 
 /// The index of the next slot strictly after `elapsed` seconds since start.
-pub(crate) fn next_slot(elapsed: f64, interval: f64) -> u64 {
+fn next_slot(elapsed: f64, interval: f64) -> u64 {
     (elapsed / interval).floor().max(0.0) as u64 + 1
 }
 

@@ -110,35 +110,21 @@ pub(crate) fn open_current(path: &Path, wait: std::time::Duration) -> Result<Rea
 /// Opens `path` like [`open`]; a read waits at most `wait` for a writer's
 /// lock.
 pub(crate) fn open_waiting(path: &Path, wait: std::time::Duration) -> rusqlite::Result<ReadOnly> {
-    let opened = open(path)?;
-    opened.conn.busy_timeout(wait)?;
-    Ok(opened)
-}
-
-/// Opens `path` read-only, never creating or changing anything beside it,
-/// from any user and in any directory:
-///
-/// - a database in rollback-journal mode (how netmon leaves it when it stops)
-///   is opened normally: that needs no extra file;
-/// - a database whose WAL file exists is opened normally (a monitor may be
-///   writing it). If its `-shm` cannot be created there (a read-only
-///   directory or mount, as another user), the database and its WAL are
-///   read from a private copy in the temporary directory, removed afterwards;
-/// - a WAL-mode database without a WAL file (a copy, or one left by a crash)
-///   holds all its data in the main file and is opened as immutable, so no
-///   `-wal`/`-shm` file is created beside it. [`ReadOnly::still_valid`]
-///   tells whether a monitor started meanwhile (then read again).
-pub(crate) fn open(path: &Path) -> rusqlite::Result<ReadOnly> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let connect = |path: &Path| {
+        let conn = Connection::open_with_flags(path, READ_ONLY)?;
+        // Before the first read: the probe below waits no longer either.
+        conn.busy_timeout(wait)?;
+        Ok::<_, rusqlite::Error>(conn)
+    };
     let wal = sibling(path, "-wal");
     if !wal.exists() && is_wal_mode(path) {
         return Ok(ReadOnly {
-            conn: open_immutable(path, flags)?,
+            conn: open_immutable(path, READ_ONLY)?,
             immutable_without: Some(wal),
             _copy: None,
         });
     }
-    let conn = Connection::open_with_flags(path, flags)?;
+    let conn = connect(path)?;
     match probe(&conn) {
         Ok(()) => Ok(ReadOnly {
             conn,
@@ -155,7 +141,7 @@ pub(crate) fn open(path: &Path) -> rusqlite::Result<ReadOnly> {
                     )),
                 )
             })?;
-            let conn = Connection::open_with_flags(&copied, flags)?;
+            let conn = connect(&copied)?;
             probe(&conn)?;
             Ok(ReadOnly {
                 conn,
@@ -166,6 +152,31 @@ pub(crate) fn open(path: &Path) -> rusqlite::Result<ReadOnly> {
         Err(e) => Err(e),
     }
 }
+
+/// Opens `path` read-only, never creating or changing anything beside it,
+/// from any user and in any directory:
+///
+/// - a database in rollback-journal mode (how netmon leaves it when it stops)
+///   is opened normally: that needs no extra file;
+/// - a database whose WAL file exists is opened normally (a monitor may be
+///   writing it). If its `-shm` cannot be created there (a read-only
+///   directory or mount, as another user), the database and its WAL are
+///   read from a private copy in the temporary directory, removed afterwards;
+/// - a WAL-mode database without a WAL file (a copy, or one left by a crash)
+///   holds all its data in the main file and is opened as immutable, so no
+///   `-wal`/`-shm` file is created beside it. [`ReadOnly::still_valid`]
+///   tells whether a monitor started meanwhile (then read again).
+pub(crate) fn open(path: &Path) -> rusqlite::Result<ReadOnly> {
+    open_waiting(path, SQLITE_WAIT)
+}
+
+/// How long a reader waits for a writer's lock unless told otherwise
+/// (rusqlite's own default).
+const SQLITE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// How every reader opens: read-only, no mutex (one thread per connection).
+const READ_ONLY: OpenFlags =
+    OpenFlags::SQLITE_OPEN_READ_ONLY.union(OpenFlags::SQLITE_OPEN_NO_MUTEX);
 
 /// Reads the schema once, which is where opening a WAL database can fail.
 fn probe(conn: &Connection) -> rusqlite::Result<()> {

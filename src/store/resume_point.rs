@@ -43,7 +43,7 @@ impl Reading {
 
     /// The boot clock in seconds, where recorded.
     pub fn clock(self) -> Option<f64> {
-        self.clock_us.map(|us| us as f64 / 1e6)
+        self.clock_us.map(crate::store::codec::seconds_of_us)
     }
 }
 

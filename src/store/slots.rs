@@ -5,7 +5,7 @@
 //! percentile reads one small value per interface-hour instead of every raw
 //! sample. The encoding is postcard's (varints): about 13 bytes a slot.
 
-use super::codec::slot_number;
+use super::codec::{seconds_of_us, slot_number};
 use serde::{Deserialize, Serialize};
 
 /// The sums of one slot.
@@ -31,7 +31,7 @@ impl SlotSums {
     /// no time.
     pub(crate) fn rates(&self) -> Option<(f64, f64)> {
         (self.covered_us > 0).then(|| {
-            let seconds = self.covered_us as f64 / 1e6;
+            let seconds = seconds_of_us(self.covered_us as i64);
             (self.recv as f64 / seconds, self.sent as f64 / seconds)
         })
     }

@@ -4,9 +4,11 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
 
-/// `open(2)` flags as `OpenOptionsExt::custom_flags` takes them.
+/// `O_NONBLOCK` as `OpenOptionsExt::custom_flags` takes it.
 const NONBLOCK: i32 = rustix::fs::OFlags::NONBLOCK.bits() as i32;
+/// `O_NOFOLLOW` as `OpenOptionsExt::custom_flags` takes it.
 const NOFOLLOW: i32 = rustix::fs::OFlags::NOFOLLOW.bits() as i32;
 
 /// What the OS said, without the " (os error N)" that `io::Error` adds:
@@ -18,7 +20,6 @@ pub(crate) fn reason(error: &io::Error) -> String {
         _ => text,
     }
 }
-use std::path::{Path, PathBuf};
 
 /// Who may read the files netmon creates.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

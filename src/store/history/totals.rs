@@ -67,12 +67,12 @@ impl Totals {
 
     /// Average receive rate (bytes/s) over the covered seconds.
     pub fn avg_recv_rate(&self) -> Option<f64> {
-        (self.seconds > 0.0).then(|| self.bytes_recv as f64 / self.seconds)
+        crate::model::units::per_second(self.bytes_recv, self.seconds)
     }
 
     /// Average send rate (bytes/s) over the covered seconds.
     pub fn avg_sent_rate(&self) -> Option<f64> {
-        (self.seconds > 0.0).then(|| self.bytes_sent as f64 / self.seconds)
+        crate::model::units::per_second(self.bytes_sent, self.seconds)
     }
 }
 

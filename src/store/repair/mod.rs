@@ -5,6 +5,7 @@
 //! they would be when sampled ([`Counters::beyond_any_link`]), taken out of
 //! `_total` and of the rollups, and recorded as set-aside events.
 
+use super::codec::seconds_of_us_sql;
 use super::rollup::{period_key, Level, LEVELS};
 use super::schema::TOTAL_ID;
 use super::{from_ms, meta, to_ms};
@@ -28,10 +29,11 @@ static BEYOND_ANY_LINK: std::sync::LazyLock<String> = std::sync::LazyLock::new(|
         .map(|column| format!("COALESCE({column}, 0)"))
         .collect::<Vec<_>>()
         .join(", ");
+    let seconds = seconds_of_us_sql("COALESCE(interval_us, 0)");
     format!(
         "SELECT t, iface, interval_us, {DELTAS} FROM netmon_samples
          WHERE bytes_recv_delta IS NOT NULL
-           AND MAX({largest}) > ?1 * MAX(COALESCE(interval_us, 0) / 1e6, 1.0)
+           AND MAX({largest}) > ?1 * MAX({seconds}, 1.0)
          ORDER BY t, iface"
     )
 });

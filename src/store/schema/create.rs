@@ -23,11 +23,13 @@ pub(super) fn create(tx: &Transaction, calendar: &Calendar) -> rusqlite::Result<
     crate::store::resume_point::ResumePoint::default().save(tx)
 }
 
+/// The bookkeeping table (schema version, calendar, counts).
 pub(super) const META_TABLE: &str = "CREATE TABLE IF NOT EXISTS netmon_meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );";
 
+/// Schema 1: the index that reads of one interface over time use.
 pub(super) const SCHEMA_1_OBJECTS: &str = "
 CREATE INDEX IF NOT EXISTS network_stats_interface_time ON network_stats(interface, timestamp);
 ";

@@ -119,6 +119,7 @@ fn classify(
     Err(Reason::OtherTables(tables))
 }
 
+/// The column names of `table`, in order.
 pub(super) fn table_columns(conn: &Connection, table: &str) -> rusqlite::Result<Vec<String>> {
     let mut stmt = conn.prepare(&format!("PRAGMA table_info({table})"))?;
     let columns = stmt.query_map([], |r| r.get::<_, String>(1))?.collect();
