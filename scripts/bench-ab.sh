@@ -1,20 +1,24 @@
 #!/usr/bin/env bash
-# `cargo bench` of this checkout against another commit, in one run: each
-# bench runs first on BASE (saved as criterion's baseline "base"), then on
-# this checkout compared with it; prints each benchmark's mean time on both
-# and the ratio (this / base, < 1 is faster). Both use the same synthetic
-# histories (target/bench-data), so the views read identical databases.
+# `cargo bench` of this checkout against another commit, interleaved in one
+# run: both are built, then each round runs every bench once on BASE and
+# once on this checkout (criterion baselines named by round and side), so a
+# machine that slows down for a while slows both alike. Prints each
+# benchmark's best mean over the rounds on both sides and their ratio
+# (this / base, < 1 is faster). Both read the same synthetic histories
+# (target/bench-data).
 #
-#   scripts/bench-ab.sh [BASE_COMMIT] [BENCH...]
+#   scripts/bench-ab.sh [BASE_COMMIT] [ROUNDS] [BENCH...]
 #
-# Default BASE: 98a761c (before the redesign of issue 21); default benches:
-# summary scrape once collect.
+# Defaults: BASE 98a761c (before the redesign of issue 21), 3 rounds,
+# benches summary scrape once. BENCH_TIME (default 2) is criterion's
+# measurement time per benchmark, in seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 base=${1:-98a761c}
-shift || true
+rounds=${2:-3}
+shift 2 || shift $# || true
 benches=("$@")
-[ "${#benches[@]}" -gt 0 ] || benches=(summary scrape once collect)
+[ "${#benches[@]}" -gt 0 ] || benches=(summary scrape once)
 work=${BENCH_AB_DIR:-$(mktemp -d)}
 mkdir -p "$work" target/bench-data
 if [ ! -d "$work/base" ]; then
@@ -22,25 +26,46 @@ if [ ! -d "$work/base" ]; then
 fi
 mkdir -p "$work/base/target"
 ln -sfn "$PWD/target/bench-data" "$work/base/target/bench-data"
-for bench in "${benches[@]}"; do
-  (cd "$work/base" && cargo bench --quiet --features synth --bench "$bench" -- --save-baseline base --noplot >/dev/null)
+
+# The bench executables of a checkout, one per line: "name path".
+executables() {
+  local args=()
+  for bench in "${benches[@]}"; do args+=(--bench "$bench"); done
+  (cd "$1" && cargo bench --quiet --features synth --no-run --message-format=json "${args[@]}") |
+    python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and "bench" in m["target"]["kind"]:
+        print(m["target"]["name"], m["executable"])'
+}
+mapfile -t base_exes < <(executables "$work/base")
+mapfile -t this_exes < <(executables "$PWD")
+export CRITERION_HOME="$work/criterion"
+rm -rf "$CRITERION_HOME"
+for round in $(seq "$rounds"); do
+  for side in base this; do
+    if [ "$side" = base ]; then exes=("${base_exes[@]}"); else exes=("${this_exes[@]}"); fi
+    for entry in "${exes[@]}"; do
+      "${entry#* }" --bench --noplot --warm-up-time 1 --measurement-time "${BENCH_TIME:-2}" \
+        --save-baseline "$side-$round" >/dev/null 2>&1
+    done
+  done
 done
-mkdir -p target/criterion
-cp -r "$work/base/target/criterion/." target/criterion/
-for bench in "${benches[@]}"; do
-  cargo bench --quiet --features synth --bench "$bench" -- --baseline base --noplot >/dev/null
-done
-python3 - <<'PY'
-import json, pathlib
-root = pathlib.Path("target/criterion")
-print(f"{'benchmark':<58} {'base':>12} {'this':>12} {'ratio':>7}")
-for new in sorted(root.glob("**/new/estimates.json")):
-    old = new.parent.parent / "base" / "estimates.json"
-    if not old.exists():
-        continue
-    a = json.loads(old.read_text())["mean"]["point_estimate"]
-    b = json.loads(new.read_text())["mean"]["point_estimate"]
-    name = str(new.parent.parent.relative_to(root))
-    unit = lambda ns: f"{ns/1e6:.3f} ms" if ns >= 1e5 else f"{ns/1e3:.2f} µs"
-    print(f"{name:<58} {unit(a):>12} {unit(b):>12} {b/a:>6.2f}x")
+python3 - "$CRITERION_HOME" "$rounds" <<'PY'
+import json, pathlib, sys
+root, rounds = pathlib.Path(sys.argv[1]), int(sys.argv[2])
+def best(bench, side):
+    means = []
+    for r in range(1, rounds + 1):
+        f = bench / f"{side}-{r}" / "estimates.json"
+        if f.exists():
+            means.append(json.loads(f.read_text())["mean"]["point_estimate"])
+    return min(means) if means else None
+unit = lambda ns: f"{ns/1e6:.3f} ms" if ns >= 1e5 else f"{ns/1e3:.2f} µs"
+print(f"{'benchmark':<44} {'base':>12} {'this':>12} {'ratio':>7}")
+for bench in sorted({p.parent.parent for p in root.glob("**/base-1/estimates.json")}):
+    a, b = best(bench, "base"), best(bench, "this")
+    if a and b:
+        print(f"{str(bench.relative_to(root)):<44} {unit(a):>12} {unit(b):>12} {b/a:>6.2f}x")
 PY
