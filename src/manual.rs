@@ -108,6 +108,8 @@ fn extra_sections() -> Roff {
             "bad usage or configuration: a flag, key, value, path or file to correct; nothing \
              was written.",
         ),
+        ("3", "an --alert limit was exceeded (the table says which)."),
+        ("4", "--audit found bytes it cannot account for."),
     ] {
         item(&mut roff, code, meaning);
     }
